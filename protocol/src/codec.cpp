@@ -1,0 +1,248 @@
+#include "stagedoor/protocol/codec.hpp"
+
+#include <cmath>
+
+namespace stagedoor::protocol {
+
+using nlohmann::json;
+
+std::string_view to_string(ErrorCode code) {
+    switch (code) {
+    case ErrorCode::bad_json: return "bad_json";
+    case ErrorCode::bad_message: return "bad_message";
+    case ErrorCode::unknown_type: return "unknown_type";
+    case ErrorCode::unauthorized: return "unauthorized";
+    case ErrorCode::forbidden: return "forbidden";
+    case ErrorCode::too_large: return "too_large";
+    case ErrorCode::rate_limited: return "rate_limited";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::conflict: return "conflict";
+    case ErrorCode::internal: return "internal";
+    }
+    return "internal";
+}
+
+Reader::Reader(const json& object, std::string prefix) : object_(object), prefix_(std::move(prefix)) {
+    if (!object_.is_object()) error_ = Error{ErrorCode::bad_message, prefix_, "must be an object"};
+}
+
+std::string Reader::path(std::string_view key) const {
+    return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
+}
+
+void Reader::fail(std::string_view key, std::string_view what, ErrorCode code) {
+    if (error_) return;
+    std::string field = path(key);
+    error_ = Error{code, field, "field '" + field + "' " + std::string(what)};
+}
+
+const json* Reader::find(std::string_view key) {
+    read_.emplace(key);
+    if (!object_.is_object()) return nullptr;
+    auto it = object_.find(key);
+    return it == object_.end() ? nullptr : &*it;
+}
+
+bool Reader::has(std::string_view key) const {
+    return object_.is_object() && object_.find(key) != object_.end();
+}
+
+void Reader::skip(std::string_view key) { read_.emplace(key); }
+
+std::string Reader::string(std::string_view key, std::size_t max_bytes, bool allow_empty) {
+    const json* value = find(key);
+    if (!ok()) return {};
+    if (!value) {
+        fail(key, "is required");
+        return {};
+    }
+    if (!value->is_string()) {
+        fail(key, "must be a string");
+        return {};
+    }
+    const auto& text = value->get_ref<const std::string&>();
+    if (text.size() > max_bytes) {
+        fail(key, "is longer than " + std::to_string(max_bytes) + " bytes");
+        return {};
+    }
+    if (!allow_empty && text.empty()) {
+        fail(key, "must not be empty");
+        return {};
+    }
+    return text;
+}
+
+std::optional<std::string> Reader::optional_string(std::string_view key, std::size_t max_bytes) {
+    const json* value = find(key);
+    if (!value || value->is_null()) return std::nullopt;
+    return string(key, max_bytes, true);
+}
+
+std::int64_t Reader::integer(std::string_view key, std::int64_t min, std::int64_t max) {
+    const json* value = find(key);
+    if (!ok()) return 0;
+    if (!value) {
+        fail(key, "is required");
+        return 0;
+    }
+    std::int64_t result = 0;
+    if (value->is_number_unsigned()) {
+        auto unsigned_value = value->get<std::uint64_t>();
+        if (unsigned_value > static_cast<std::uint64_t>(max)) {
+            fail(key, "is out of range");
+            return 0;
+        }
+        result = static_cast<std::int64_t>(unsigned_value);
+    } else if (value->is_number_integer()) {
+        result = value->get<std::int64_t>();
+    } else if (value->is_number_float()) {
+        // 5.0 is accepted as 5 (JavaScript has no integer type); 5.5 is not.
+        double number = value->get<double>();
+        if (!std::isfinite(number) || std::floor(number) != number || number < -9.2e18 ||
+            number > 9.2e18) {
+            fail(key, "must be an integer");
+            return 0;
+        }
+        result = static_cast<std::int64_t>(number);
+    } else {
+        fail(key, "must be an integer");
+        return 0;
+    }
+    if (result < min || result > max) {
+        fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        return 0;
+    }
+    return result;
+}
+
+std::optional<std::int64_t> Reader::optional_integer(std::string_view key, std::int64_t min,
+                                                     std::int64_t max) {
+    const json* value = find(key);
+    if (!value || value->is_null()) return std::nullopt;
+    return integer(key, min, max);
+}
+
+double Reader::number(std::string_view key) {
+    const json* value = find(key);
+    if (!ok()) return 0;
+    if (!value) {
+        fail(key, "is required");
+        return 0;
+    }
+    if (!value->is_number()) {
+        fail(key, "must be a number");
+        return 0;
+    }
+    double number = value->get<double>();
+    if (!std::isfinite(number) || std::fabs(number) > 1e16) {
+        fail(key, "is out of range");
+        return 0;
+    }
+    return number;
+}
+
+std::optional<double> Reader::optional_number(std::string_view key) {
+    const json* value = find(key);
+    if (!value || value->is_null()) return std::nullopt;
+    return number(key);
+}
+
+bool Reader::boolean(std::string_view key) {
+    const json* value = find(key);
+    if (!ok()) return false;
+    if (!value) {
+        fail(key, "is required");
+        return false;
+    }
+    if (!value->is_boolean()) {
+        fail(key, "must be true or false");
+        return false;
+    }
+    return value->get<bool>();
+}
+
+std::optional<bool> Reader::optional_boolean(std::string_view key) {
+    const json* value = find(key);
+    if (!value || value->is_null()) return std::nullopt;
+    return boolean(key);
+}
+
+const json* Reader::object(std::string_view key) {
+    const json* value = find(key);
+    if (!ok()) return nullptr;
+    if (!value) {
+        fail(key, "is required");
+        return nullptr;
+    }
+    if (!value->is_object()) {
+        fail(key, "must be an object");
+        return nullptr;
+    }
+    return value;
+}
+
+const json* Reader::array(std::string_view key) {
+    const json* value = find(key);
+    if (!ok()) return nullptr;
+    if (!value) {
+        fail(key, "is required");
+        return nullptr;
+    }
+    if (!value->is_array()) {
+        fail(key, "must be an array");
+        return nullptr;
+    }
+    return value;
+}
+
+const json* Reader::optional_object(std::string_view key) {
+    const json* value = find(key);
+    if (!value || value->is_null()) return nullptr;
+    return object(key);
+}
+
+const json* Reader::optional_array(std::string_view key) {
+    const json* value = find(key);
+    if (!value || value->is_null()) return nullptr;
+    return array(key);
+}
+
+void Reader::finish() {
+    if (!ok() || !object_.is_object()) return;
+    for (const auto& item : object_.items()) {
+        if (!read_.contains(item.key())) {
+            fail(item.key(), "is not part of this message");
+            return;
+        }
+    }
+}
+
+Result<Envelope> parse_envelope(std::string_view text, std::optional<std::int64_t>* id_out) {
+    if (text.size() > kMaxFrameBytes)
+        return Error{ErrorCode::too_large, "",
+                     "frame is larger than " + std::to_string(kMaxFrameBytes) + " bytes"};
+    // Parsing without exceptions; nlohmann rejects invalid UTF-8 inside strings.
+    json object = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (object.is_discarded()) return Error{ErrorCode::bad_json, "", "frame is not valid JSON (UTF-8)"};
+    if (!object.is_object()) return Error{ErrorCode::bad_json, "", "frame must be a JSON object"};
+
+    Envelope envelope;
+    auto id_it = object.find("id");
+    if (id_it != object.end()) {
+        Reader reader(object);
+        auto id = reader.integer("id", 0, kMaxSafeInteger);
+        if (!reader.ok()) return reader.error();
+        envelope.id = id;
+        if (id_out) *id_out = id;
+    }
+    auto type_it = object.find("type");
+    if (type_it == object.end()) return Error{ErrorCode::bad_message, "type", "field 'type' is required"};
+    if (!type_it->is_string() || type_it->get_ref<const std::string&>().empty() ||
+        type_it->get_ref<const std::string&>().size() > 64)
+        return Error{ErrorCode::bad_message, "type", "field 'type' must be a short string"};
+    envelope.type = type_it->get<std::string>();
+    envelope.object = std::move(object);
+    return envelope;
+}
+
+} // namespace stagedoor::protocol

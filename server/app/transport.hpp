@@ -1,0 +1,61 @@
+// What the application needs from the network layer. Implemented by server/net with Beast;
+// implemented by a recording fake in unit tests. No Beast or Asio types here.
+#pragma once
+
+#include "stagedoor/protocol/messages.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace stagedoor::app {
+
+using protocol::Role;
+using ConnectionId = std::uint64_t;
+
+// A set of roles, for broadcasts.
+class RoleSet {
+  public:
+    constexpr RoleSet() = default;
+    constexpr RoleSet(std::initializer_list<Role> roles) {
+        for (Role role : roles) bits_ |= bit(role);
+    }
+    static constexpr RoleSet all() {
+        return {Role::door, Role::stage, Role::moderator, Role::organiser};
+    }
+    constexpr bool contains(Role role) const { return (bits_ & bit(role)) != 0; }
+
+  private:
+    static constexpr unsigned bit(Role role) { return 1u << static_cast<unsigned>(role); }
+    unsigned bits_ = 0;
+};
+
+// One serialised frame, shared by every connection it is sent to.
+using Frame = std::shared_ptr<const std::string>;
+inline Frame make_frame(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+
+// A frame with a coalescing key replaces an unsent frame with the same key in a slow
+// client's queue, so a lagging display gets the latest state instead of a backlog.
+struct Outgoing {
+    Frame frame;
+    std::string_view coalesce_key; // empty: never replaced (replies, events)
+};
+
+class Transport {
+  public:
+    virtual ~Transport() = default;
+    // All of these are called on the event-loop thread, except post().
+    virtual void send(ConnectionId connection, Outgoing message) = 0;
+    // To every authenticated connection whose role is in roles.
+    virtual void broadcast(RoleSet roles, Outgoing message) = 0;
+    // Runs task on the event-loop thread. Safe from any thread.
+    virtual void post(std::function<void()> task) = 0;
+};
+
+// Wall clock in unix milliseconds; injected so the domain can be tested without sleeping.
+using Clock = std::function<std::int64_t()>;
+std::int64_t system_clock_ms();
+double system_clock_ms_precise();
+
+} // namespace stagedoor::app

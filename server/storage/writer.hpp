@@ -1,0 +1,61 @@
+// Group commit: one writer thread owns the write connection and runs every submitted write
+// inside a shared transaction. A batch is committed with synchronous=FULL and only then are
+// the completions posted back to the event loop, so an acknowledgement always follows a
+// durable commit while throughput is not bounded by one fsync per write.
+#pragma once
+
+#include "storage/database.hpp"
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace stagedoor::storage {
+
+class Writer {
+  public:
+    using Write = std::function<void(Database&)>;
+    // committed is false when this write threw (it was rolled back alone) or the commit failed.
+    using Done = std::function<void(bool committed)>;
+    using Post = std::function<void(std::function<void()>)>;
+
+    // post delivers completions to the event loop (Transport::post).
+    Writer(const std::filesystem::path& database_path, Post post, std::size_t max_batch = 1024);
+    ~Writer();
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    // Thread-safe. write runs on the writer thread; done is posted after the commit.
+    void submit(Write write, Done done);
+    // Commits what is queued and joins the thread. Idempotent.
+    void stop();
+
+    struct Stats {
+        std::uint64_t writes = 0;
+        std::uint64_t batches = 0;
+    };
+    Stats stats() const;
+
+  private:
+    struct Job {
+        Write write;
+        Done done;
+    };
+    void run();
+
+    Database db_;
+    Post post_;
+    std::size_t max_batch_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Job> queue_;
+    bool stopping_ = false;
+    Stats stats_;
+    std::thread thread_;
+};
+
+} // namespace stagedoor::storage
