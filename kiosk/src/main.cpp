@@ -1,0 +1,5 @@
+#include <cstdio>
+int main() {
+    std::fprintf(stderr, "stagedoor: the command line lands with the server core\n");
+    return 2;
+}

@@ -1,0 +1,51 @@
+// QR rendering for badges and the terminal, from libqrencode's module matrix.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stagedoor::badges {
+
+struct QrMatrix {
+    int size = 0;                     // modules per side, without quiet zone
+    int version = 0;
+    std::vector<std::uint8_t> dark;   // size*size, 1 = dark module, row-major
+    bool at(int x, int y) const { return dark[static_cast<std::size_t>(y * size + x)] != 0; }
+};
+
+// Error correction M. std::nullopt if the text does not fit max_version.
+std::optional<QrMatrix> encode_qr(std::string_view text, int max_version = 40);
+
+// quiet_zone in modules (4 is the standard).
+std::string qr_svg(const QrMatrix& qr, int module_px = 8, int quiet_zone = 4);
+// 8-bit greyscale PNG bytes.
+std::vector<std::uint8_t> qr_png(const QrMatrix& qr, int module_px = 8, int quiet_zone = 4);
+// Two modules per character cell with UTF-8 half blocks, for printing pairing links.
+std::string qr_terminal(const QrMatrix& qr, int quiet_zone = 2);
+
+// One badge to print.
+struct BadgeCard {
+    std::int64_t attendee_id = 0;
+    std::string name;
+    std::string organisation;
+    std::string category;
+    std::string email;
+    std::string token;
+};
+
+// The printable sheet: A6 name badges, four per A4 page (name, organisation, QR), as one
+// self-contained HTML document (QRs inline as SVG).
+std::string badge_sheet_html(std::string_view event_name, const std::vector<BadgeCard>& cards);
+// One badge as a standalone SVG (name, organisation, QR).
+std::string badge_svg(const BadgeCard& card);
+
+// Writes badge-<id>.svg and badge-<id>.png per attendee, badges.html and badges.csv
+// (name,email,file,token) into out_dir. Returns the number of badges written.
+std::size_t write_badge_set(const std::filesystem::path& out_dir, std::string_view event_name,
+                            const std::vector<BadgeCard>& cards);
+
+} // namespace stagedoor::badges
