@@ -286,7 +286,7 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     void do_close() {
         closing_ = true;
         if (hello_timer_) hello_timer_->cancel();
-        derived().ws().async_close(websocket::close_reason(close_code_, close_reason_),
+        derived().ws().async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
                                    [self = derived().shared_from_this()](beast::error_code ec) {
                                        if (ec) fail(ec, "websocket close");
                                    });
