@@ -75,6 +75,24 @@ std::string_view to_string(ItemStatus status) {
     return "pending";
 }
 
+std::string_view to_string(Tone tone) {
+    switch (tone) {
+    case Tone::info:
+        return "info";
+    case Tone::wrap_up:
+        return "wrap_up";
+    case Tone::stop:
+        return "stop";
+    }
+    return "info";
+}
+
+std::optional<Tone> tone_from_string(std::string_view text) {
+    for (Tone tone : {Tone::info, Tone::wrap_up, Tone::stop})
+        if (to_string(tone) == text) return tone;
+    return std::nullopt;
+}
+
 bool held_at_zero(const TimerState& timer) {
     return timer.phase == TimerPhase::stopped && timer.zero_at.has_value();
 }
@@ -625,8 +643,9 @@ Projection project(const StageState& state, std::int64_t now, const SpeakerLooku
 
     if (auto upcoming = upcoming_index(state)) {
         const AgendaItem& item = items[*upcoming];
-        if (item.speaker_id) {
-            auto speaker = speakers ? speakers(*item.speaker_id) : std::nullopt;
+        // Without an attendee directory there is nothing to warn about.
+        if (item.speaker_id && speakers) {
+            auto speaker = speakers(*item.speaker_id);
             if (!speaker)
                 projection.warnings.insert(
                     projection.warnings.begin(),

@@ -38,6 +38,23 @@ struct StageState {
     bool operator==(const StageState&) const = default;
 };
 
+// What the stage screen shows besides the timer: a message to the speaker and blackout.
+enum class Tone { info, wrap_up, stop };
+std::string_view to_string(Tone tone);
+std::optional<Tone> tone_from_string(std::string_view text);
+struct SpeakerMessage {
+    std::string text; // 1-280 bytes
+    Tone tone = Tone::info;
+    bool flash = false;
+    std::int64_t at = 0;
+    bool operator==(const SpeakerMessage&) const = default;
+};
+struct ScreenState {
+    std::optional<SpeakerMessage> message;
+    bool blackout = false;
+    bool operator==(const ScreenState&) const = default;
+};
+
 // Remaining time of the current item at now: negative past zero, 0 when held at zero.
 std::int64_t remaining_at(const TimerState& timer, std::int64_t now);
 bool held_at_zero(const TimerState& timer);
