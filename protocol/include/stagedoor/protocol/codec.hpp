@@ -143,7 +143,7 @@ template <class M> Result<M> decode(const nlohmann::json& object) {
     return message;
 }
 
-// Encodes a message as a JSON object with its "type" first.
+// Encodes a message as a JSON object with its "type".
 template <class M> nlohmann::json to_json(const M& message) {
     nlohmann::json object = nlohmann::json::object();
     object["type"] = M::type;
