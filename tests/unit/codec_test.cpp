@@ -30,7 +30,12 @@ template <class M> Error decode_error(const json& object) {
 TEST_CASE("codec: every core message round-trips") {
     auto hello = round_trip(Hello{7, 1, "door", "Door 1 – Eingang Süd", "k3y"});
     CHECK(hello.device == "Door 1 – Eingang Süd");
-    auto welcome = round_trip(Welcome{7, 1, Role::organiser, "Laptop", 1764158400123, {"0123456789abcdef", "Netzwerk", "2026-11-26"}});
+    auto welcome = round_trip(Welcome{7,
+                                      1,
+                                      Role::organiser,
+                                      "Laptop",
+                                      1764158400123,
+                                      {"0123456789abcdef", "Netzwerk", "2026-11-26"}});
     CHECK(welcome.event.name == "Netzwerk");
     CHECK(welcome.role == Role::organiser);
     auto ping = round_trip(Ping{3, 1764158400000.25});
@@ -38,7 +43,8 @@ TEST_CASE("codec: every core message round-trips") {
     auto pong = round_trip(Pong{3, 1.5, 2.25, 2.5});
     CHECK(pong.t2 == 2.5);
     CHECK(round_trip(Ok{9}).re == 9);
-    auto error = round_trip(ErrorReply{std::nullopt, ErrorCode::bad_message, "field 'x' is required", "x"});
+    auto error =
+        round_trip(ErrorReply{std::nullopt, ErrorCode::bad_message, "field 'x' is required", "x"});
     CHECK_FALSE(error.re);
     CHECK(error.field == "x");
     auto with_re = round_trip(ErrorReply{4, ErrorCode::rate_limited, "slow down", ""});
@@ -46,9 +52,10 @@ TEST_CASE("codec: every core message round-trips") {
 }
 
 TEST_CASE("codec: error codes and roles have stable names") {
-    for (auto code : {ErrorCode::bad_json, ErrorCode::bad_message, ErrorCode::unknown_type, ErrorCode::unauthorized,
-                      ErrorCode::forbidden, ErrorCode::too_large, ErrorCode::rate_limited, ErrorCode::not_found,
-                      ErrorCode::conflict, ErrorCode::internal})
+    for (auto code :
+         {ErrorCode::bad_json, ErrorCode::bad_message, ErrorCode::unknown_type,
+          ErrorCode::unauthorized, ErrorCode::forbidden, ErrorCode::too_large,
+          ErrorCode::rate_limited, ErrorCode::not_found, ErrorCode::conflict, ErrorCode::internal})
         CHECK(error_code_from_string(to_string(code)) == code);
     CHECK(role_from_string("organiser") == Role::organiser);
     CHECK_FALSE(role_from_string("organizer"));
@@ -61,7 +68,8 @@ TEST_CASE("codec: the envelope refuses what is not a JSON object with a type") {
     CHECK(parse_envelope("\"hello\"").error().code == ErrorCode::bad_json);
     CHECK(parse_envelope("{\"type\":\"ping\"} trailing").error().code == ErrorCode::bad_json);
     CHECK(parse_envelope(std::string("{\"type\":\"a\xff\"}")).error().code == ErrorCode::bad_json);
-    CHECK(parse_envelope(std::string("{\"type\":\"\xc3\x28\"}")).error().code == ErrorCode::bad_json);
+    CHECK(parse_envelope(std::string("{\"type\":\"\xc3\x28\"}")).error().code ==
+          ErrorCode::bad_json);
 
     auto missing = parse_envelope(R"({"id":1})");
     CHECK(missing.error().code == ErrorCode::bad_message);
@@ -84,7 +92,8 @@ TEST_CASE("codec: the envelope refuses what is not a JSON object with a type") {
 }
 
 TEST_CASE("codec: malformed messages name the offending field") {
-    auto valid = json{{"type", "hello"}, {"id", 1}, {"protocol", 1}, {"role", "door"}, {"device", "d"}, {"key", "k"}};
+    auto valid = json{{"type", "hello"}, {"id", 1},       {"protocol", 1},
+                      {"role", "door"},  {"device", "d"}, {"key", "k"}};
     REQUIRE(decode<Hello>(valid).ok());
 
     for (const char* field : {"id", "protocol", "role", "device", "key"}) {
@@ -121,19 +130,29 @@ TEST_CASE("codec: malformed messages name the offending field") {
 
     auto ping_huge = json{{"type", "ping"}, {"id", 1}, {"t0", 1e300}};
     CHECK(decode_error<Ping>(ping_huge).field == "t0");
-    auto welcome = json::parse(serialize(Welcome{1, 1, Role::door, "d", 1, {"0123456789abcdef", "n", "2026-11-26"}}));
+    auto welcome = json::parse(
+        serialize(Welcome{1, 1, Role::door, "d", 1, {"0123456789abcdef", "n", "2026-11-26"}}));
     welcome["event"]["name"] = 5;
     CHECK(decode_error<Welcome>(welcome).field == "event");
-    welcome = json::parse(serialize(Welcome{1, 1, Role::door, "d", 1, {"0123456789abcdef", "n", "2026-11-26"}}));
+    welcome = json::parse(
+        serialize(Welcome{1, 1, Role::door, "d", 1, {"0123456789abcdef", "n", "2026-11-26"}}));
     welcome["role"] = "janitor";
     CHECK_THAT(decode_error<Welcome>(welcome).message, Catch::Contains("one of door, stage"));
 }
 
 TEST_CASE("codec: decoding never throws, whatever the input") {
     const std::vector<std::string> inputs = {
-        "{}", "null", "1e999999", "{\"type\":null}", "{\"type\":\"hello\",\"id\":{}}", "{\"type\":\"ping\",\"id\":1,\"t0\":[]}",
-        std::string(1000, '['), std::string("{\"type\":\"ping\"\0}", 16), "{\"type\":\"ping\",\"id\":1,\"t0\":-0}",
-        "{\"type\":\"hello\",\"id\":1,\"protocol\":1,\"role\":\"door\",\"device\":\"d\",\"key\":\"k\",\"key\":\"k2\"}"};
+        "{}",
+        "null",
+        "1e999999",
+        "{\"type\":null}",
+        "{\"type\":\"hello\",\"id\":{}}",
+        "{\"type\":\"ping\",\"id\":1,\"t0\":[]}",
+        std::string(1000, '['),
+        std::string("{\"type\":\"ping\"\0}", 16),
+        "{\"type\":\"ping\",\"id\":1,\"t0\":-0}",
+        "{\"type\":\"hello\",\"id\":1,\"protocol\":1,\"role\":\"door\",\"device\":\"d\",\"key\":"
+        "\"k\",\"key\":\"k2\"}"};
     for (const auto& input : inputs) {
         INFO(input);
         CHECK_NOTHROW([&] {
