@@ -80,7 +80,7 @@ class StageModule final : public Module {
     Frame displays_frame() const;
     HttpResponse import_over_http(const HttpRequest& request);
 
-    ModuleContext& context_;
+    ModuleContext context_; // a copy: the server's context object is a temporary
     PresenceDirectory* presence_;
     Replier reply_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
