@@ -188,6 +188,23 @@ void switch_to(StageState& state, std::size_t target, std::int64_t now) {
         load(state, target);
 }
 
+// An auto-advancing item that is already past zero because of a command (resumed from a pause
+// past zero, or switched to at_zero=next while overrunning) hands over now, keeping its
+// overtime, rather than starting the next item back at the old zero as settle() would.
+void hand_over_if_past_zero(StageState& state, std::int64_t now) {
+    TimerState& timer = state.timer;
+    if (!timing(timer) || !timer.ends_at || *timer.ends_at >= now || !timer.item_id) return;
+    auto index = state.agenda.index_of(*timer.item_id);
+    if (!index || state.agenda.items[*index].at_zero != AtZero::next) return;
+    auto target = state.agenda.next_playable(index);
+    if (!target) {
+        stop_current(state, now);
+        return;
+    }
+    finish_current(state, now);
+    begin(state, *target, now);
+}
+
 bool settle_impl(StageState& state, std::int64_t now) {
     bool changed = false;
     // Bounded by the number of items: each round either stops or advances one item.
@@ -289,6 +306,7 @@ std::optional<Failure> apply_action(StageState& state, const TimerCommand& comma
         timer.remaining_ms.reset();
         // settle() applies at_zero for an item resumed at or past zero.
         timer.phase = TimerPhase::running;
+        hand_over_if_past_zero(state, now);
         return std::nullopt;
     case TimerAction::next: {
         auto index = current_index(state);
@@ -473,6 +491,7 @@ std::optional<Failure> update_item(StageState& state, std::string_view item_id,
                 timer.remaining_ms = timer.remaining_ms.value_or(0) + delta;
             if (timing(timer) && *timer.ends_at > now) timer.phase = TimerPhase::running;
         }
+        if (timer.item_id == item->id) hand_over_if_past_zero(next, now);
         settle_impl(next, now);
         return std::nullopt;
     });

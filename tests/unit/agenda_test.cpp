@@ -194,6 +194,34 @@ TEST_CASE("agenda: updating the running item shifts its end") {
     CHECK(state.timer.phase == TimerPhase::overtime);
 }
 
+TEST_CASE("agenda: switching the overrunning item to auto-advance hands over now") {
+    auto state = with_items({made("a", kMinute), made("b", kMinute)});
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::start, {}, {}}, T0));
+    REQUIRE(settle(state, T0 + 2 * kMinute));
+    ItemChanges advance;
+    advance.at_zero = AtZero::next;
+    REQUIRE_FALSE(update_item(state, "a", advance, T0 + 3 * kMinute));
+    CHECK(state.timer.item_id == "b");
+    CHECK(state.timer.started_at == T0 + 3 * kMinute);
+    CHECK(state.timer.ends_at == T0 + 4 * kMinute);
+    CHECK(state.agenda.find("a")->actual.overtime_ms == 2 * kMinute);
+}
+
+TEST_CASE("agenda: an auto-advancing item resumed past zero hands over at the resume") {
+    auto state = with_items({made("a", kMinute), made("b", kMinute)});
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::start, {}, {}}, T0));
+    REQUIRE(settle(state, T0 + kMinute + 10 * kSecond));
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::pause, {}, {}}, T0 + kMinute + 10 * kSecond));
+    ItemChanges advance;
+    advance.at_zero = AtZero::next;
+    REQUIRE_FALSE(update_item(state, "a", advance, T0 + 2 * kMinute));
+    CHECK(state.timer.phase == TimerPhase::paused); // still paused: nothing runs
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::resume, {}, {}}, T0 + 5 * kMinute));
+    CHECK(state.timer.item_id == "b");
+    CHECK(state.timer.started_at == T0 + 5 * kMinute);
+    CHECK(state.agenda.find("a")->actual.overtime_ms == 10 * kSecond);
+}
+
 TEST_CASE("agenda: the item in progress cannot be removed, skipped or marked no-show") {
     auto state = with_items({made("a", kMinute), made("b", kMinute)});
     REQUIRE_FALSE(apply_timer(state, {TimerAction::start, {}, {}}, T0));
