@@ -708,3 +708,28 @@ TEST_CASE("stage module: HTTP import refuses while the timer runs and reports li
     CHECK(rig.module->handle_http({"GET", "/api/agenda/import", {}, "", Role::organiser})->status ==
           405);
 }
+
+TEST_CASE(
+    "stage module: while an item overruns, the heartbeat refreshes the editors' projections") {
+    TempFolder folder;
+    Rig rig(folder.path);
+    rig.import_agenda();
+    REQUIRE(rig.control(kModerator, "start", {{"item", "p1"}})["type"] == "ok");
+    auto agendas = rig.transport.broadcasts_of("agenda").size();
+    rig.now = T0 + 5'000;
+    rig.scheduler.run_due(rig.now); // running to plan: projections unchanged, no agenda push
+    CHECK(rig.transport.broadcasts_of("agenda").size() == agendas);
+    rig.now = T0 + 180'000;
+    rig.scheduler.run_due(rig.now); // zero: overtime (a change, pushed to everyone)
+    REQUIRE(rig.transport.run_until(
+        [&] { return rig.last_broadcast("timer")["state"] == "overtime"; }));
+    agendas = rig.transport.broadcasts_of("agenda").size();
+    auto projected = rig.last_broadcast("agenda")["blocks"][0]["projected_end"].get<std::int64_t>();
+    rig.now = T0 + 200'000;
+    rig.scheduler.run_due(rig.now);
+    auto pushes = rig.transport.broadcasts_of("agenda");
+    REQUIRE(pushes.size() == agendas + 1);
+    CHECK(pushes.back()->roles.contains(Role::moderator));
+    CHECK_FALSE(pushes.back()->roles.contains(Role::stage));
+    CHECK(pushes.back()->message["blocks"][0]["projected_end"] == projected + 20'000);
+}
