@@ -52,6 +52,18 @@ void Attendance::put_attendee(Attendee person) {
     count_attendee(it->second, +1);
 }
 
+void Attendance::remove_attendee(std::int64_t id) {
+    auto it = attendees_.find(id);
+    if (it == attendees_.end()) return;
+    count_attendee(it->second, -1);
+    attendees_.erase(it);
+    if (id == max_attendee_id_) {
+        max_attendee_id_ = 0;
+        for (const auto& [other, slot] : attendees_)
+            max_attendee_id_ = std::max(max_attendee_id_, other);
+    }
+}
+
 const Attendee* Attendance::attendee(std::int64_t id) const {
     auto it = attendees_.find(id);
     return it == attendees_.end() ? nullptr : &it->second.attendee;

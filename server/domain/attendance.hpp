@@ -122,6 +122,8 @@ class Attendance {
     // Adds or replaces an attendee (same id). Keeps counts right.
     void put_attendee(Attendee attendee);
     const Attendee* attendee(std::int64_t id) const;
+    // Takes back an attendee whose registration was not committed (no ledger entries left).
+    void remove_attendee(std::int64_t id);
     std::int64_t next_attendee_id() const { return max_attendee_id_ + 1; }
     // Attendees in id order.
     std::vector<const Attendee*> attendees() const;
