@@ -199,9 +199,15 @@ void AttendanceModule::handle_scan(const Connection& connection,
     Waiter waiter{connection.id, scan->id, ReplyKind::scan_result};
     if (answer_known_scan(scan->scan_id, waiter)) return;
 
-    std::string_view text = trim_whitespace(scan->payload);
+    // The token parser accepts one trailing line ending (keyboard-wedge scanners type Enter);
+    // without it the text is compared with the issued token.
+    std::string_view text = scan->payload;
+    if (text.ends_with("\r\n"))
+        text.remove_suffix(2);
+    else if (text.ends_with('\n') || text.ends_with('\r'))
+        text.remove_suffix(1);
     domain::TokenFacts facts;
-    auto parsed = protocol::badge::parse_token(text);
+    auto parsed = protocol::badge::parse_token(scan->payload);
     if (parsed) {
         facts.well_formed = true;
         facts.event_matches = parsed->payload.event_id == event_id_;

@@ -79,7 +79,7 @@ class AttendanceModule : public Module, public PresenceDirectory {
     std::optional<HttpResponse> http_roster(const HttpRequest& request);
     std::optional<HttpResponse> http_badges(const HttpRequest& request);
 
-    ModuleContext& context_;
+    ModuleContext context_; // a copy: the one passed in lives only during construction
     Replier reply_;
     std::unique_ptr<storage::Database> db_; // loop-thread connection: load, import, reissue
     storage::BadgeIssuer issuer_;

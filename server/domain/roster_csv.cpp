@@ -269,6 +269,14 @@ RosterParse parse_roster_csv(std::string_view text) {
         }
         columns.push_back(column);
     }
+    result.columns.organisation = seen.contains(Column::organisation);
+    result.columns.email = seen.contains(Column::email);
+    result.columns.sector = seen.contains(Column::sector);
+    result.columns.category = seen.contains(Column::category);
+    result.columns.vip = seen.contains(Column::vip);
+    result.columns.external_id = seen.contains(Column::external_id);
+    result.columns.notes = seen.contains(Column::notes);
+    result.columns.blocked = seen.contains(Column::blocked);
     if (!seen.contains(Column::name)) {
         result.fatal = "line 1 (header): no 'name' column (found " +
                        std::to_string(header.fields.size()) + " column(s) separated by " +

@@ -31,7 +31,20 @@ struct RosterProblem {
     std::string reason;
 };
 
+// Which optional columns the file has: a re-import changes only those fields.
+struct RosterColumns {
+    bool organisation = false;
+    bool email = false;
+    bool sector = false;
+    bool category = false;
+    bool vip = false;
+    bool external_id = false;
+    bool notes = false;
+    bool blocked = false;
+};
+
 struct RosterParse {
+    RosterColumns columns;
     std::vector<RosterRow> rows;       // the good rows, in file order
     std::vector<RosterProblem> errors; // bad rows: nothing is imported unless skip_bad
     std::vector<std::string> warnings; // e.g. unknown columns (ignored)

@@ -346,15 +346,17 @@ ImportSummary import_roster(Database& db, domain::Attendance& state,
                 continue;
             }
         }
+        // New people get every field; known people only the columns this file has.
         domain::Attendee person = existing ? *existing : domain::Attendee{};
+        const domain::RosterColumns& has = roster.columns;
         person.name = row.name;
-        person.organisation = row.organisation;
-        person.email = row.email;
-        person.sector = row.sector;
-        person.category = row.category;
-        person.vip = row.vip;
-        person.notes = row.notes;
-        person.blocked = row.blocked;
+        if (!existing || has.organisation) person.organisation = row.organisation;
+        if (!existing || has.email) person.email = row.email;
+        if (!existing || has.sector) person.sector = row.sector;
+        if (!existing || has.category) person.category = row.category;
+        if (!existing || has.vip) person.vip = row.vip;
+        if (!existing || has.notes) person.notes = row.notes;
+        if (!existing || has.blocked) person.blocked = row.blocked;
         if (!row.external_id.empty()) person.external_id = row.external_id;
         if (!existing) {
             if (next_id > protocol::kMaxAttendeeId)

@@ -1,8 +1,11 @@
 #include "domain/roster_csv.hpp"
+#include "storage/attendance_store.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 using namespace stagedoor::domain;
 using stagedoor::protocol::Category;
@@ -172,4 +175,84 @@ TEST_CASE("roster csv: the demo roster parses cleanly") {
     }
     CHECK(new_members == 8);
     CHECK(vips >= 1);
+}
+
+TEST_CASE("roster csv: re-import updates by external_id, else email, and never duplicates") {
+    namespace fs = std::filesystem;
+    auto dir = fs::temp_directory_path() / ("stagedoor-roster-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    {
+        stagedoor::storage::Database db(dir / "test.db", true);
+        stagedoor::storage::migrate_attendance(db);
+        stagedoor::storage::BadgeIssuer issuer(stagedoor::protocol::badge::SigningKey::generate(),
+                                               stagedoor::protocol::badge::random_event_id());
+        auto state = stagedoor::storage::load_attendance(db);
+        auto first = parse_roster_csv("name;email;external_id;sector;vip\n"
+                                      "Jana Köhler;jana@x.de;M-1;Wirtschaft;ja\n"
+                                      "Eva Groß;eva@x.de;;Verwaltung;nein\n"
+                                      "Ali Demir;;;;\n");
+        auto summary = stagedoor::storage::import_roster(db, state, first, false, issuer, 1000);
+        REQUIRE(summary.applied);
+        CHECK(summary.added == 3);
+        std::string jana_token = state.find_by_external_id("M-1")->token;
+        CHECK(jana_token.starts_with("SD1."));
+
+        // Jana by external_id (new email), Eva by email (other case), a new person; the file
+        // has no sector or vip column, so those stay as they were.
+        auto second = parse_roster_csv("name,email,external_id\n"
+                                       "Jana Köhler-Schmidt,jana.k@x.de,M-1\n"
+                                       "Dr. Eva Groß,EVA@X.DE,E-7\n"
+                                       "Neu Mensch,neu@x.de,\n");
+        summary = stagedoor::storage::import_roster(db, state, second, false, issuer, 2000);
+        INFO(summary.describe());
+        REQUIRE(summary.applied);
+        CHECK(summary.added == 1);
+        CHECK(summary.updated == 2);
+        CHECK(state.attendee_count() == 4);
+        const auto* jana = state.find_by_external_id("M-1");
+        REQUIRE(jana);
+        CHECK(jana->name == "Jana Köhler-Schmidt");
+        CHECK(jana->sector == "Wirtschaft");
+        CHECK(jana->vip);
+        CHECK(jana->token == jana_token); // the badge stays valid
+        const auto* eva = state.find_by_external_id("E-7");
+        REQUIRE(eva);
+        CHECK(eva->name == "Dr. Eva Groß");
+
+        // The same file again changes nothing; a bad row stops everything unless skip_bad.
+        summary = stagedoor::storage::import_roster(db, state, second, false, issuer, 3000);
+        CHECK(summary.unchanged == 3);
+        CHECK(summary.added + summary.updated == 0);
+        auto bad = parse_roster_csv("name,external_id,category\nNew One,N-1,member\n,N-2,member\n");
+        summary = stagedoor::storage::import_roster(db, state, bad, false, issuer, 4000);
+        CHECK_FALSE(summary.applied);
+        REQUIRE(summary.errors.size() == 1);
+        CHECK(summary.errors[0].line == 3);
+        CHECK(state.attendee_count() == 4);
+        summary = stagedoor::storage::import_roster(db, state, bad, true, issuer, 5000);
+        CHECK(summary.applied);
+        CHECK(summary.added == 1);
+        CHECK(summary.skipped.size() == 1);
+
+        // Two rows for one person are a bad row, not a duplicate.
+        auto twice = parse_roster_csv("name,email,external_id\nA,jana.k@x.de,\nB,,M-1\n");
+        summary = stagedoor::storage::import_roster(db, state, twice, false, issuer, 6000);
+        CHECK_FALSE(summary.applied);
+        REQUIRE(summary.errors.size() == 1);
+        CHECK(summary.errors[0].line == 3);
+
+        // What was committed is what a restart loads.
+        auto reloaded = stagedoor::storage::load_attendance(db);
+        CHECK(reloaded.attendee_count() == 5);
+        CHECK(reloaded.find_by_external_id("M-1")->name == "Jana Köhler-Schmidt");
+        CHECK(reloaded.find_by_external_id("M-1")->token == jana_token);
+
+        // Reissue: a new serial, the old one revoked.
+        auto reissued = stagedoor::storage::reissue_badge(db, state, jana->id, issuer, 7000);
+        CHECK(reissued.serial == 2);
+        CHECK(reissued.token != jana_token);
+        CHECK(stagedoor::storage::load_attendance(db).find_by_external_id("M-1")->serial == 2);
+    }
+    fs::remove_all(dir);
 }
