@@ -281,8 +281,25 @@ const LedgerEntry& Attendance::append(LedgerEntry item) {
             if (stored.attendee_id) {
                 auto it = attendees_.find(*stored.attendee_id);
                 if (it != attendees_.end()) {
-                    it->second.presence.ok_entries.push_back(stored.seq);
-                    touched = stored.attendee_id;
+                    // The newest entry of this attendee: update presence in O(1) (a full
+                    // recompute is only needed for reversals and discards).
+                    AttendeeSlot& slot = it->second;
+                    Presence& presence = slot.presence;
+                    count_attendee(slot, -1);
+                    presence.ok_entries.push_back(stored.seq);
+                    if (stored.direction == Direction::in) {
+                        if (!presence.arrived_at) {
+                            presence.arrived_at = stored.server_time;
+                            presence.first_in_seq = stored.seq;
+                        }
+                        presence.present = true;
+                        presence.admission_seq = stored.seq;
+                    } else {
+                        presence.present = false;
+                        presence.admission_seq.reset();
+                        presence.last_out_at = stored.server_time;
+                    }
+                    count_attendee(slot, +1);
                 }
             }
         } else {
