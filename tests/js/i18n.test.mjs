@@ -34,6 +34,7 @@ const dynamic = {
     sync: ['good', 'fair', 'bad'],
     mod: ['start', 'pause', 'resume'],
     result: ['already_in', 'not_in'],
+    method: ['scan', 'manual', 'walk_in'],
 };
 
 test('i18n: every key used by a view exists in both languages', () => {

@@ -3,6 +3,7 @@
 
 import { $, fill, h, setText } from './dom.js';
 import { formatMs, formatTimeOfDay, percent } from './format.js';
+import { icon } from './icons.js';
 import { onLangChange, t } from './i18n.js';
 import { startView } from './shell.js';
 import { sounds } from './sound.js';
@@ -188,7 +189,7 @@ function renderChart() {
                 { ...axis, side: 1, scale: 'total', label: t('dash.total'), labelFont: '14px system-ui', grid: { show: false }, size: 56 },
             ],
             series: [
-                { value: (u, v) => (v === null ? '–' : formatTimeOfDay(v * 1000)) },
+                { label: t('dash.time'), value: (u, v) => (v === null ? '–' : formatTimeOfDay(v * 1000)) },
                 { label: t('dash.per5min'), stroke: '#4b93ff', fill: 'rgba(75,147,255,.55)', width: 1, paths: window.uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } },
                 { label: t('dash.total'), scale: 'total', stroke: '#5fd98f', width: 3, points: { show: false } },
             ],
@@ -199,7 +200,7 @@ function renderChart() {
     }
 }
 
-const METHOD_ICON = { scan: '⌗', manual: '✎', walk_in: '＋' };
+const METHOD_ICON = { scan: 'scan', manual: 'manual', walk_in: 'plus' };
 function renderFeed() {
     const list = data?.recent || [];
     fill($('#feed'), list.length === 0 ? h('li.empty', t('dash.noneYet')) : list.slice(0, 30).map((r) => h(`li.feed-item${r.direction === 'out' ? '.out' : ''}`,
@@ -207,7 +208,7 @@ function renderFeed() {
         h('span.feed-dir', { title: r.direction === 'out' ? t('door.exit') : t('door.entry') }, r.direction === 'out' ? '⬅' : '➜'),
         h('span.feed-who', h('b', r.attendee?.name || '?'), r.attendee?.vip ? h('span.vip-star', ` ★ ${t('chip.vip')}`) : null,
             r.attendee?.organisation ? h('span.muted', ` · ${r.attendee.organisation}`) : null),
-        h('span.feed-where.muted', `${METHOD_ICON[r.method] || ''} ${r.device}`),
+        h('span.feed-where.muted', icon(METHOD_ICON[r.method] || 'scan'), ` ${r.device} · ${t(`method.${r.method}`, { fallback: r.method })}`),
         h('button.btn.btn-small.feed-undo', {
             type: 'button', title: t('dash.undo'), 'aria-label': `${t('dash.undo')}: ${r.attendee?.name || ''}`,
             on: { click: () => undo(r.scan_id, r.attendee?.name) },

@@ -3,7 +3,8 @@
 
 import { $, $$, fill, h, setText } from './dom.js';
 import { formatTimeOfDay } from './format.js';
-import { getLang, onLangChange, t } from './i18n.js';
+import { onLangChange, t } from './i18n.js';
+import { icon } from './icons.js';
 import { CameraScanner } from './scanner.js';
 import { startView } from './shell.js';
 import { sounds } from './sound.js';
@@ -62,7 +63,7 @@ conn.on('on_deck', (msg) => {
 });
 function renderOnDeck() {
     fill($('#on-deck'), state.onDeck.map((n) => h('div.on-deck.card', { dataset: { present: String(n.speaker.present) } },
-        h('div.on-deck-head', h('span', { 'aria-hidden': 'true' }, '🎤'), ` ${t('onDeck.title')}`,
+        h('div.on-deck-head', icon('mic'), ` ${t('onDeck.title')}`,
             h('button.on-deck-dismiss', {
                 type: 'button', 'aria-label': t('common.dismiss'), text: '✕',
                 on: { click: () => { state.onDeck = state.onDeck.filter((x) => x !== n); renderOnDeck(); } },
@@ -237,7 +238,7 @@ async function startCamera() {
             : err.name === 'InsecureContext' ? 'camera.insecure'
                 : err.name === 'NotFoundError' || err.name === 'OverconstrainedError' ? 'camera.none'
                     : 'camera.failed';
-        fill(msg, h('div.camera-msg-icon', { 'aria-hidden': 'true' }, '📷'), h('strong', t(key)), h('span', t('camera.fallback')));
+        fill(msg, icon('camera', 'camera-msg-icon'), h('strong', t(key)), h('span', t('camera.fallback')));
         msg.dataset.error = key;
     }
 }
@@ -397,4 +398,4 @@ renderDirection();
 renderCounts();
 renderUndo();
 startCamera();
-window.stagedoorDoor = { state, lang: getLang };
+window.stagedoorDoor = { state, conn, showReply }; // diagnostics and browser tests

@@ -157,7 +157,7 @@ const de = {
     'mod.next': 'Nächster',
     'mod.reset': 'Zurücksetzen',
     'mod.stop': 'Stopp',
-    'mod.swap': 'Nächste anwesende Person vorziehen',
+    'mod.swap': 'Anwesende vorziehen',
     'mod.swapped': 'Reihenfolge getauscht',
     'mod.confirm': 'Nochmal drücken',
     'mod.nothing': 'Kein Programmpunkt',
@@ -255,6 +255,10 @@ const de = {
     'dash.checkedIn': 'eingecheckt',
     'dash.checkedOut': 'ausgecheckt',
     'result.already_in': 'bereits eingecheckt',
+    'method.scan': 'Scan',
+    'method.manual': 'manuell',
+    'method.walk_in': 'spontan',
+    'dash.time': 'Uhrzeit',
     'result.not_in': 'nicht eingecheckt',
 };
 
@@ -414,7 +418,7 @@ const en = {
     'mod.next': 'Next',
     'mod.reset': 'Reset',
     'mod.stop': 'Stop',
-    'mod.swap': 'Bring next present speaker forward',
+    'mod.swap': 'Swap in present',
     'mod.swapped': 'Order swapped',
     'mod.confirm': 'Press again',
     'mod.nothing': 'No item',
@@ -512,6 +516,10 @@ const en = {
     'dash.checkedIn': 'checked in',
     'dash.checkedOut': 'checked out',
     'result.already_in': 'already checked in',
+    'method.scan': 'scan',
+    'method.manual': 'manual',
+    'method.walk_in': 'walk-in',
+    'dash.time': 'Time',
     'result.not_in': 'not checked in',
 };
 

@@ -3,6 +3,7 @@
 
 import { $, $$, fill, h, setText } from './dom.js';
 import { formatDelta, formatDurationShort, formatMs, formatTimeOfDay } from './format.js';
+import { icon } from './icons.js';
 import { onLangChange, t } from './i18n.js';
 import { startView } from './shell.js';
 import { timerView } from './timer-model.js';
@@ -62,7 +63,7 @@ function playAction() {
 }
 function renderPlay() {
     const action = playAction();
-    setText($('#play-icon'), action === 'pause' ? '⏸' : '▶');
+    $('#play-icon').replaceChildren(icon(action === 'pause' ? 'pause' : 'play'));
     setText($('#play-label'), t(`mod.${action}`));
     $('#ctl-play').dataset.action = action;
 }
@@ -174,10 +175,10 @@ function frame() {
     const phase = v.state === 'paused' ? 'paused' : v.state === 'stopped' ? 'stopped' : v.phase;
     if (document.body.dataset.phase !== phase) document.body.dataset.phase = phase;
     $('#progress').style.transform = `scaleX(${v.progress.toFixed(4)})`;
-    const label = !timer?.item ? '' : phase === 'paused' ? `⏸ ${t('stage.paused')}`
+    const label = !timer?.item ? '' : phase === 'paused' ? `‖ ${t('stage.paused')}`
         : phase === 'stopped' ? `■ ${t('stage.stopped')}`
             : phase === 'idle' ? `○ ${t('stage.ready')}`
-                : phase === 'overtime' ? `⏱ ${t('stage.overtime')}`
+                : phase === 'overtime' ? `⚠ ${t('stage.overtime')}`
                     : phase === 'danger' ? `⚠ ${t('stage.danger')}`
                         : phase === 'warning' ? `⚠ ${t('stage.warning')}` : `▶ ${t('stage.running')}`;
     setText($('#phase-label'), label);

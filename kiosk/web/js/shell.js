@@ -3,6 +3,7 @@
 
 import { Connection, STALE_AFTER_MS } from './connection.js';
 import { $, h, setText } from './dom.js';
+import { applyIcons, icon } from './icons.js';
 import { applyI18n, getLang, onLangChange, setLang, t } from './i18n.js';
 import {
     cleanDeviceName,
@@ -22,6 +23,7 @@ import {
  */
 export function startView({ role, deviceBase, syncReport = false, onScanKey = null }) {
     applyI18n(document);
+    applyIcons(document);
     const key = takeKeyFromAddressBar(role) || storedKey(role);
     let device = storedDevice(role, `${deviceBase} 1`);
 
@@ -109,7 +111,7 @@ export function startView({ role, deviceBase, syncReport = false, onScanKey = nu
         keyHelp.textContent = t('key.help', { role: t(`role.${role}`) });
         keyForm.querySelector('.key-label').textContent = t('key.label');
         keySubmit.textContent = t('key.connect');
-        if (keyScan) keyScan.textContent = `⌗ ${t('key.scan')}`;
+        if (keyScan) keyScan.replaceChildren(icon('scan'), ` ${t('key.scan')}`);
         keyDialog.classList.toggle('rejected', keyRejected);
     }
 

@@ -4,6 +4,7 @@
 import { STALE_AFTER_MS } from './connection.js';
 import { $, setText } from './dom.js';
 import { formatMs, formatTimeOfDay } from './format.js';
+import { icon } from './icons.js';
 import { onLangChange, t } from './i18n.js';
 import { startView } from './shell.js';
 import { sounds } from './sound.js';
@@ -40,14 +41,11 @@ function frame() {
     const view = timerView(timer, now);
     const clock = $('#clock');
     setText(clock, view.text);
-    // Size the digits by their shape (m:ss, mm:ss, +m:ss, h:mm:ss), not per second: no jumping.
+    // Size the digits by their shape (m:ss, +m:ss, h:mm:ss), not per second: nothing jumps.
     const shape = view.text.replace(/\d/g, '0');
     if (shape !== clockShape) {
         clockShape = shape;
-        const digits = (shape.match(/0/g) || []).length + (shape.startsWith('+') ? 1 : 0) + (shape.startsWith('–') ? 3 : 0);
-        const colons = (shape.match(/:/g) || []).length;
-        const em = 0.6 * digits + 0.32 * colons;
-        clock.style.setProperty('--clock-size', `min(${(92 / em).toFixed(2)}vw, 58vh)`);
+        fitClock();
     }
     const phase = view.state === 'paused' ? 'paused' : view.state === 'stopped' ? 'stopped' : view.phase;
     if (body.dataset.phase !== phase) body.dataset.phase = phase;
@@ -64,12 +62,30 @@ function frame() {
     requestAnimationFrame(frame);
 }
 
+/** Largest font size at which the widest text of this shape fits the box (measured, any font). */
+function fitClock() {
+    const clock = $('#clock');
+    const box = clock.parentElement;
+    const probe = document.createElement('span');
+    probe.className = 'clock';
+    probe.style.cssText = 'position:absolute;visibility:hidden;font-size:100px;';
+    probe.textContent = clockShape; // "0" is as wide as any tabular digit
+    document.body.append(probe);
+    const w = probe.getBoundingClientRect().width;
+    const hgt = probe.getBoundingClientRect().height;
+    probe.remove();
+    if (!w || !hgt) return;
+    const size = Math.min((box.clientWidth * 0.96 * 100) / w, (box.clientHeight * 0.98 * 100) / hgt);
+    clock.style.setProperty('--clock-size', `${Math.max(24, Math.floor(size))}px`);
+}
+new ResizeObserver(() => fitClock()).observe(document.querySelector('.clock-wrap'));
+
 function phaseLabel(view, phase) {
     if (!timer?.item) return '';
-    if (phase === 'paused') return `⏸ ${t('stage.paused')}`;
+    if (phase === 'paused') return `‖ ${t('stage.paused')}`;
     if (phase === 'stopped') return `■ ${t('stage.stopped')}`;
     if (phase === 'idle') return `○ ${t('stage.ready')}`;
-    if (phase === 'overtime') return `⏱ ${t('stage.overtime')}`;
+    if (phase === 'overtime') return `⚠ ${t('stage.overtime')}`;
     if (view.remainingMs !== null && view.remainingMs <= 0) return `■ ${t('stage.timeUp')}`;
     if (phase === 'danger') return `⚠ ${t('stage.danger')}`;
     if (phase === 'warning') return `⚠ ${t('stage.warning')}`;
@@ -106,7 +122,7 @@ function renderStatic() {
     }
 }
 
-const TONE_ICON = { info: 'ℹ', wrap_up: '⚠', stop: '⛔' };
+const TONE_ICON = { info: 'info', wrap_up: 'alert', stop: 'stop' };
 function renderStage() {
     const box = $('#stage-message');
     const m = stage.message;
@@ -114,7 +130,7 @@ function renderStage() {
     if (m) {
         box.dataset.tone = m.tone;
         box.classList.toggle('flash', !!m.flash);
-        setText($('#stage-message-icon'), TONE_ICON[m.tone] || 'ℹ');
+        $('#stage-message-icon').replaceChildren(icon(TONE_ICON[m.tone] || 'info'));
         setText($('#stage-message-text'), m.text);
     }
     $('#blackout').hidden = !stage.blackout;
@@ -153,7 +169,7 @@ setInterval(renderSync, 1000);
 function renderControls() {
     const chime = $('#chime-toggle');
     chime.setAttribute('aria-pressed', String(prefs.chime));
-    setText(chime, `${prefs.chime ? '🔔' : '🔕'} ${t('stage.chime')}: ${prefs.chime ? t('common.on') : t('common.off')}`);
+    chime.replaceChildren(icon(prefs.chime ? 'bell' : 'bellOff'), ` ${t('stage.chime')}: ${prefs.chime ? t('common.on') : t('common.off')}`);
     const flash = $('#flash-toggle');
     flash.setAttribute('aria-pressed', String(prefs.flash));
     setText(flash, `${t('stage.flash')}: ${prefs.flash ? t('common.on') : t('common.off')}`);
