@@ -137,6 +137,7 @@ export class Connection {
                     this.attempt = 0;
                     this.setState('online');
                     this.emit('welcome', welcome);
+                    if (this.syncReport) this.sendSyncReport(); // no-op until the first pong
                 })
                 .catch((err) => {
                     if (err.code === 'unauthorized') {

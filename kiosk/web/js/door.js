@@ -24,7 +24,8 @@ const state = {
     lastScan: null, // {scan_id, name}
     onDeck: [],
     verdictTimer: null,
-    verdict: null, // last shown verdict model, re-rendered on language change
+    verdict: null, // last shown verdict model
+    scansSent: 0, // diagnostics: scan requests made by this page
 };
 const unanswered = new Map(); // payload -> {scan_id, at}: same badge again reuses the scan_id
 
@@ -182,6 +183,7 @@ async function submitScan(payload) {
     for (const [p, u] of unanswered) if (now - u.at > RETRY_KEEP_MS) unanswered.delete(p);
     const scanId = unanswered.get(payload)?.scan_id || crypto.randomUUID();
     showVerdict({ kind: 'info', result: 'pending', title: t('verdict.checking'), sound: null });
+    state.scansSent++;
     try {
         const reply = await conn.request({ type: 'scan', scan_id: scanId, payload: payload.slice(0, 4096), direction: state.direction, at: now });
         unanswered.delete(payload);
@@ -198,6 +200,10 @@ function onCameraCode(text) {
         const cb = pairingCallback;
         if (cb(text)) stopPairingScan();
         return;
+    }
+    if (!$('.key-dialog').hidden) {
+        if (text.includes('#key=')) shell.acceptKey(text); // the pairing QR, shown without asking
+        return; // not paired yet: nothing to check a badge against
     }
     if (!repeat.accept(text, performance.now())) return;
     if ($('#helpdesk').hidden === false && document.activeElement?.closest?.('#walkin-form')) return;
@@ -221,7 +227,6 @@ window.addEventListener('keydown', (ev) => {
         if (shell.acceptKey?.(text)) stopPairingScan();
         return;
     }
-    repeat.forget(); // a deliberate hand scan always counts
     submitScan(text);
 }, { capture: true });
 
