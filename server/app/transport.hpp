@@ -19,7 +19,8 @@ class RoleSet {
   public:
     constexpr RoleSet() = default;
     constexpr RoleSet(std::initializer_list<Role> roles) {
-        for (Role role : roles) bits_ |= bit(role);
+        for (Role role : roles)
+            bits_ |= bit(role);
     }
     static constexpr RoleSet all() {
         return {Role::door, Role::stage, Role::moderator, Role::organiser};
@@ -33,7 +34,9 @@ class RoleSet {
 
 // One serialised frame, shared by every connection it is sent to.
 using Frame = std::shared_ptr<const std::string>;
-inline Frame make_frame(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+inline Frame make_frame(std::string text) {
+    return std::make_shared<const std::string>(std::move(text));
+}
 
 // A frame with a coalescing key replaces an unsent frame with the same key in a slow
 // client's queue, so a lagging display gets the latest state instead of a backlog.
@@ -51,6 +54,10 @@ class Transport {
     virtual void broadcast(RoleSet roles, Outgoing message) = 0;
     // Runs task on the event-loop thread. Safe from any thread.
     virtual void post(std::function<void()> task) = 0;
+    // Sends a close frame after what is queued (1008 policy, 1002 protocol, 1001 going away).
+    virtual void close(ConnectionId connection, int code, std::string reason) {
+        (void)connection, (void)code, (void)reason;
+    }
 };
 
 // Wall clock in unix milliseconds; injected so the domain can be tested without sleeping.

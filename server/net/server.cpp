@@ -1,1 +1,774 @@
-// Placeholder translation unit until the network layer lands.
+// Beast server in the shape of Boost.Beast's chat-multi example (listener, http_session,
+// websocket_session, shared state), with what it lacks for a venue: TLS detected on the first
+// bytes, bounded per-client write queues with coalescing, TCP_NODELAY, timeouts, and a
+// graceful shutdown with close frames and a deadline.
+#include "net/server.hpp"
+
+#include "app/dispatcher.hpp"
+#include "app/log.hpp"
+#include "app/static_files.hpp"
+
+#include <atomic>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <chrono>
+#include <deque>
+#include <unordered_map>
+
+namespace stagedoor::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using app::ConnectionId;
+
+namespace {
+
+constexpr auto kHttpTimeout = std::chrono::seconds(30);
+constexpr auto kHelloTimeout = std::chrono::seconds(10);
+constexpr auto kShutdownDeadline = std::chrono::seconds(3);
+constexpr std::uint64_t kMaxHttpBody = 16 * 1024 * 1024;
+
+// Errors that are part of normal life (peers going away, our own cancellations) are not logged.
+void fail(beast::error_code ec, const char* what) {
+    if (ec == asio::error::operation_aborted || ec == websocket::error::closed ||
+        ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == beast::error::timeout ||
+        ec == ssl::error::stream_truncated || ec == asio::error::broken_pipe)
+        return;
+    app::log::info(std::string(what) + ": " + ec.message());
+}
+
+class WebSocketSessionBase {
+  public:
+    virtual ~WebSocketSessionBase() = default;
+    virtual void enqueue(app::Outgoing message) = 0;
+    virtual void close(int code, std::string reason) = 0;
+};
+
+} // namespace
+
+// Shared state: the registry of live WebSocket sessions, the application strand on which the
+// dispatcher and every module run, and the scheduler's timers.
+class Hub final : public app::Transport, public app::Scheduler {
+  public:
+    Hub(asio::io_context& ioc, const ServerOptions& options)
+        : ioc_(ioc)
+        , app_strand_(asio::make_strand(ioc))
+        , options_(options) {}
+
+    void set_dispatcher(app::Dispatcher* dispatcher) { dispatcher_ = dispatcher; }
+    app::Dispatcher& dispatcher() { return *dispatcher_; }
+    const ServerOptions& options() const { return options_; }
+    asio::strand<asio::io_context::executor_type>& app_strand() { return app_strand_; }
+    ConnectionId next_id() { return ++last_id_; }
+
+    // --- on the app strand ---
+    void add(ConnectionId id, std::weak_ptr<WebSocketSessionBase> session) {
+        sessions_.emplace(id, std::move(session));
+        dispatcher_->on_open(id);
+    }
+    void remove(ConnectionId id) {
+        if (sessions_.erase(id)) dispatcher_->on_close(id);
+    }
+    std::size_t live_sessions() const { return sessions_.size(); }
+
+    void send(ConnectionId connection, app::Outgoing message) override {
+        auto it = sessions_.find(connection);
+        if (it == sessions_.end()) return;
+        if (auto session = it->second.lock()) session->enqueue(std::move(message));
+    }
+
+    void broadcast(app::RoleSet roles, app::Outgoing message) override {
+        // Sessions are collected first, then sent to: a send never mutates the registry.
+        recipients_.clear();
+        for (const auto& [id, weak] : sessions_) {
+            const auto* state = dispatcher_->find(id);
+            if (!state || !state->authenticated || !roles.contains(state->info.role)) continue;
+            if (auto session = weak.lock()) recipients_.push_back(std::move(session));
+        }
+        for (auto& session : recipients_)
+            session->enqueue(message);
+        recipients_.clear();
+    }
+
+    void close(ConnectionId connection, int code, std::string reason) override {
+        auto it = sessions_.find(connection);
+        if (it == sessions_.end()) return;
+        if (auto session = it->second.lock()) session->close(code, std::move(reason));
+    }
+
+    void close_all(int code, const std::string& reason) {
+        for (const auto& [id, weak] : sessions_)
+            if (auto session = weak.lock()) session->close(code, reason);
+    }
+
+    // --- any thread ---
+    void post(std::function<void()> task) override { asio::post(app_strand_, std::move(task)); }
+
+    // --- scheduler, on the app strand ---
+    TimerId schedule_at(std::int64_t unix_ms, std::function<void()> task) override {
+        TimerId id = ++last_timer_;
+        auto timer = std::make_shared<asio::steady_timer>(app_strand_);
+        auto delay = std::max<std::int64_t>(0, unix_ms - app::system_clock_ms());
+        timer->expires_after(std::chrono::milliseconds(delay));
+        timers_.emplace(id, timer);
+        timer->async_wait([this, id, task = std::move(task)](beast::error_code ec) {
+            if (ec) return;
+            timers_.erase(id);
+            task();
+        });
+        return id;
+    }
+    void cancel(TimerId timer) override {
+        auto it = timers_.find(timer);
+        if (it == timers_.end()) return;
+        it->second->cancel();
+        timers_.erase(it);
+    }
+    void cancel_all_timers() {
+        for (auto& [id, timer] : timers_)
+            timer->cancel();
+        timers_.clear();
+    }
+
+  private:
+    asio::io_context& ioc_;
+    asio::strand<asio::io_context::executor_type> app_strand_;
+    const ServerOptions& options_;
+    app::Dispatcher* dispatcher_ = nullptr;
+    std::atomic<ConnectionId> last_id_{0};
+    TimerId last_timer_ = 0;
+    std::unordered_map<ConnectionId, std::weak_ptr<WebSocketSessionBase>> sessions_;
+    std::vector<std::shared_ptr<WebSocketSessionBase>> recipients_;
+    std::unordered_map<TimerId, std::shared_ptr<asio::steady_timer>> timers_;
+};
+
+namespace {
+
+// One WebSocket connection, plain or TLS (CRTP, as in Beast's advanced_server_flex).
+template <class Derived> class WebSocketSession : public WebSocketSessionBase {
+  public:
+    WebSocketSession(Hub& hub)
+        : hub_(hub)
+        , id_(hub.next_id()) {}
+
+    template <class Body, class Allocator>
+    void run(http::request<Body, http::basic_fields<Allocator>> request) {
+        auto& ws = derived().ws();
+        ws.set_option(
+            websocket::stream_base::timeout{kHelloTimeout, std::chrono::seconds(60), false});
+        ws.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+            response.set(http::field::server, "stagedoor/" STAGEDOOR_VERSION);
+        }));
+        ws.read_message_max(protocol::kMaxFrameBytes);
+        ws.auto_fragment(false);
+        ws.async_accept(request, beast::bind_front_handler(&WebSocketSession::on_accept,
+                                                           derived().shared_from_this()));
+    }
+
+    void enqueue(app::Outgoing message) override {
+        asio::post(derived().ws().get_executor(),
+                   [self = derived().shared_from_this(), message = std::move(message)]() mutable {
+                       self->on_enqueue(std::move(message));
+                   });
+    }
+
+    void close(int code, std::string reason) override {
+        asio::post(derived().ws().get_executor(),
+                   [self = derived().shared_from_this(), code, reason = std::move(reason)] {
+                       self->begin_close(code, reason);
+                   });
+    }
+
+  protected:
+    ~WebSocketSession() override {
+        // Unregister on the app strand; the session object is gone by then, only the id is used.
+        Hub& hub = hub_;
+        ConnectionId id = id_;
+        if (registered_) hub.post([&hub, id] { hub.remove(id); });
+    }
+
+  private:
+    Derived& derived() { return static_cast<Derived&>(*this); }
+
+    void on_accept(beast::error_code ec) {
+        if (ec) return fail(ec, "websocket accept");
+        auto& ws = derived().ws();
+        ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
+                                                      std::chrono::seconds(60), false});
+        registered_ = true;
+        std::weak_ptr<WebSocketSessionBase> weak = derived().shared_from_this();
+        hub_.post([&hub = hub_, id = id_, weak] { hub.add(id, weak); });
+        // A connection that does not authenticate in time is closed with a policy violation.
+        hello_timer_.emplace(ws.get_executor());
+        hello_timer_->expires_after(kHelloTimeout);
+        hello_timer_->async_wait([&hub = hub_, id = id_, weak](beast::error_code timer_ec) {
+            if (timer_ec || weak.expired()) return;
+            hub.post([&hub, id] {
+                const auto* state = hub.dispatcher().find(id);
+                if (state && !state->authenticated) hub.close(id, 1008, "hello timeout");
+            });
+        });
+        do_read();
+    }
+
+    void do_read() {
+        derived().ws().async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read,
+                                                                     derived().shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (ec) {
+            if (hello_timer_) hello_timer_->cancel();
+            return fail(ec, "websocket read");
+        }
+        double received_at = app::system_clock_ms_precise();
+        bool is_text = derived().ws().got_text();
+        std::string text = beast::buffers_to_string(buffer_.data());
+        buffer_.consume(buffer_.size());
+        hub_.post([&hub = hub_, id = id_, text = std::move(text), received_at, is_text] {
+            if (is_text)
+                hub.dispatcher().on_text(id, text, received_at);
+            else
+                hub.dispatcher().on_binary(id);
+        });
+        if (!closing_) do_read();
+    }
+
+    void on_enqueue(app::Outgoing message) {
+        if (closing_) return;
+        std::size_t size = message.frame->size();
+        // A newer state replaces an unsent older one, so a slow display gets the latest state.
+        if (!message.coalesce_key.empty()) {
+            for (std::size_t i = writing_ ? 1 : 0; i < queue_.size(); ++i) {
+                if (queue_[i].coalesce_key == message.coalesce_key) {
+                    queued_bytes_ = queued_bytes_ - queue_[i].frame->size() + size;
+                    queue_[i] = std::move(message);
+                    return;
+                }
+            }
+        }
+        if (queued_bytes_ > 0 && queued_bytes_ + size > hub_.options().max_queue_bytes) {
+            // The client is not reading: drop it rather than buffer without bound. It will
+            // reconnect and resync from the snapshots.
+            app::log::info("closing a client that does not keep up (" +
+                           std::to_string(queued_bytes_) + " bytes queued)");
+            begin_close(1008, "client too slow");
+            return;
+        }
+        queued_bytes_ += size;
+        queue_.push_back(std::move(message));
+        if (!writing_) do_write();
+    }
+
+    void do_write() {
+        writing_ = true;
+        derived().ws().text(true);
+        derived().ws().async_write(
+            asio::buffer(*queue_.front().frame),
+            beast::bind_front_handler(&WebSocketSession::on_write, derived().shared_from_this()));
+    }
+
+    void on_write(beast::error_code ec, std::size_t) {
+        writing_ = false;
+        if (ec) return fail(ec, "websocket write");
+        queued_bytes_ -= queue_.front().frame->size();
+        queue_.pop_front();
+        if (!queue_.empty()) return do_write();
+        if (close_pending_) do_close();
+    }
+
+    void begin_close(int code, const std::string& reason) {
+        if (closing_ || close_pending_) return;
+        close_code_ = static_cast<std::uint16_t>(code);
+        close_reason_ = reason;
+        // Queued frames (such as the error that explains the close) go out first.
+        if (writing_ || !queue_.empty())
+            close_pending_ = true;
+        else
+            do_close();
+    }
+
+    void do_close() {
+        closing_ = true;
+        if (hello_timer_) hello_timer_->cancel();
+        derived().ws().async_close(
+            websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
+            [self = derived().shared_from_this()](beast::error_code ec) {
+                if (ec) fail(ec, "websocket close");
+            });
+    }
+
+    Hub& hub_;
+    ConnectionId id_;
+    bool registered_ = false;
+    beast::flat_buffer buffer_;
+    std::deque<app::Outgoing> queue_;
+    std::size_t queued_bytes_ = 0;
+    bool writing_ = false;
+    bool closing_ = false;
+    bool close_pending_ = false;
+    std::uint16_t close_code_ = 1000;
+    std::string close_reason_;
+    std::optional<asio::steady_timer> hello_timer_;
+};
+
+class PlainWebSocketSession : public WebSocketSession<PlainWebSocketSession>,
+                              public std::enable_shared_from_this<PlainWebSocketSession> {
+  public:
+    PlainWebSocketSession(Hub& hub, beast::tcp_stream&& stream)
+        : WebSocketSession(hub)
+        , ws_(std::move(stream)) {}
+    websocket::stream<beast::tcp_stream>& ws() { return ws_; }
+
+  private:
+    websocket::stream<beast::tcp_stream> ws_;
+};
+
+class TlsWebSocketSession : public WebSocketSession<TlsWebSocketSession>,
+                            public std::enable_shared_from_this<TlsWebSocketSession> {
+  public:
+    TlsWebSocketSession(Hub& hub, ssl::stream<beast::tcp_stream>&& stream)
+        : WebSocketSession(hub)
+        , ws_(std::move(stream)) {}
+    websocket::stream<ssl::stream<beast::tcp_stream>>& ws() { return ws_; }
+
+  private:
+    websocket::stream<ssl::stream<beast::tcp_stream>> ws_;
+};
+
+std::map<std::string, std::string> parse_query(std::string_view query) {
+    std::map<std::string, std::string> result;
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        auto eq = pair.find('=');
+        std::string name(pair.substr(0, eq));
+        std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+        for (auto& c : value)
+            if (c == '+') c = ' ';
+        auto decoded_name = app::percent_decode(name);
+        auto decoded_value = app::percent_decode(value);
+        if (decoded_name && decoded_value) result[*decoded_name] = *decoded_value;
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return result;
+}
+
+template <class Body> void add_common_headers(http::response<Body>& response, bool keep_alive) {
+    response.set(http::field::server, "stagedoor/" STAGEDOOR_VERSION);
+    response.set("X-Content-Type-Options", "nosniff");
+    // Keys travel in URL fragments and queries: never leak them in a Referer.
+    response.set("Referrer-Policy", "no-referrer");
+    response.keep_alive(keep_alive);
+}
+
+// One HTTP connection (keep-alive), plain or TLS. Upgrades to WebSocket on /ws.
+template <class Derived> class HttpSession {
+  public:
+    HttpSession(Hub& hub, beast::flat_buffer buffer)
+        : hub_(hub)
+        , buffer_(std::move(buffer)) {}
+
+    void do_read() {
+        parser_.emplace();
+        parser_->body_limit(kMaxHttpBody);
+        parser_->header_limit(16 * 1024);
+        beast::get_lowest_layer(derived().stream()).expires_after(kHttpTimeout);
+        http::async_read(
+            derived().stream(), buffer_, *parser_,
+            beast::bind_front_handler(&HttpSession::on_read, derived().shared_from_this()));
+    }
+
+  private:
+    Derived& derived() { return static_cast<Derived&>(*this); }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (ec == http::error::end_of_stream) return derived().do_eof();
+        if (ec == http::error::body_limit || ec == http::error::header_limit) {
+            return send_simple(http::status::payload_too_large, "application/json",
+                               R"({"code":"too_large","message":"request is too large"})", false);
+        }
+        if (ec) return fail(ec, "http read");
+
+        auto request = parser_->release();
+        std::string_view target = request.target();
+        std::string_view path = target.substr(0, target.find('?'));
+        if (websocket::is_upgrade(request)) {
+            if (path != "/ws")
+                return send_simple(http::status::not_found, "text/plain; charset=utf-8",
+                                   "WebSocket lives at /ws\n", false);
+            beast::get_lowest_layer(derived().stream()).expires_never();
+            return derived().upgrade(std::move(request));
+        }
+        bool keep_alive = request.keep_alive();
+        if (path == "/healthz" || path.starts_with("/api/") || path == "/badges") {
+            app::HttpRequest app_request;
+            app_request.method = std::string(request.method_string());
+            app_request.path = std::string(path);
+            if (auto q = target.find('?'); q != std::string_view::npos)
+                app_request.query = parse_query(target.substr(q + 1));
+            app_request.body = std::move(request.body());
+            std::string authorization(request[http::field::authorization]);
+            // The dispatcher runs on the app strand; the answer comes back on ours.
+            hub_.post([&hub = hub_, self = derived().shared_from_this(),
+                       app_request = std::move(app_request),
+                       authorization = std::move(authorization), keep_alive,
+                       head = request.method() == http::verb::head]() mutable {
+                auto response = hub.dispatcher().handle_http(std::move(app_request), authorization);
+                asio::post(beast::get_lowest_layer(self->stream()).get_executor(),
+                           [self, response = std::move(response), keep_alive, head]() mutable {
+                               self->send_app_response(std::move(response), keep_alive, head);
+                           });
+            });
+            return;
+        }
+        if (request.method() != http::verb::get && request.method() != http::verb::head)
+            return send_simple(http::status::method_not_allowed, "text/plain; charset=utf-8",
+                               "method not allowed\n", keep_alive);
+        serve_file(path, keep_alive, request.method() == http::verb::head);
+    }
+
+    void serve_file(std::string_view path, bool keep_alive, bool head) {
+        auto file = app::resolve_static(hub_.options().web_root, hub_.options().vendor_root, path);
+        http::file_body::value_type body;
+        beast::error_code ec;
+        if (file) body.open(file->c_str(), beast::file_mode::scan, ec);
+        if (!file || ec) {
+            return send_simple(
+                http::status::not_found, "text/html; charset=utf-8",
+                "<!doctype html><meta charset=utf-8><title>Not found</title>"
+                "<body style=\"font:20px system-ui;padding:2em\"><h1>Not found</h1>"
+                "<p>There is nothing at this address. <a href=\"/\">stagedoor home</a></p>",
+                keep_alive);
+        }
+        auto size = body.size();
+        auto response = std::make_shared<http::response<http::file_body>>(
+            std::piecewise_construct, std::make_tuple(std::move(body)),
+            std::make_tuple(http::status::ok, 11));
+        add_common_headers(*response, keep_alive);
+        response->set(http::field::content_type, app::mime_type(*file));
+        response->set(http::field::cache_control, "no-cache");
+        response->content_length(size);
+        if (head) {
+            http::response<http::empty_body> head_response{http::status::ok, 11};
+            add_common_headers(head_response, keep_alive);
+            head_response.set(http::field::content_type, app::mime_type(*file));
+            head_response.content_length(size);
+            return write(
+                std::make_shared<http::response<http::empty_body>>(std::move(head_response)));
+        }
+        write(std::move(response));
+    }
+
+    void send_app_response(app::HttpResponse response, bool keep_alive, bool head) {
+        auto message = std::make_shared<http::response<http::string_body>>(
+            static_cast<http::status>(response.status), 11);
+        add_common_headers(*message, keep_alive);
+        message->set(http::field::content_type, response.content_type);
+        message->set(http::field::cache_control, "no-store");
+        for (const auto& [name, value] : response.headers)
+            message->set(name, value);
+        if (!head) message->body() = std::move(response.body);
+        message->prepare_payload();
+        write(std::move(message));
+    }
+
+    void send_simple(http::status status, std::string_view type, std::string_view body,
+                     bool keep_alive) {
+        auto message = std::make_shared<http::response<http::string_body>>(status, 11);
+        add_common_headers(*message, keep_alive);
+        message->set(http::field::content_type, type);
+        message->body() = std::string(body);
+        message->prepare_payload();
+        write(std::move(message));
+    }
+
+    template <class Response> void write(std::shared_ptr<Response> response) {
+        bool keep_alive = response->keep_alive();
+        beast::get_lowest_layer(derived().stream()).expires_after(kHttpTimeout);
+        http::async_write(derived().stream(), *response,
+                          [self = derived().shared_from_this(), response,
+                           keep_alive](beast::error_code ec, std::size_t) {
+                              if (ec) return fail(ec, "http write");
+                              if (!keep_alive) return self->do_eof();
+                              self->do_read();
+                          });
+    }
+
+  protected:
+    Hub& hub_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+class PlainHttpSession : public HttpSession<PlainHttpSession>,
+                         public std::enable_shared_from_this<PlainHttpSession> {
+  public:
+    PlainHttpSession(Hub& hub, beast::tcp_stream&& stream, beast::flat_buffer&& buffer)
+        : HttpSession(hub, std::move(buffer))
+        , stream_(std::move(stream)) {}
+    void run() { do_read(); }
+    beast::tcp_stream& stream() { return stream_; }
+    template <class Request> void upgrade(Request&& request) {
+        std::make_shared<PlainWebSocketSession>(hub_, std::move(stream_))
+            ->run(std::forward<Request>(request));
+    }
+    void do_eof() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+
+  private:
+    beast::tcp_stream stream_;
+};
+
+class TlsHttpSession : public HttpSession<TlsHttpSession>,
+                       public std::enable_shared_from_this<TlsHttpSession> {
+  public:
+    TlsHttpSession(Hub& hub, beast::tcp_stream&& stream, ssl::context& context,
+                   beast::flat_buffer&& buffer)
+        : HttpSession(hub, std::move(buffer))
+        , stream_(std::move(stream), context) {}
+    void run() {
+        beast::get_lowest_layer(stream_).expires_after(kHttpTimeout);
+        // The detector's bytes are handed to the handshake.
+        stream_.async_handshake(
+            ssl::stream_base::server, buffer_.data(),
+            [self = shared_from_this()](beast::error_code ec, std::size_t used) {
+                if (ec) return fail(ec, "tls handshake");
+                self->buffer_.consume(used);
+                self->do_read();
+            });
+    }
+    ssl::stream<beast::tcp_stream>& stream() { return stream_; }
+    template <class Request> void upgrade(Request&& request) {
+        std::make_shared<TlsWebSocketSession>(hub_, std::move(stream_))
+            ->run(std::forward<Request>(request));
+    }
+    void do_eof() {
+        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+        stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+    }
+
+  private:
+    ssl::stream<beast::tcp_stream> stream_;
+};
+
+// Looks at the first bytes: a TLS ClientHello goes to HTTPS, anything else to HTTP.
+class DetectSession : public std::enable_shared_from_this<DetectSession> {
+  public:
+    DetectSession(Hub& hub, tcp::socket&& socket, ssl::context* context)
+        : hub_(hub)
+        , stream_(std::move(socket))
+        , context_(context) {}
+    void run() {
+        stream_.expires_after(kHttpTimeout);
+        beast::async_detect_ssl(
+            stream_, buffer_,
+            beast::bind_front_handler(&DetectSession::on_detect, shared_from_this()));
+    }
+
+  private:
+    void on_detect(beast::error_code ec, bool is_tls) {
+        if (ec) return fail(ec, "detect");
+        if (is_tls) {
+            if (!context_) {
+                beast::error_code ignored;
+                stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                return;
+            }
+            return std::make_shared<TlsHttpSession>(hub_, std::move(stream_), *context_,
+                                                    std::move(buffer_))
+                ->run();
+        }
+        std::make_shared<PlainHttpSession>(hub_, std::move(stream_), std::move(buffer_))->run();
+    }
+
+    Hub& hub_;
+    beast::tcp_stream stream_;
+    ssl::context* context_;
+    beast::flat_buffer buffer_;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+  public:
+    Listener(asio::io_context& ioc, Hub& hub, ssl::context* context)
+        : ioc_(ioc)
+        , acceptor_(ioc)
+        , hub_(hub)
+        , context_(context) {}
+
+    std::uint16_t open(const std::string& host, std::uint16_t port) {
+        beast::error_code ec;
+        auto address = asio::ip::make_address(host, ec);
+        if (ec) throw std::runtime_error("cannot listen on '" + host + "': not an IP address");
+        tcp::endpoint endpoint(address, port);
+        acceptor_.open(endpoint.protocol());
+        acceptor_.set_option(asio::socket_base::reuse_address(true));
+        acceptor_.bind(endpoint, ec);
+        if (ec)
+            throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) +
+                                     ": " + ec.message());
+        acceptor_.listen(asio::socket_base::max_listen_connections);
+        return acceptor_.local_endpoint().port();
+    }
+    void run() { do_accept(); }
+    void stop() {
+        beast::error_code ec;
+        acceptor_.close(ec);
+    }
+
+  private:
+    void do_accept() {
+        acceptor_.async_accept(asio::make_strand(ioc_),
+                               beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+    }
+    void on_accept(beast::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (ec) {
+            fail(ec, "accept");
+        } else {
+            // Small frames must not wait for Nagle plus delayed ACK (40-200 ms stalls).
+            socket.set_option(tcp::no_delay(true), ec);
+            std::make_shared<DetectSession>(hub_, std::move(socket), context_)->run();
+        }
+        if (acceptor_.is_open()) do_accept();
+    }
+
+    asio::io_context& ioc_;
+    tcp::acceptor acceptor_;
+    Hub& hub_;
+    ssl::context* context_;
+};
+
+} // namespace
+
+struct Server::Impl {
+    Impl(ServerOptions options_in, storage::DataDir dir, ModuleFactory factory)
+        : options(std::move(options_in))
+        , data_dir(std::move(dir))
+        , ioc(1)
+        , hub(ioc, options)
+        , make_modules(std::move(factory)) {}
+
+    ServerOptions options;
+    storage::DataDir data_dir;
+    asio::io_context ioc;
+    Hub hub;
+    ModuleFactory make_modules;
+    std::optional<ssl::context> tls;
+    std::unique_ptr<storage::Writer> writer;
+    std::unique_ptr<app::Dispatcher> dispatcher;
+    std::vector<std::unique_ptr<app::Module>> modules;
+    std::shared_ptr<Listener> listener;
+    std::optional<asio::steady_timer> shutdown_timer;
+    std::chrono::steady_clock::time_point shutdown_deadline;
+
+    void begin_shutdown() {
+        app::log::info("shutting down: closing client connections");
+        listener->stop();
+        hub.post([this] {
+            dispatcher->stop_modules();
+            hub.cancel_all_timers();
+            hub.close_all(1001, "server shutting down");
+            shutdown_deadline = std::chrono::steady_clock::now() + kShutdownDeadline;
+            shutdown_timer.emplace(hub.app_strand());
+            wait_for_sessions();
+        });
+    }
+
+    // Stops the loop once every WebSocket session has closed, or at the deadline.
+    void wait_for_sessions() {
+        if (hub.live_sessions() == 0 || std::chrono::steady_clock::now() >= shutdown_deadline) {
+            ioc.stop();
+            return;
+        }
+        shutdown_timer->expires_after(std::chrono::milliseconds(10));
+        shutdown_timer->async_wait([this](beast::error_code ec) {
+            if (!ec) wait_for_sessions();
+        });
+    }
+};
+
+Server::Server(ServerOptions options, storage::DataDir data_dir, ModuleFactory make_modules)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(data_dir),
+                                   std::move(make_modules))) {}
+
+Server::~Server() = default;
+
+std::uint16_t Server::listen() {
+    auto& impl = *impl_;
+    impl.data_dir.require_initialised();
+    if (impl.options.tls) {
+        impl.tls.emplace(ssl::context::tls_server);
+        impl.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                              ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                              ssl::context::no_tlsv1_1);
+        beast::error_code ec;
+        impl.tls->use_certificate_chain_file(impl.options.tls->certificate.string(), ec);
+        if (ec)
+            throw std::runtime_error("cannot load TLS certificate " +
+                                     impl.options.tls->certificate.string() + ": " + ec.message());
+        impl.tls->use_private_key_file(impl.options.tls->private_key.string(), ssl::context::pem,
+                                       ec);
+        if (ec)
+            throw std::runtime_error("cannot load TLS key " +
+                                     impl.options.tls->private_key.string() + ": " + ec.message());
+    }
+    auto event = impl.data_dir.event();
+    impl.writer = std::make_unique<storage::Writer>(
+        impl.data_dir.database_path(),
+        [&hub = impl.hub](std::function<void()> task) { hub.post(std::move(task)); });
+    impl.dispatcher = std::make_unique<app::Dispatcher>(event, app::RoleKeys::load(impl.data_dir),
+                                                        impl.hub, app::system_clock_ms);
+    impl.hub.set_dispatcher(impl.dispatcher.get());
+    app::ModuleContext context{impl.data_dir, event,        impl.hub,
+                               impl.hub,      *impl.writer, app::system_clock_ms};
+    if (impl.make_modules) impl.modules = impl.make_modules(context);
+    for (auto& module : impl.modules)
+        impl.dispatcher->add_module(module.get());
+    impl.listener = std::make_shared<Listener>(impl.ioc, impl.hub, impl.tls ? &*impl.tls : nullptr);
+    return impl.listener->open(impl.options.host, impl.options.port);
+}
+
+int Server::run() {
+    auto& impl = *impl_;
+    asio::signal_set signals(impl.ioc, SIGINT, SIGTERM);
+    signals.async_wait([&impl](beast::error_code ec, int) {
+        if (!ec) impl.begin_shutdown();
+    });
+    // Modules load their state on the app strand before the first connection is accepted.
+    int exit_code = 0;
+    asio::post(impl.hub.app_strand(), [&impl, &exit_code] {
+        try {
+            impl.dispatcher->start_modules();
+        } catch (const std::exception& error) {
+            app::log::error(std::string("cannot start: ") + error.what());
+            exit_code = 1;
+            impl.ioc.stop();
+            return;
+        }
+        impl.listener->run();
+    });
+    impl.ioc.run();
+    signals.cancel();
+    // Everything acknowledged is committed already; commit what is still queued, then close.
+    impl.writer->stop();
+    app::log::info("stopped");
+    return exit_code;
+}
+
+} // namespace stagedoor::net

@@ -1,4 +1,5 @@
 // NTP-style clock-offset estimation from ping/pong samples (see PROTOCOL.md, "Clock sync").
+// The browser port (kiosk/web) must match this bit for bit on protocol/clock_vectors.json.
 #pragma once
 
 #include <cstddef>
@@ -19,21 +20,26 @@ struct ClockSample {
 class ClockEstimator {
   public:
     struct Options {
-        std::size_t window = 16;      // samples kept
-        double jump_threshold_ms = 250; // larger corrections are applied at once
-        double slew_per_second = 0.05; // smaller ones are eased in at this fraction of elapsed time
+        std::size_t window = 16;        // samples kept (the newest ones)
+        double jump_threshold_ms = 100; // larger corrections are applied at once
+        double slew_ms_per_s = 20;      // smaller ones are eased in at most this fast
     };
-    ClockEstimator() : ClockEstimator(Options{}) {}
+    ClockEstimator()
+        : ClockEstimator(Options{}) {}
     explicit ClockEstimator(Options options);
 
     // Adds a sample received at local time t3 (= sample.t3).
     void add(const ClockSample& sample);
     // Offset (server - client, ms) to apply at local time now_ms; eases towards the target.
+    // 0 before the first sample.
     double offset(double now_ms);
-    // Best (lowest-delay) sample in the window.
+    // Best (lowest-delay, newest on ties) sample in the window.
     std::optional<ClockSample> best() const;
+    // Offset of best(); 0 before the first sample.
     double target_offset() const;
+    bool has_estimate() const { return current_.has_value(); }
     std::size_t samples() const { return window_.size(); }
+    const Options& options() const { return options_; }
 
   private:
     Options options_;

@@ -1,0 +1,244 @@
+#include "app/dispatcher.hpp"
+
+#include "app/log.hpp"
+
+#include <algorithm>
+#include <openssl/crypto.h>
+
+namespace stagedoor::app {
+
+using nlohmann::json;
+using protocol::ErrorCode;
+
+RoleKeys RoleKeys::load(const storage::DataDir& dir) {
+    RoleKeys keys;
+    for (const auto& [name, role] : protocol::kRoles)
+        keys.keys[static_cast<std::size_t>(role)] = dir.role_key(role);
+    return keys;
+}
+
+std::optional<Role> RoleKeys::role_for(std::string_view key) const {
+    std::optional<Role> match;
+    for (const auto& [name, role] : protocol::kRoles) {
+        const std::string& expected = keys[static_cast<std::size_t>(role)];
+        if (!expected.empty() && expected.size() == key.size() &&
+            CRYPTO_memcmp(expected.data(), key.data(), key.size()) == 0)
+            match = role;
+    }
+    return match;
+}
+
+Dispatcher::Dispatcher(storage::EventConfig event, RoleKeys keys, Transport& transport, Clock clock)
+    : event_(std::move(event))
+    , keys_(std::move(keys))
+    , transport_(transport)
+    , clock_(std::move(clock))
+    , reply_(transport_)
+    , started_at_(clock_()) {}
+
+void Dispatcher::add_module(Module* module) {
+    modules_.push_back(module);
+}
+void Dispatcher::start_modules() {
+    for (Module* module : modules_)
+        module->start();
+}
+void Dispatcher::stop_modules() {
+    for (Module* module : modules_)
+        module->stop();
+}
+
+void Dispatcher::on_open(ConnectionId connection) {
+    ConnectionState state;
+    state.info.id = connection;
+    state.tokens = kBurst;
+    state.refilled_at = clock_();
+    connections_.emplace(connection, std::move(state));
+}
+
+void Dispatcher::on_close(ConnectionId connection) {
+    auto it = connections_.find(connection);
+    if (it == connections_.end()) return;
+    if (it->second.authenticated) {
+        log::info("disconnect " + std::string(protocol::to_string(it->second.info.role)) + " '" +
+                  it->second.info.device + "'");
+        for (Module* module : modules_)
+            module->on_disconnect(it->second.info);
+    }
+    connections_.erase(it);
+}
+
+const Dispatcher::ConnectionState* Dispatcher::find(ConnectionId connection) const {
+    auto it = connections_.find(connection);
+    return it == connections_.end() ? nullptr : &it->second;
+}
+
+std::array<std::size_t, 4> Dispatcher::clients_by_role() const {
+    std::array<std::size_t, 4> counts{};
+    for (const auto& [id, state] : connections_)
+        if (state.authenticated) ++counts[static_cast<std::size_t>(state.info.role)];
+    return counts;
+}
+
+bool Dispatcher::take_token(ConnectionState& state) {
+    std::int64_t now = clock_();
+    if (now > state.refilled_at) {
+        state.tokens =
+            std::min(kBurst, state.tokens + static_cast<double>(now - state.refilled_at) *
+                                                kRatePerSecond / 1000.0);
+        state.refilled_at = now;
+    }
+    if (state.tokens < 1) return false;
+    state.tokens -= 1;
+    return true;
+}
+
+void Dispatcher::on_binary(ConnectionId connection) {
+    reply_.error(connection, std::nullopt, ErrorCode::bad_message,
+                 "binary frames are not part of protocol v1");
+}
+
+void Dispatcher::on_text(ConnectionId connection, std::string_view text, double receive_time_ms) {
+    auto it = connections_.find(connection);
+    if (it == connections_.end()) return;
+    ConnectionState& state = it->second;
+
+    std::optional<std::int64_t> id;
+    auto envelope = protocol::parse_envelope(text, &id);
+    if (!envelope) {
+        reply_.error(connection, id, envelope.error());
+        return;
+    }
+    if (!take_token(state)) {
+        reply_.error(connection, envelope->id, ErrorCode::rate_limited,
+                     "too many messages; slow down");
+        return;
+    }
+    const std::string& type = envelope->type;
+    if (type == "ping") return handle_ping(connection, *envelope, receive_time_ms);
+    if (type == "hello") return handle_hello(state, *envelope);
+    if (!state.authenticated) {
+        reply_.error(connection, envelope->id, ErrorCode::unauthorized,
+                     "send hello with a role key first");
+        return;
+    }
+    if (!envelope->id) {
+        reply_.error(connection, std::nullopt, ErrorCode::bad_message,
+                     "field 'id' is required on requests", "id");
+        return;
+    }
+    for (Module* module : modules_) {
+        try {
+            if (module->handle(state.info, *envelope)) return;
+        } catch (const std::exception& error) {
+            log::error("handling '" + type + "' failed: " + error.what());
+            reply_.error(connection, envelope->id, ErrorCode::internal,
+                         "the server could not handle this request");
+            return;
+        }
+    }
+    reply_.error(connection, envelope->id, ErrorCode::unknown_type,
+                 "unknown message type '" + type + "'", "type");
+}
+
+void Dispatcher::handle_ping(ConnectionId connection, const protocol::Envelope& envelope,
+                             double receive_time_ms) {
+    auto ping = protocol::decode<protocol::Ping>(envelope.object);
+    if (!ping) {
+        reply_.error(connection, envelope.id, ping.error());
+        return;
+    }
+    protocol::Pong pong;
+    pong.re = ping->id;
+    pong.t0 = ping->t0;
+    pong.t1 = receive_time_ms;
+    pong.t2 = std::max(receive_time_ms, system_clock_ms_precise());
+    reply_.send(connection, pong);
+}
+
+void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& envelope) {
+    ConnectionId connection = state.info.id;
+    if (state.authenticated) {
+        reply_.error(connection, envelope.id, ErrorCode::conflict,
+                     "this connection has already said hello");
+        return;
+    }
+    auto hello = protocol::decode<protocol::Hello>(envelope.object);
+    if (!hello) {
+        reply_.error(connection, envelope.id, hello.error());
+        return;
+    }
+    if (hello->protocol != protocol::kProtocolVersion) {
+        reply_.error(connection, hello->id, ErrorCode::bad_message,
+                     "protocol " + std::to_string(hello->protocol) +
+                         " is not supported; this server speaks 1",
+                     "protocol");
+        transport_.close(connection, 1002, "unsupported protocol");
+        return;
+    }
+    auto claimed = protocol::role_from_string(hello->role);
+    auto granted = keys_.role_for(hello->key);
+    if (!claimed || !granted || *claimed != *granted) {
+        log::info("rejected hello for role '" + hello->role.substr(0, 32) + "' from '" +
+                  hello->device + "'");
+        reply_.error(connection, hello->id, ErrorCode::unauthorized,
+                     claimed ? "wrong key for role " + hello->role
+                             : "unknown role '" + hello->role.substr(0, 32) + "'");
+        transport_.close(connection, 1008, "unauthorized");
+        return;
+    }
+    state.authenticated = true;
+    state.info.role = *claimed;
+    state.info.device = hello->device;
+    log::info("connect " + hello->role + " '" + hello->device + "'");
+
+    protocol::Welcome welcome;
+    welcome.re = hello->id;
+    welcome.role = *claimed;
+    welcome.device = hello->device;
+    welcome.server_time = clock_();
+    welcome.event = protocol::EventInfo{event_.id, event_.name, event_.date};
+    reply_.send(connection, welcome);
+    for (Module* module : modules_)
+        module->on_welcome(state.info);
+}
+
+HttpResponse Dispatcher::handle_http(HttpRequest request, std::string_view authorization_header) {
+    std::string key;
+    constexpr std::string_view bearer = "Bearer ";
+    if (authorization_header.substr(0, bearer.size()) == bearer)
+        key = std::string(authorization_header.substr(bearer.size()));
+    else if (auto it = request.query.find("key"); it != request.query.end())
+        key = it->second;
+    bool key_given = !key.empty();
+    if (key_given) request.role = keys_.role_for(key);
+
+    if (request.path == "/healthz") {
+        auto counts = clients_by_role();
+        json clients = json::object();
+        for (const auto& [name, role] : protocol::kRoles)
+            clients[std::string(name)] = counts[static_cast<std::size_t>(role)];
+        json body = {{"status", "ok"},
+                     {"version", STAGEDOOR_VERSION},
+                     {"uptime_s", (clock_() - started_at_) / 1000},
+                     {"event", {{"id", event_.id}, {"name", event_.name}, {"date", event_.date}}},
+                     {"clients", clients}};
+        return HttpResponse{200, "application/json", body.dump(), {{"Cache-Control", "no-store"}}};
+    }
+    if (key_given && !request.role)
+        return json_error_response(401, ErrorCode::unauthorized,
+                                   "the key is not valid for this event");
+    for (Module* module : modules_) {
+        try {
+            if (auto response = module->handle_http(request)) return *response;
+        } catch (const std::exception& error) {
+            log::error("HTTP " + request.path + " failed: " + error.what());
+            return json_error_response(500, ErrorCode::internal,
+                                       "the server could not handle this request");
+        }
+    }
+    return json_error_response(404, ErrorCode::not_found,
+                               "no such endpoint: " + request.path.substr(0, 200));
+}
+
+} // namespace stagedoor::app

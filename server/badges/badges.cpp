@@ -1,0 +1,477 @@
+#include "badges/badges.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <png.h>
+#include <qrencode.h>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace stagedoor::badges {
+
+namespace {
+
+// QR byte mode at level M holds at most 2331 bytes (version 40).
+constexpr std::size_t kMaxQrBytes = 2331;
+
+// A6 portrait card, in millimetres (the SVG user unit of a badge).
+constexpr double kCardWidth = 105;
+constexpr double kCardHeight = 148;
+constexpr double kQrSize = 54; // about 1 mm per module for a version 7 token with quiet zone
+
+std::string format_number(double value) {
+    // Two decimals are plenty for millimetres; drop trailing zeros for compact SVG.
+    std::ostringstream out;
+    out.setf(std::ios::fixed);
+    out.precision(2);
+    out << value;
+    std::string text = out.str();
+    while (!text.empty() && text.back() == '0')
+        text.pop_back();
+    if (!text.empty() && text.back() == '.') text.pop_back();
+    return text == "-0" ? "0" : text;
+}
+
+// Escapes text for HTML and XML content and attribute values. C0 control characters are not
+// allowed in XML 1.0, so they become spaces instead of breaking the whole document.
+std::string escape_markup(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 16);
+    for (char c : text) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                out += ' ';
+            } else {
+                out += c;
+            }
+        }
+    }
+    return out;
+}
+
+// Characters as a reader counts them (UTF-8 continuation bytes do not start a character).
+std::size_t display_length(std::string_view text) {
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+    }));
+}
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+        text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+        text.remove_suffix(1);
+    return text;
+}
+
+// Splits a long name into two lines at the space closest to the middle.
+std::vector<std::string> name_lines(std::string_view name, std::size_t single_line_chars) {
+    name = trim(name);
+    if (display_length(name) <= single_line_chars) return {std::string(name)};
+    std::size_t middle = name.size() / 2;
+    std::size_t best = std::string_view::npos;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        if (name[i] != ' ') continue;
+        auto distance = [middle](std::size_t at) {
+            return at > middle ? at - middle : middle - at;
+        };
+        if (best == std::string_view::npos || distance(i) < distance(best)) best = i;
+    }
+    if (best == std::string_view::npos) return {std::string(name)};
+    return {std::string(trim(name.substr(0, best))), std::string(trim(name.substr(best + 1)))};
+}
+
+// Bold sans-serif glyphs average about 0.6 em; the size is chosen so the longest line fits.
+double fitting_font_size(std::size_t chars, double width, double largest, double smallest) {
+    if (chars == 0) return largest;
+    double size = width / (0.6 * static_cast<double>(chars));
+    return std::clamp(size, smallest, largest);
+}
+
+// One <text> line; when even the smallest size is too wide, the renderer squeezes it into
+// the width (textLength) rather than letting it run off the card.
+std::string text_line(const std::string& text, double y, double font_size, double max_width,
+                      const char* weight, const char* fill) {
+    double estimated = 0.6 * font_size * static_cast<double>(display_length(text));
+    std::string squeeze;
+    if (estimated > max_width) {
+        squeeze =
+            " textLength=\"" + format_number(max_width) + "\" lengthAdjust=\"spacingAndGlyphs\"";
+    }
+    return "<text x=\"" + format_number(kCardWidth / 2) + "\" y=\"" + format_number(y) +
+           "\" font-size=\"" + format_number(font_size) + "\" font-weight=\"" + weight +
+           "\" fill=\"" + fill + "\" text-anchor=\"middle\"" + squeeze + ">" + escape_markup(text) +
+           "</text>";
+}
+
+struct CategoryStyle {
+    std::string label;
+    const char* colour;
+};
+
+CategoryStyle category_style(std::string_view category) {
+    if (category == "speaker") return {"SPEAKER", "#b0124f"};
+    if (category == "staff") return {"STAFF", "#212121"};
+    if (category == "press") return {"PRESS", "#0d47a1"};
+    if (category == "guest") return {"GUEST", "#1b5e20"};
+    if (category == "new_member") return {"NEW MEMBER", "#e65100"};
+    if (category == "member" || category.empty()) return {"MEMBER", "#37474f"};
+    std::string label;
+    for (char c : category) {
+        label += c == '_' ? ' ' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    return {label, "#455a64"};
+}
+
+// The dark modules as one path in module units: horizontal runs, one subpath each.
+std::string qr_path_data(const QrMatrix& qr, int quiet_zone) {
+    std::string d;
+    for (int y = 0; y < qr.size; ++y) {
+        int x = 0;
+        while (x < qr.size) {
+            if (!qr.at(x, y)) {
+                ++x;
+                continue;
+            }
+            int start = x;
+            while (x < qr.size && qr.at(x, y))
+                ++x;
+            d += "M" + std::to_string(start + quiet_zone) + " " + std::to_string(y + quiet_zone) +
+                 "h" + std::to_string(x - start) + "v1h-" + std::to_string(x - start) + "z";
+        }
+    }
+    return d;
+}
+
+// An <svg> element drawing the code with its quiet zone at the given place and size.
+std::string qr_svg_element(const QrMatrix& qr, int quiet_zone, const std::string& placement) {
+    std::string total = std::to_string(qr.size + 2 * quiet_zone);
+    return "<svg " + placement + " viewBox=\"0 0 " + total + " " + total +
+           "\" shape-rendering=\"crispEdges\"><rect width=\"" + total + "\" height=\"" + total +
+           "\" fill=\"#fff\"/><path fill=\"#000\" d=\"" + qr_path_data(qr, quiet_zone) +
+           "\"/></svg>";
+}
+
+QrMatrix badge_qr(const BadgeCard& card) {
+    auto qr = encode_qr(card.token, 10);
+    if (!qr) {
+        throw std::invalid_argument("badge for attendee " + std::to_string(card.attendee_id) +
+                                    " has no token that fits a QR code");
+    }
+    return *qr;
+}
+
+std::string badge_svg_body(const BadgeCard& card, std::string_view event_name) {
+    QrMatrix qr = badge_qr(card);
+    const double text_width = 93;
+    std::string out;
+    out += "<rect width=\"" + format_number(kCardWidth) + "\" height=\"" +
+           format_number(kCardHeight) + "\" fill=\"#fff\"/>";
+    out += "<g font-family=\"'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif\">";
+    if (!trim(event_name).empty()) {
+        std::string event(trim(event_name));
+        double size = fitting_font_size(display_length(event), text_width, 4.5, 3);
+        out += text_line(event, 11, size, text_width, "normal", "#616161");
+    }
+
+    // Name: one line when it fits at a good size, else two lines.
+    auto lines = name_lines(card.name, 14);
+    std::size_t longest = 0;
+    for (const auto& line : lines)
+        longest = std::max(longest, display_length(line));
+    double name_size = fitting_font_size(longest, text_width, lines.size() == 1 ? 11 : 9.5, 6);
+    double y = lines.size() == 1 ? 34 : 29;
+    for (const auto& line : lines) {
+        out += text_line(line, y, name_size, text_width, "bold", "#000");
+        y += name_size * 1.15;
+    }
+    std::string organisation(trim(card.organisation));
+    if (!organisation.empty()) {
+        double size = fitting_font_size(display_length(organisation), text_width, 6, 3.5);
+        out += text_line(organisation, y + 2.5, size, text_width, "normal", "#212121");
+    }
+    out += "</g>";
+
+    double qr_x = (kCardWidth - kQrSize) / 2;
+    double qr_y = 64;
+    out += qr_svg_element(qr, 4,
+                          "x=\"" + format_number(qr_x) + "\" y=\"" + format_number(qr_y) +
+                              "\" width=\"" + format_number(kQrSize) + "\" height=\"" +
+                              format_number(kQrSize) + "\"");
+
+    CategoryStyle style = category_style(card.category);
+    double band_y = 126;
+    out += "<rect y=\"" + format_number(band_y) + "\" width=\"" + format_number(kCardWidth) +
+           "\" height=\"" + format_number(kCardHeight - band_y) + "\" fill=\"" + style.colour +
+           "\"/>";
+    double label_size = fitting_font_size(display_length(style.label), text_width, 8, 4);
+    out += "<g font-family=\"'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif\" "
+           "letter-spacing=\"0.6\">" +
+           text_line(style.label, band_y + (kCardHeight - band_y) / 2 + label_size * 0.36,
+                     label_size, text_width, "bold", "#fff") +
+           "</g>";
+    return out;
+}
+
+std::string badge_svg_element(const BadgeCard& card, std::string_view event_name,
+                              const std::string& size_attributes) {
+    return "<svg xmlns=\"http://www.w3.org/2000/svg\" " + size_attributes + " viewBox=\"0 0 " +
+           format_number(kCardWidth) + " " + format_number(kCardHeight) + "\" role=\"img\" " +
+           "aria-label=\"" + escape_markup("Badge: " + card.name) + "\">" +
+           badge_svg_body(card, event_name) + "</svg>";
+}
+
+// A standalone SVG file of one badge, with the event name printed small at the top.
+std::string badge_svg_document(const BadgeCard& card, std::string_view event_name) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
+           badge_svg_element(card, event_name, "width=\"105mm\" height=\"148mm\"") + "\n";
+}
+
+// RFC 4180 field. Spreadsheets run cells starting with = + - @ as formulas; such fields get a
+// leading apostrophe so an attendee's name cannot become a formula on the organiser's PC.
+std::string csv_field(std::string_view value) {
+    std::string text(value);
+    if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                          text[0] == '\t' || text[0] == '\r')) {
+        text.insert(text.begin(), '\'');
+    }
+    bool quote = text.find_first_of(",\"\r\n") != std::string::npos ||
+                 (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+    if (!quote) return text;
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+// Writes via a temporary file and rename, so a reader never sees half a file.
+void write_file(const std::filesystem::path& path, std::string_view data) {
+    std::filesystem::path temporary = path;
+    temporary += ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        out.flush();
+        if (!out) throw std::runtime_error("cannot write " + temporary.string());
+    }
+    std::filesystem::rename(temporary, path);
+}
+
+void write_file(const std::filesystem::path& path, const std::vector<std::uint8_t>& data) {
+    write_file(path, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+}
+
+std::string badge_file_stem(const BadgeCard& card) {
+    return "badge-" + std::to_string(card.attendee_id);
+}
+
+} // namespace
+
+std::optional<QrMatrix> encode_qr(std::string_view text, int max_version) {
+    if (text.empty() || text.size() > kMaxQrBytes || max_version < 1 || max_version > 40)
+        return std::nullopt;
+    // Byte mode for all of the text (NUL included), smallest version that fits, level M.
+    std::unique_ptr<QRcode, decltype(&QRcode_free)> code(
+        QRcode_encodeData(static_cast<int>(text.size()),
+                          reinterpret_cast<const unsigned char*>(text.data()), 0, QR_ECLEVEL_M),
+        &QRcode_free);
+    if (!code || code->version > max_version) return std::nullopt;
+    QrMatrix matrix;
+    matrix.size = code->width;
+    matrix.version = code->version;
+    std::size_t cells =
+        static_cast<std::size_t>(code->width) * static_cast<std::size_t>(code->width);
+    matrix.dark.resize(cells);
+    for (std::size_t i = 0; i < cells; ++i)
+        matrix.dark[i] = code->data[i] & 1;
+    return matrix;
+}
+
+std::string qr_svg(const QrMatrix& qr, int module_px, int quiet_zone) {
+    module_px = std::max(module_px, 1);
+    quiet_zone = std::max(quiet_zone, 0);
+    std::string pixels = std::to_string((qr.size + 2 * quiet_zone) * module_px);
+    std::string svg = qr_svg_element(qr, quiet_zone,
+                                     "xmlns=\"http://www.w3.org/2000/svg\" width=\"" + pixels +
+                                         "\" height=\"" + pixels + "\"");
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + svg + "\n";
+}
+
+std::vector<std::uint8_t> qr_png(const QrMatrix& qr, int module_px, int quiet_zone) {
+    module_px = std::max(module_px, 1);
+    quiet_zone = std::max(quiet_zone, 0);
+    const int side = (qr.size + 2 * quiet_zone) * module_px;
+    std::vector<std::uint8_t> pixels(
+        static_cast<std::size_t>(side) * static_cast<std::size_t>(side), 0xff);
+    for (int y = 0; y < qr.size; ++y) {
+        for (int x = 0; x < qr.size; ++x) {
+            if (!qr.at(x, y)) continue;
+            for (int dy = 0; dy < module_px; ++dy) {
+                std::size_t row = static_cast<std::size_t>((y + quiet_zone) * module_px + dy);
+                std::size_t column = static_cast<std::size_t>((x + quiet_zone) * module_px);
+                std::fill_n(pixels.begin() + static_cast<std::ptrdiff_t>(row * side + column),
+                            module_px, 0x00);
+            }
+        }
+    }
+
+    // libpng's simplified API: errors come back as return values, no longjmp into C++.
+    png_image image{};
+    image.version = PNG_IMAGE_VERSION;
+    image.width = static_cast<png_uint_32>(side);
+    image.height = static_cast<png_uint_32>(side);
+    image.format = PNG_FORMAT_GRAY;
+    png_alloc_size_t size = 0;
+    if (!png_image_write_to_memory(&image, nullptr, &size, 0, pixels.data(), side, nullptr)) {
+        std::string message = image.message;
+        png_image_free(&image);
+        throw std::runtime_error("PNG encoding failed: " + message);
+    }
+    std::vector<std::uint8_t> png(size);
+    if (!png_image_write_to_memory(&image, png.data(), &size, 0, pixels.data(), side, nullptr)) {
+        std::string message = image.message;
+        png_image_free(&image);
+        throw std::runtime_error("PNG encoding failed: " + message);
+    }
+    png.resize(size);
+    return png;
+}
+
+std::string qr_terminal(const QrMatrix& qr, int quiet_zone) {
+    quiet_zone = std::max(quiet_zone, 0);
+    const int total = qr.size + 2 * quiet_zone;
+    // Terminals draw glyphs light on dark, so light modules are the drawn ones; the terminal
+    // background then supplies the dark modules and phone cameras see a normal code.
+    auto light = [&](int x, int y) {
+        if (y >= total) return false; // below the code: terminal background
+        int qx = x - quiet_zone;
+        int qy = y - quiet_zone;
+        if (qx < 0 || qy < 0 || qx >= qr.size || qy >= qr.size) return true;
+        return !qr.at(qx, qy);
+    };
+    std::string out;
+    for (int y = 0; y < total; y += 2) {
+        for (int x = 0; x < total; ++x) {
+            bool top = light(x, y);
+            bool bottom = light(x, y + 1);
+            if (top && bottom) {
+                out += "\u2588"; // █
+            } else if (top) {
+                out += "\u2580"; // ▀
+            } else if (bottom) {
+                out += "\u2584"; // ▄
+            } else {
+                out += ' ';
+            }
+        }
+        out += '\n';
+    }
+    return out;
+}
+
+std::string badge_svg(const BadgeCard& card) {
+    return badge_svg_document(card, {});
+}
+
+std::string badge_sheet_html(std::string_view event_name, const std::vector<BadgeCard>& cards) {
+    const std::size_t per_page = 4;
+    const std::size_t pages = (cards.size() + per_page - 1) / per_page;
+    std::string title = escape_markup(event_name.empty() ? "Badges" : event_name);
+    std::string html;
+    html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+    html += "<title>Badges \u2013 " + title + "</title>\n";
+    html += R"(<style>
+@page { size: A4 portrait; margin: 0; }
+* { box-sizing: border-box; }
+html, body { margin: 0; padding: 0; }
+body { background: #9e9e9e; font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif;
+       -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+.toolbar { position: sticky; top: 0; z-index: 1; display: flex; gap: 1em; align-items: center;
+           padding: 0.6em 1em; background: #212121; color: #fff; }
+.toolbar button { font: inherit; padding: 0.3em 1em; cursor: pointer; }
+.toolbar .hint { color: #bdbdbd; font-size: 0.9em; }
+.sheet { position: relative; width: 210mm; height: 297mm; margin: 8mm auto; background: #fff;
+         display: grid; grid-template-columns: 105mm 105mm; grid-template-rows: 148.5mm 148.5mm;
+         overflow: hidden; box-shadow: 0 2px 8px rgba(0, 0, 0, 0.4);
+         break-after: page; page-break-after: always; }
+.sheet:last-of-type { break-after: auto; page-break-after: auto; }
+.badge { width: 105mm; height: 148.5mm; display: flex; align-items: center;
+         justify-content: center; break-inside: avoid; }
+.badge svg { display: block; width: 105mm; height: 148mm; }
+/* Cut marks: the middle lines, drawn outside the badge areas' content, faint enough not to
+   show after cutting slightly off. */
+.sheet::before, .sheet::after { content: ""; position: absolute; pointer-events: none; }
+.sheet::before { left: 105mm; top: 0; bottom: 0; border-left: 0.2mm dashed #bdbdbd; }
+.sheet::after { top: 148.5mm; left: 0; right: 0; border-top: 0.2mm dashed #bdbdbd; }
+.empty { padding: 2em; text-align: center; color: #fff; }
+@media print {
+  body { background: none; }
+  .toolbar, .empty { display: none; }
+  .sheet { margin: 0; box-shadow: none; }
+}
+</style>
+</head>
+<body>
+)";
+    html += "<div class=\"toolbar\"><strong>" + title + "</strong><span>" +
+            std::to_string(cards.size()) + (cards.size() == 1 ? " badge" : " badges") + " on " +
+            std::to_string(pages) + (pages == 1 ? " A4 page" : " A4 pages") +
+            "</span><button type=\"button\" onclick=\"window.print()\">Print</button>"
+            "<span class=\"hint\">Print at 100 % (actual size), no margins; cut along the "
+            "dashed lines.</span></div>\n";
+    if (cards.empty()) html += "<p class=\"empty\">No badges to print.</p>\n";
+    for (std::size_t page = 0; page < pages; ++page) {
+        html += "<section class=\"sheet\">\n";
+        for (std::size_t i = page * per_page; i < std::min(cards.size(), (page + 1) * per_page);
+             ++i) {
+            html += "<div class=\"badge\">" +
+                    badge_svg_element(cards[i], event_name, "width=\"105mm\" height=\"148mm\"") +
+                    "</div>\n";
+        }
+        html += "</section>\n";
+    }
+    html += "</body>\n</html>\n";
+    return html;
+}
+
+std::size_t write_badge_set(const std::filesystem::path& out_dir, std::string_view event_name,
+                            const std::vector<BadgeCard>& cards) {
+    // Check every token first, so a bad one leaves no half-written set behind.
+    for (const BadgeCard& card : cards)
+        badge_qr(card);
+    std::filesystem::create_directories(out_dir);
+    std::string csv = "name,email,file,token\r\n";
+    for (const BadgeCard& card : cards) {
+        std::string stem = badge_file_stem(card);
+        write_file(out_dir / (stem + ".svg"), badge_svg_document(card, event_name));
+        write_file(out_dir / (stem + ".png"), qr_png(badge_qr(card)));
+        csv += csv_field(card.name) + "," + csv_field(card.email) + "," + csv_field(stem + ".png") +
+               "," + csv_field(card.token) + "\r\n";
+    }
+    write_file(out_dir / "badges.html", badge_sheet_html(event_name, cards));
+    write_file(out_dir / "badges.csv", csv);
+    return cards.size();
+}
+
+} // namespace stagedoor::badges

@@ -1,0 +1,166 @@
+#include "app/log.hpp"
+#include "app/modules.hpp"
+#include "badges/badges.hpp"
+#include "cli/command.hpp"
+#include "net/certificate.hpp"
+#include "net/server.hpp"
+
+#include <filesystem>
+#include <ifaddrs.h>
+#include <iostream>
+#include <netdb.h>
+
+namespace stagedoor::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ListenAddress {
+    std::string host;
+    std::uint16_t port = 8080;
+};
+
+ListenAddress parse_listen(const std::string& text) {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos)
+        throw UsageError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+    ListenAddress address;
+    address.host = text.substr(0, colon);
+    if (address.host.size() > 2 && address.host.front() == '[' && address.host.back() == ']')
+        address.host = address.host.substr(1, address.host.size() - 2);
+    try {
+        int port = std::stoi(text.substr(colon + 1));
+        if (port < 0 || port > 65535) throw std::out_of_range("port");
+        address.port = static_cast<std::uint16_t>(port);
+    } catch (const std::exception&) {
+        throw UsageError("--listen port must be 0-65535");
+    }
+    return address;
+}
+
+// The machine's first non-loopback IPv4 address, for links that tablets on the venue network
+// can open when the server listens on all interfaces.
+std::string venue_address() {
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return "127.0.0.1";
+    std::string found;
+    for (ifaddrs* entry = list; entry && found.empty(); entry = entry->ifa_next) {
+        if (!entry->ifa_addr || entry->ifa_addr->sa_family != AF_INET) continue;
+        char host[NI_MAXHOST];
+        if (getnameinfo(entry->ifa_addr, sizeof(sockaddr_in), host, sizeof host, nullptr, 0,
+                        NI_NUMERICHOST) != 0)
+            continue;
+        if (std::string_view(host).starts_with("127.")) continue;
+        found = host;
+    }
+    freeifaddrs(list);
+    return found.empty() ? "127.0.0.1" : found;
+}
+
+fs::path default_web_root(const fs::path& executable_dir) {
+    // Installed layout first (PREFIX/share/stagedoor/web), then the source tree.
+    for (const fs::path& candidate :
+         {executable_dir / "../share/stagedoor/web", fs::path(STAGEDOOR_WEB_DIR)})
+        if (fs::exists(candidate / "index.html") || fs::exists(candidate)) return candidate;
+    return STAGEDOOR_WEB_DIR;
+}
+
+int run_serve(const Args& args) {
+    auto parsed = parse_args(
+        args,
+        {"--data", "--listen", "--web", "--vendor", "--tls-cert", "--tls-key", "--public-host"},
+        {"--tls", "--quiet", "--no-qr"});
+    auto data = parsed.get("--data");
+    if (!data) throw UsageError("--data is required");
+    if (!parsed.positional.empty())
+        throw UsageError("unexpected argument '" + parsed.positional.front() + "'");
+    app::log::set_quiet(parsed.flag("--quiet"));
+
+    storage::DataDir dir(*data);
+    dir.require_initialised();
+    auto listen = parse_listen(parsed.get("--listen").value_or("127.0.0.1:8080"));
+
+    net::ServerOptions options;
+    options.host = listen.host;
+    options.port = listen.port;
+    fs::path self = fs::read_symlink("/proc/self/exe").parent_path();
+    options.web_root = parsed.get("--web").value_or(default_web_root(self).string());
+    options.vendor_root =
+        parsed.get("--vendor")
+            .value_or(
+                (fs::path(STAGEDOOR_WEB_DIR) / "../../node_modules").lexically_normal().string());
+
+    bool all_interfaces = listen.host == "0.0.0.0" || listen.host == "::";
+    std::string link_host =
+        parsed.get("--public-host").value_or(all_interfaces ? venue_address() : listen.host);
+    std::string fingerprint;
+    if (parsed.get("--tls-cert") || parsed.get("--tls-key")) {
+        if (!parsed.get("--tls-cert") || !parsed.get("--tls-key"))
+            throw UsageError("--tls-cert and --tls-key go together");
+        options.tls = net::TlsFiles{*parsed.get("--tls-cert"), *parsed.get("--tls-key")};
+        fingerprint = net::certificate_fingerprint(options.tls->certificate);
+    } else if (parsed.flag("--tls")) {
+        auto certificate =
+            net::ensure_self_signed_certificate(dir.tls_dir(), {link_host, listen.host});
+        options.tls = certificate.files;
+        fingerprint = certificate.sha256_fingerprint;
+        if (certificate.created)
+            std::cout << "Created a self-signed certificate in " << dir.tls_dir().string() << "\n";
+    }
+
+    net::Server server(options, dir, app::make_modules);
+    std::uint16_t port = server.listen();
+    std::string scheme = options.tls ? "https" : "http";
+    std::string host_in_url =
+        link_host.find(':') != std::string::npos ? "[" + link_host + "]" : link_host;
+    std::string base = scheme + "://" + host_in_url + ":" + std::to_string(port);
+    auto event = dir.event();
+
+    // Scripts and tests wait for this exact line.
+    std::cout << "listening on " << scheme << "://"
+              << (listen.host.find(':') != std::string::npos ? "[" + listen.host + "]"
+                                                             : listen.host)
+              << ":" << port << std::endl;
+    std::cout << "\nstagedoor " STAGEDOOR_VERSION " serving '" << event.name << "' (" << event.date
+              << ")\n";
+    if (options.tls) std::cout << "TLS certificate SHA-256 fingerprint:\n  " << fingerprint << "\n";
+    std::cout << "\nOpen these links (each carries its role key; keep them private):\n";
+    for (const auto& [name, role] : protocol::kRoles) {
+        std::string page = role == protocol::Role::organiser ? "dashboard" : std::string(name);
+        std::printf("  %-10s %s/%s#key=%s\n", std::string(name).c_str(), base.c_str(), page.c_str(),
+                    dir.role_key(role).c_str());
+    }
+    std::cout << "  health     " << base << "/healthz\n";
+    if (!parsed.flag("--no-qr")) {
+        std::string door_link = base + "/door#key=" + dir.role_key(protocol::Role::door);
+        if (auto qr = badges::encode_qr(door_link)) {
+            std::cout << "\nScan to pair a door tablet:\n" << badges::qr_terminal(*qr) << "\n";
+        }
+    }
+    std::cout << std::flush;
+    return server.run();
+}
+
+const bool registered = register_command({
+    "serve",
+    "serve the event: HTTP, WebSocket and the browser views on one port",
+    "usage: stagedoor serve --data DIR [--listen HOST:PORT] [--tls | --tls-cert FILE --tls-key "
+    "FILE]\n"
+    "                       [--public-host HOST] [--web DIR] [--quiet] [--no-qr]\n\n"
+    "  --listen HOST:PORT  default 127.0.0.1:8080; 0.0.0.0:8080 for the venue network; port 0 "
+    "picks one\n"
+    "  --tls               HTTPS/WSS with a self-signed certificate made in DIR/tls on first use\n"
+    "  --tls-cert/--tls-key  a real certificate (PEM)\n"
+    "  --public-host HOST  host name or address to print in the links (default: this machine's "
+    "address)\n"
+    "  --web DIR           folder of the browser views (default: the installed or source "
+    "kiosk/web)\n"
+    "  --quiet             log errors only\n\n"
+    "Prints one link per role and a QR code of the door link. SIGINT/SIGTERM shut down "
+    "gracefully.\n",
+    run_serve,
+});
+} // namespace
+
+} // namespace stagedoor::cli

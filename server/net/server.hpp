@@ -1,0 +1,55 @@
+// The stagedoor server: one port for HTTP, HTTPS (detected on the first bytes) and WebSocket.
+// Beast and Asio stay behind this header.
+#pragma once
+
+#include "app/context.hpp"
+#include "app/module.hpp"
+#include "storage/data_dir.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace stagedoor::net {
+
+struct TlsFiles {
+    std::filesystem::path certificate; // PEM chain
+    std::filesystem::path private_key; // PEM
+};
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080; // 0 picks a free port
+    std::filesystem::path web_root;
+    std::filesystem::path vendor_root; // node_modules, for /vendor/*
+    std::optional<TlsFiles> tls;
+    std::size_t max_queue_bytes = 64 * 1024;    // per client, before frames are coalesced
+    std::size_t hard_queue_bytes = 1024 * 1024; // per client, before it is dropped as too slow
+};
+
+using ModuleFactory = std::function<std::vector<std::unique_ptr<app::Module>>(app::ModuleContext&)>;
+
+class Server {
+  public:
+    Server(ServerOptions options, storage::DataDir data_dir, ModuleFactory make_modules);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds and listens; throws std::runtime_error with a readable message on failure.
+    // Returns the bound port.
+    std::uint16_t listen();
+    // Serves until SIGINT/SIGTERM, then shuts down gracefully (close 1001 to every client,
+    // flush writes, commit the database) within a few seconds. Returns the exit code.
+    int run();
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace stagedoor::net

@@ -1,0 +1,103 @@
+#include "storage/writer.hpp"
+
+#include <cstdio>
+#include <vector>
+
+namespace stagedoor::storage {
+
+Writer::Writer(const std::filesystem::path& database_path, Post post, std::size_t max_batch)
+    : db_(database_path)
+    , post_(std::move(post))
+    , max_batch_(max_batch) {
+    thread_ = std::thread([this] { run(); });
+}
+
+Writer::~Writer() {
+    stop();
+}
+
+void Writer::submit(Write write, Done done) {
+    {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(Job{std::move(write), std::move(done)});
+    }
+    wake_.notify_one();
+}
+
+void Writer::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ && !thread_.joinable()) return;
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+Writer::Stats Writer::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+void Writer::run() {
+    std::vector<Job> batch;
+    std::vector<bool> results;
+    for (;;) {
+        batch.clear();
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty() && stopping_) return;
+            // Everything that queued up while the last batch was being synced joins this one.
+            while (!queue_.empty() && batch.size() < max_batch_) {
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        results.assign(batch.size(), false);
+        bool committed = false;
+        try {
+            db_.exec("BEGIN IMMEDIATE");
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                // A savepoint per write: one failing write is rolled back alone.
+                db_.exec("SAVEPOINT job");
+                try {
+                    if (batch[i].write) batch[i].write(db_);
+                    db_.exec("RELEASE job");
+                    results[i] = true;
+                } catch (const std::exception& error) {
+                    std::fprintf(stderr, "stagedoor: write failed and was rolled back: %s\n",
+                                 error.what());
+                    db_.exec("ROLLBACK TO job");
+                    db_.exec("RELEASE job");
+                }
+            }
+            db_.exec("COMMIT");
+            committed = true;
+        } catch (const std::exception& error) {
+            std::fprintf(stderr, "stagedoor: commit failed: %s\n", error.what());
+            try {
+                db_.exec("ROLLBACK");
+            } catch (...) {
+            }
+        }
+        {
+            std::lock_guard lock(mutex_);
+            stats_.writes += batch.size();
+            stats_.batches += 1;
+        }
+        // One post per batch; completions run in submission order, after the commit returned.
+        std::vector<std::pair<Done, bool>> completions;
+        completions.reserve(batch.size());
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            if (batch[i].done)
+                completions.emplace_back(std::move(batch[i].done), committed && results[i]);
+        if (!completions.empty())
+            post_([completions = std::move(completions)]() mutable {
+                for (auto& [done, ok] : completions)
+                    done(ok);
+            });
+    }
+}
+
+} // namespace stagedoor::storage
