@@ -22,7 +22,7 @@ test('clock sync: shared vectors from protocol/clock_vectors.json', (t) => {
             if (step.sample) est.add(step.sample);
             if (step.offset_at !== undefined) {
                 const got = est.offset(step.offset_at);
-                assert.ok(Math.abs(got - step.expect) < 1e-6, `${c.name}, step ${i}: offset(${step.offset_at}) = ${got}, expected ${step.expect}`);
+                assert.equal(got, step.expect, `${c.name}, step ${i}: offset(${step.offset_at}) = ${got}, expected ${step.expect}`);
                 checks++;
             }
         }

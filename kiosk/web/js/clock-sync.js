@@ -4,8 +4,8 @@
 
 export const DEFAULT_CLOCK_OPTIONS = Object.freeze({
     window: 16,             // samples kept
-    jump_threshold_ms: 250, // larger corrections are applied at once
-    slew_ms_per_s: 50,      // smaller ones are eased in at most this fast
+    jump_threshold_ms: 100, // larger corrections are applied at once
+    slew_ms_per_s: 20,      // smaller ones are eased in at most this fast
 });
 
 /** offset = server clock - client clock (ms); delay = network round trip without server time. */
@@ -19,6 +19,7 @@ export function sampleDelay(s) {
 export class ClockEstimator {
     constructor(options = {}) {
         this.options = { ...DEFAULT_CLOCK_OPTIONS, ...options };
+        if (this.options.window < 1) this.options.window = 1; // as the C++: never an empty window
         this.window = [];
         this.current = null; // eased offset, null until the first sample
         this.lastUpdate = 0;
@@ -26,28 +27,28 @@ export class ClockEstimator {
 
     /** Adds a sample received at local time sample.t3. */
     add(sample) {
-        this.offset(sample.t3); // advance the easing up to now before the target moves
+        this.offset(sample.t3); // bring the eased value up to this moment before the target moves
         this.window.push({ t0: sample.t0, t1: sample.t1, t2: sample.t2, t3: sample.t3 });
         while (this.window.length > this.options.window) this.window.shift();
         const target = this.targetOffset();
-        if (this.current === null || Math.abs(target - this.current) > this.options.jump_threshold_ms) {
+        if (this.current === null) {
+            this.current = target;
+            this.lastUpdate = sample.t3;
+        } else if (Math.abs(target - this.current) > this.options.jump_threshold_ms) {
             this.current = target;
         }
-        this.lastUpdate = sample.t3;
     }
 
     /** Offset to apply at local time nowMs (0 before any sample); eases towards the target. */
     offset(nowMs) {
-        if (this.current === null) {
-            this.lastUpdate = nowMs;
-            return 0;
-        }
+        if (this.current === null) return 0;
         const target = this.targetOffset();
         const elapsed = Math.max(0, nowMs - this.lastUpdate);
-        const step = (this.options.slew_ms_per_s * elapsed) / 1000;
-        const gap = target - this.current;
-        if (Math.abs(gap) <= step) this.current = target;
-        else this.current += Math.sign(gap) * step;
+        const maxStep = (this.options.slew_ms_per_s * elapsed) / 1000;
+        const remaining = target - this.current;
+        if (Math.abs(remaining) <= maxStep) this.current = target;
+        else if (remaining > 0) this.current = this.current + maxStep;
+        else this.current = this.current - maxStep;
         this.lastUpdate = nowMs;
         return this.current;
     }
