@@ -2,7 +2,7 @@
 // from /api/attendance every 30 s) is the truth; live events move the numbers in between.
 
 import { $, fill, h, setText } from './dom.js';
-import { formatMs, formatTimeOfDay, percent } from './format.js';
+import { displayHealth, formatMs, formatTimeOfDay, percent } from './format.js';
 import { icon } from './icons.js';
 import { onLangChange, t } from './i18n.js';
 import { startView } from './shell.js';
@@ -270,10 +270,12 @@ function renderDoors() {
 
 function renderDisplays() {
     fill($('#displays'), displays.length === 0 ? h('li.empty', t('mod.noDisplays')) : displays.map((d) => {
-        const good = d.connected && d.delay_ms <= 100 && d.sample_age_ms <= 30000;
+        const health = displayHealth(d);
+        const look = { good: ['tag-ok', '●'], fair: ['tag-warn', '◐'], bad: ['tag-err', '◐'], none: ['tag-muted', '○'], offline: ['tag-err', '○'] }[health];
+        const reported = health !== 'none' && health !== 'offline';
         return h('li',
-            d.connected ? h(`span.tag.${good ? 'tag-ok' : 'tag-warn'}`, good ? `● ${t('sync.good')}` : `◐ ${t('sync.fair')}`) : h('span.tag.tag-err', `○ ${t('conn.offline')}`),
-            ' ', h('b', d.device), h('span.muted', ` · ${t(`role.${d.role}`)} · ${t('sync.offset')} ${formatMs(d.offset_ms)} · ${t('sync.delay')} ${Math.round(d.delay_ms)} ms`));
+            h(`span.tag.${look[0]}`, `${look[1]} ${health === 'offline' ? t('conn.offline') : health === 'none' ? t('sync.noReport') : t(`sync.${health}`)}`),
+            ' ', h('b', d.device), h('span.muted', ` · ${t(`role.${d.role}`)}${reported ? ` · ${t('sync.offset')} ${formatMs(d.offset_ms)} · ${t('sync.delay')} ${Math.round(d.delay_ms)} ms` : ''}`));
     }));
 }
 

@@ -2,7 +2,7 @@
 // the server's `timer`/`agenda`/`stage` pushes say so, so what you see is what the stage shows.
 
 import { $, $$, fill, h, setText } from './dom.js';
-import { formatDelta, formatDurationShort, formatMs, formatTimeOfDay } from './format.js';
+import { displayHealth, formatDelta, formatDurationShort, formatMs, formatTimeOfDay } from './format.js';
 import { icon } from './icons.js';
 import { onLangChange, t } from './i18n.js';
 import { startView } from './shell.js';
@@ -298,17 +298,22 @@ function renderStageState() {
 }
 
 // ---- displays ----------------------------------------------------------------------------------
+function healthTag(health) {
+    const look = { good: ['tag-ok', '●'], fair: ['tag-warn', '◐'], bad: ['tag-err', '◐'], none: ['tag-muted', '○'], offline: ['tag-err', '○'] }[health];
+    const word = health === 'offline' ? t('conn.offline') : health === 'none' ? t('sync.noReport') : t(`sync.${health}`);
+    return h(`span.tag.${look[0]}`, `${look[1]} ${word}`);
+}
 function renderDisplays() {
     fill($('#display-list'), displays.length === 0 ? h('li.empty', t('mod.noDisplays')) : displays.map((d) => {
-        const good = d.connected && d.delay_ms <= 100 && d.sample_age_ms <= 30000;
-        return h('li.display',
-            h('span', d.connected
-                ? h(`span.tag.${good ? 'tag-ok' : 'tag-warn'}`, good ? `● ${t('sync.good')}` : `◐ ${t('sync.fair')}`)
-                : h('span.tag.tag-err', `○ ${t('conn.offline')}`)),
+        const health = displayHealth(d);
+        return h('li.display', { dataset: { device: d.device, health } },
+            healthTag(health),
             h('b', d.device), h('span.muted', t(`role.${d.role}`)),
-            h('span.num', `${t('sync.offset')} ${formatMs(d.offset_ms)}`),
-            h('span.num', `${t('sync.delay')} ${Math.round(d.delay_ms)} ms`),
-            h('span.muted.num', d.last_report ? t('mod.ago', { s: Math.max(0, Math.round((conn.serverNow() - d.last_report) / 1000)) }) : ''));
+            health === 'none' || health === 'offline' ? null : [
+                h('span.num', `${t('sync.offset')} ${formatMs(d.offset_ms)}`),
+                h('span.num', `${t('sync.delay')} ${Math.round(d.delay_ms)} ms`),
+                h('span.muted.num', d.last_report ? t('mod.ago', { s: Math.max(0, Math.round((conn.serverNow() - d.last_report) / 1000)) }) : ''),
+            ]);
     }));
 }
 setInterval(renderDisplays, 5000);
