@@ -77,6 +77,11 @@ export class Connection {
         }
     }
 
+    /** The state to show people: a retry after an outage still reads "offline". */
+    get displayState() {
+        return this.state === 'connecting' && this.everOnline ? 'offline' : this.state;
+    }
+
     setState(state) {
         if (this.state === state) return;
         this.state = state;
@@ -134,6 +139,7 @@ export class Connection {
             this.send({ type: 'hello', protocol: PROTOCOL_VERSION, role: this.role, device: this.device, key: this.key })
                 .then((welcome) => {
                     this.welcome = welcome;
+                    this.everOnline = true;
                     this.attempt = 0;
                     this.setState('online');
                     this.emit('welcome', welcome);

@@ -182,13 +182,16 @@ async function submitScan(payload) {
     const now = Date.now();
     for (const [p, u] of unanswered) if (now - u.at > RETRY_KEEP_MS) unanswered.delete(p);
     const scanId = unanswered.get(payload)?.scan_id || crypto.randomUUID();
-    showVerdict({ kind: 'info', result: 'pending', title: t('verdict.checking'), sound: null });
+    // Only a slow answer shows "checking": a fast one goes straight to the verdict, no flicker.
+    const slow = setTimeout(() => showVerdict({ kind: 'info', result: 'pending', title: t('verdict.checking'), sound: null }), 150);
     state.scansSent++;
     try {
         const reply = await conn.request({ type: 'scan', scan_id: scanId, payload: payload.slice(0, 4096), direction: state.direction, at: now });
+        clearTimeout(slow);
         unanswered.delete(payload);
         showReply(reply);
     } catch (err) {
+        clearTimeout(slow);
         if (err.code === 'offline' || err.code === 'timeout') unanswered.set(payload, { scan_id: scanId, at: now });
         showFailure(err);
     }

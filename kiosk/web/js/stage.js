@@ -96,7 +96,7 @@ function renderStale() {
     const el = $('#stale');
     const since = conn.lastMessageAt ? Date.now() - conn.lastMessageAt : 0;
     let text = '';
-    if (conn.state === 'offline' || conn.state === 'connecting') text = conn.lastMessageAt ? `⚠ ${t('stage.offline')}` : '';
+    if (conn.displayState === 'offline') text = `⚠ ${t('stage.offline')}`;
     else if (conn.state === 'online' && since > STALE_AFTER_MS) text = `⚠ ${t('stage.stale', { s: Math.round(since / 1000) })}`;
     el.hidden = !text;
     setText(el, text);
