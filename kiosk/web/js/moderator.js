@@ -18,7 +18,6 @@ let stage = { message: null, blackout: false };
 let displays = [];
 
 conn.on('timer', (m) => {
-    if (timer && m.seq !== undefined && timer.seq !== undefined && m.seq < timer.seq) return;
     timer = m;
     renderNow();
     renderPlay();

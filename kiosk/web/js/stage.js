@@ -24,7 +24,6 @@ let previousRemaining = null;
 let clockShape = '';
 
 conn.on('timer', (msg) => {
-    if (timer && msg.seq !== undefined && timer.seq !== undefined && msg.seq < timer.seq) return; // late duplicate
     if (!timer || timer.item?.id !== msg.item?.id) previousRemaining = null; // no chime on a switch
     timer = msg;
     renderStatic();
