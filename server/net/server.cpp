@@ -672,6 +672,7 @@ struct Server::Impl {
     std::optional<ssl::context> tls;
     std::unique_ptr<storage::Writer> writer;
     std::unique_ptr<app::Dispatcher> dispatcher;
+    std::optional<app::ModuleContext> module_context; // modules keep a reference: outlives them
     std::vector<std::unique_ptr<app::Module>> modules;
     std::shared_ptr<Listener> listener;
     std::optional<asio::steady_timer> shutdown_timer;
@@ -735,8 +736,8 @@ std::uint16_t Server::listen() {
     impl.dispatcher = std::make_unique<app::Dispatcher>(event, app::RoleKeys::load(impl.data_dir),
                                                         impl.hub, app::system_clock_ms);
     impl.hub.set_dispatcher(impl.dispatcher.get());
-    app::ModuleContext context{impl.data_dir, event,        impl.hub,
-                               impl.hub,      *impl.writer, app::system_clock_ms};
+    app::ModuleContext& context = impl.module_context.emplace(app::ModuleContext{
+        impl.data_dir, event, impl.hub, impl.hub, *impl.writer, app::system_clock_ms});
     if (impl.make_modules) impl.modules = impl.make_modules(context);
     for (auto& module : impl.modules)
         impl.dispatcher->add_module(module.get());
