@@ -4,12 +4,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
 export const BIN = process.env.STAGEDOOR_BIN || path.resolve('build/server/stagedoor');
 export const ARTIFACTS = process.env.STAGEDOOR_ARTIFACTS || path.join(os.tmpdir(), 'stagedoor-artifacts');
 export const CHROMIUM = process.env.STAGEDOOR_CHROMIUM || '/usr/lib/chromium/chromium';
+// The views under test are this tree's, whatever web folder the binary was built with.
+export const WEB_ROOT = fileURLToPath(new URL('../../kiosk/web/', import.meta.url));
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
@@ -75,6 +78,12 @@ export function makeEvent({ name = 'Browser Test Event', date = new Date().toISO
     const dir = mkdtempSync(path.join(os.tmpdir(), 'stagedoor-web-'));
     const data = path.join(dir, 'event');
     run(['init', '--data', data, '--name', name, '--date', date]);
+    const keys = {};
+    for (const role of ['door', 'stage', 'moderator', 'organiser']) {
+        keys[role] = readFileSync(path.join(data, 'keys', `${role}.key`), 'utf8').trim();
+    }
+    const cleanup = () => rmSync(dir, { recursive: true, force: true });
+    if (!roster) return { dir, data, keys, badges: [], tokenOf: () => { throw new Error('no roster'); }, cleanup };
     const columns = Object.keys(roster[0]);
     const csv = [columns.join(','), ...roster.map((r) => columns.map((c) => csvField(String(r[c] ?? ''))).join(','))].join('\n') + '\n';
     const rosterPath = path.join(dir, 'roster.csv');
@@ -82,22 +91,18 @@ export function makeEvent({ name = 'Browser Test Event', date = new Date().toISO
     run(['import', '--data', data, rosterPath]);
     run(['badges', '--data', data, '--out', path.join(data, 'badges')]);
     const badges = parseCsv(readFileSync(path.join(data, 'badges', 'badges.csv'), 'utf8'));
-    const keys = {};
-    for (const role of ['door', 'stage', 'moderator', 'organiser']) {
-        keys[role] = readFileSync(path.join(data, 'keys', `${role}.key`), 'utf8').trim();
-    }
     const tokenOf = (personName) => {
         const row = badges.find((b) => b.name === personName);
         if (!row) throw new Error(`no badge for ${personName} in badges.csv (columns: ${Object.keys(badges[0] || {}).join(', ')})`);
         return row.token;
     };
-    return { dir, data, keys, badges, tokenOf, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    return { dir, data, keys, badges, tokenOf, cleanup };
 }
 
 /** Starts `stagedoor serve`; resolves when it prints "listening on http://HOST:PORT". */
 export function startServer(data, { listen = '127.0.0.1:0', timeoutMs = 15000 } = {}) {
     return new Promise((resolve, reject) => {
-        const child = spawn(BIN, ['serve', '--data', data, '--listen', listen], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(BIN, ['serve', '--data', data, '--listen', listen, '--web', WEB_ROOT], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         const timer = setTimeout(() => {
