@@ -28,7 +28,7 @@ const dynamic = {
     reason: ['unknown_badge', 'bad_signature', 'revoked', 'wrong_event', 'malformed'],
     error: ['offline', 'timeout', 'forbidden', 'not_found', 'conflict', 'bad_message', 'rate_limited', 'internal', 'unauthorized', 'too_large'],
     role: ['door', 'stage', 'moderator', 'organiser'],
-    conn: ['connecting', 'online', 'offline', 'unauthorized'],
+    conn: ['connecting', 'online', 'offline', 'unauthorized', 'unpaired'],
     status: ['pending', 'current', 'done', 'skipped', 'no_show'],
     tone: ['info', 'wrap_up', 'stop'],
     sync: ['good', 'fair', 'bad'],

@@ -157,7 +157,7 @@ export function startView({ role, deviceBase, syncReport = false, onScanKey = nu
 
     function renderStatus() {
         const now = Date.now();
-        let state = conn.displayState;
+        let state = conn.key ? conn.displayState : 'unpaired';
         let text;
         const age = conn.lastMessageAt ? Math.round((now - conn.lastMessageAt) / 1000) : 0;
         if (state === 'online' && now - conn.lastMessageAt > STALE_AFTER_MS) {
