@@ -46,15 +46,15 @@ test('stage: start on the moderator, the stage counts down', async () => {
     await mod.click('#add-toggle');
     await mod.fill('#add-form [name=title]', 'Solar roofs for everyone');
     await mod.fill('#add-form [name=organisation]', 'TU Dresden');
-    await mod.fill('#add-form [name=minutes]', '0');
-    await mod.fill('#add-form [name=seconds]', '40');
+    await mod.fill('#add-form [name=minutes]', '2');
+    await mod.fill('#add-form [name=seconds]', '0');
     await mod.click('#add-form button[type=submit]');
     await eventually(async () => (await mod.locator('#agenda').textContent()).includes('Solar roofs'), { message: 'the item is on the agenda' });
     await mod.click('#ctl-play');
     await eventually(async () => {
         const s = seconds(await stageText());
-        return s >= 30 && s <= 38;
-    }, { timeoutMs: 10000, message: 'the stage counts down from 0:40' });
+        return s >= 110 && s <= 119;
+    }, { timeoutMs: 10000, message: 'the stage counts down from 2:00' });
     assert.equal(await stage.locator('#speaker-name').textContent(), 'Solar roofs for everyone');
     assert.equal(await stage.evaluate(() => document.body.dataset.phase), 'normal');
     const diff = Math.abs(seconds(await stageText()) - seconds(await modText()));
