@@ -10,6 +10,7 @@ import { sounds } from './sound.js';
 import { showToast } from './toast.js';
 
 const BUCKET_MS = 5 * 60 * 1000;
+const INVALID = new Set(['unknown_badge', 'bad_signature', 'revoked', 'wrong_event', 'malformed']);
 const RECONCILE_MS = 30000;
 const shell = startView({ role: 'organiser', deviceBase: t('device.organiser') });
 const conn = shell.conn;
@@ -145,7 +146,8 @@ function renderKpis() {
     $('#kpi-bar').style.transform = `scaleX(${Math.min(1, p / 100)})`;
     setText($('#kpi-present'), String(data.present));
     setText($('#kpi-walkins'), String(data.walk_ins));
-    const rejected = Object.values(data.rejected || {}).reduce((s, n) => s + n, 0);
+    // Invalid badges only: a double scan (already_in) or an exit of someone outside is not a rejection.
+    const rejected = Object.entries(data.rejected || {}).filter(([code]) => INVALID.has(code)).reduce((s, [, n]) => s + n, 0);
     setText($('#kpi-rejected'), String(rejected));
     setText($('#kpi-rejected-sub'), t('dash.rejectedHelp'));
 }
@@ -264,8 +266,9 @@ function renderDoors() {
             h('td.n', String(d.admitted)), h('td.n', String(d.rejected)), h('td.n', String(perMinute(d))),
             h('td.n.muted', d.last_seen ? t('mod.ago', { s: Math.max(0, Math.round((now - d.last_seen) / 1000)) }) : '–')))));
     const rej = Object.entries(data?.rejected || {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
-    fill($('#rejected'), rej.length === 0 ? h('li.empty', `✓ ${t('dash.noRejections')}`) : rej.map(([code, n]) => h('li.rej',
-        h('span.rej-n.num', String(n)), h('span', `✕ ${t(`reason.${code}`, { fallback: code })}`))));
+    fill($('#rejected'), rej.length === 0 ? h('li.empty', `✓ ${t('dash.noRejections')}`) : rej.map(([code, n]) => h(`li.rej${INVALID.has(code) ? '' : '.soft'}`,
+        h('span.rej-n.num', String(n)),
+        h('span', INVALID.has(code) ? `✕ ${t(`reason.${code}`, { fallback: code })}` : `! ${t(`result.${code}`, { fallback: code })}`))));
 }
 
 function renderDisplays() {

@@ -12,7 +12,7 @@ import { RepeatFilter, WedgeDetector } from './wedge.js';
 import { showToast } from './toast.js';
 
 const VERDICT_MS = 3000;
-const RETRY_KEEP_MS = 120000; // a scan that got no answer keeps its scan_id this long
+const RETRY_KEEP_MS = 10 * 60 * 1000; // unanswered scans are resent (same scan_id) this long
 
 let pairingCallback = null;
 const shell = startView({ role: 'door', deviceBase: t('device.door'), onScanKey: startPairingScan });
@@ -27,7 +27,23 @@ const state = {
     verdict: null, // last shown verdict model
     scansSent: 0, // diagnostics: scan requests made by this page
 };
-const unanswered = new Map(); // payload -> {scan_id, at}: same badge again reuses the scan_id
+// Scans that got no answer: resent with the same scan_id after a reconnect (the server decides
+// each scan_id once), and reused if the same badge is scanned again meanwhile.
+const unanswered = new Map(); // payload -> {scan_id, payload, direction, at}
+try {
+    for (const u of JSON.parse(localStorage.getItem('stagedoor.door.unanswered') || '[]')) unanswered.set(u.payload, u);
+} catch {
+    // a damaged entry is dropped; the server's ledger is the truth
+}
+function saveUnanswered() {
+    const now = Date.now();
+    for (const [p, u] of unanswered) if (now - u.at > RETRY_KEEP_MS) unanswered.delete(p);
+    try {
+        localStorage.setItem('stagedoor.door.unanswered', JSON.stringify([...unanswered.values()]));
+    } catch {
+        // storage full or disabled: the in-memory list still works for this page
+    }
+}
 
 // ---- direction -----------------------------------------------------------------------------
 function setDirection(direction) {
@@ -78,7 +94,7 @@ function renderOnDeck() {
 }
 
 // ---- verdict -------------------------------------------------------------------------------
-const ICONS = { ok: '✓', warn: '!', err: '✕', info: '…' };
+const ICONS = { ok: '✓', out: '✓', warn: '!', err: '✕', neutral: '?', info: '…' };
 
 /** Maps a scan_result (or a failure) to what the attendee and staff see. */
 function verdictFor(reply) {
@@ -92,7 +108,7 @@ function verdictFor(reply) {
     switch (reply.result) {
     case 'ok':
         return {
-            kind: 'ok',
+            kind: reply.direction === 'out' ? 'out' : 'ok', // an exit is blue, not green
             title: reply.direction === 'out' ? t('verdict.goodbye') : t('verdict.welcome'),
             name: a?.name || '',
             org: a?.organisation || '',
@@ -111,6 +127,15 @@ function verdictFor(reply) {
     }
     case 'not_in':
         return { kind: 'warn', title: t('verdict.notIn'), name: a?.name || '', org: a?.organisation || '', chips, detail: t('verdict.notInDetail') };
+    case 'malformed':
+        // A URL, a product barcode, a bad read: grey, try again; the excerpt only as text.
+        return {
+            kind: 'neutral',
+            title: t('verdict.notABadge'),
+            chips,
+            detail: t('reason.malformed'),
+            extra: reply.payload_excerpt ? `„${reply.payload_excerpt}“` : '',
+        };
     default:
         return {
             kind: 'err',
@@ -156,7 +181,7 @@ $('#verdict').addEventListener('click', hideVerdict);
 function showReply(reply) {
     const model = verdictFor(reply);
     model.result = reply.result;
-    model.sound = model.kind === 'ok' ? 'ok' : model.kind === 'warn' ? 'warning' : 'error';
+    model.sound = { ok: 'ok', out: 'ok', warn: 'warning', neutral: 'warning' }[model.kind] || 'error';
     model.reply = reply;
     showVerdict(model);
     if (reply.scan_id && (reply.result === 'ok' || reply.result === 'already_in' || reply.result === 'not_in') && reply.attendee) {
@@ -180,19 +205,26 @@ function showFailure(err) {
 async function submitScan(payload) {
     hideVerdict();
     const now = Date.now();
-    for (const [p, u] of unanswered) if (now - u.at > RETRY_KEEP_MS) unanswered.delete(p);
-    const scanId = unanswered.get(payload)?.scan_id || crypto.randomUUID();
+    saveUnanswered();
+    const previous = unanswered.get(payload);
+    const scanId = previous?.scan_id || crypto.randomUUID();
+    const direction = previous?.direction || state.direction;
+    const at = previous?.at || now;
     // Only a slow answer shows "checking": a fast one goes straight to the verdict, no flicker.
     const slow = setTimeout(() => showVerdict({ kind: 'info', result: 'pending', title: t('verdict.checking'), sound: null }), 150);
     state.scansSent++;
     try {
-        const reply = await conn.request({ type: 'scan', scan_id: scanId, payload: payload.slice(0, 4096), direction: state.direction, at: now });
+        const reply = await conn.request({ type: 'scan', scan_id: scanId, payload: payload.slice(0, 4096), direction, at });
         clearTimeout(slow);
         unanswered.delete(payload);
+        saveUnanswered();
         showReply(reply);
     } catch (err) {
         clearTimeout(slow);
-        if (err.code === 'offline' || err.code === 'timeout') unanswered.set(payload, { scan_id: scanId, at: now });
+        if (err.code === 'offline' || err.code === 'timeout' || err.code === 'internal') {
+            unanswered.set(payload, { scan_id: scanId, payload, direction, at });
+            saveUnanswered();
+        }
         showFailure(err);
     }
 }
@@ -398,7 +430,25 @@ onLangChange(() => {
     if (lastResults) renderResults();
     if (state.verdict) hideVerdict();
 });
+/** After a reconnect: resend what got no answer; the results come as notes, not full screen. */
+async function resendUnanswered() {
+    saveUnanswered();
+    for (const u of [...unanswered.values()]) {
+        try {
+            const reply = await conn.request({ type: 'scan', scan_id: u.scan_id, payload: u.payload.slice(0, 4096), direction: u.direction, at: u.at });
+            unanswered.delete(u.payload);
+            saveUnanswered();
+            const who = reply.attendee?.name || t('verdict.notABadge');
+            const ok = reply.result === 'ok';
+            showToast(`${ok ? '✓' : '⚠'} ${t('door.resent')}: ${who} – ${ok ? t('dash.checkedIn') : t(`result.${reply.result}`, { fallback: t(`reason.${reply.result}`, { fallback: reply.result }) })}`, ok ? 'info' : 'err', 8000);
+        } catch {
+            return; // still no connection: the next welcome tries again
+        }
+    }
+}
+
 conn.on('welcome', () => {
+    resendUnanswered();
     // resync: snapshots follow; a pending search is re-run against the fresh state
     if (!helpdesk.hidden && $('#search').value.trim().length >= 2) runSearch();
 });
