@@ -98,13 +98,13 @@ test('door: a repeat scan is amber and says when and where', async () => {
 
 test('door: a forged badge is red with the reason in words', async () => {
     const token = event.tokenOf(ROSTER[2].name);
-    // Change one character in the middle of the signed part: same shape, wrong signature.
-    const i = Math.floor(token.length * 0.75);
+    // Change one character early in the signature: still well-formed base64url, wrong signature.
+    const i = token.lastIndexOf('.') + 5;
     const forged = token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
     await wedgeScan(page, forged);
     const v = await waitVerdict(page, (x) => x.kind === 'err', 'the red verdict');
     assert.match(v.title, /Badge not valid/);
-    assert.ok(['bad_signature', 'malformed', 'unknown_badge'].includes(v.result), v.result);
+    assert.equal(v.result, 'bad_signature');
     assert.ok(v.detail.length > 10, `a reason in words: "${v.detail}"`);
     await screenshot(page, 'door-forged-desktop');
     const attendance = await getJson(server, '/api/attendance', event.keys.organiser);

@@ -36,6 +36,24 @@ test('wedge: short fast input is not a scan, and a pause restarts the burst', ()
     assert.equal(typeText(d, token, 10700, 5), token);
 });
 
+test('wedge: a scanner on a busy machine (some slow gaps) is still a scanner', () => {
+    const d = new WedgeDetector();
+    let at = 0;
+    const gaps = [256, 19, 14, 38, 7, 94, 45, 7, 44];
+    [...token].forEach((ch, i) => {
+        assert.equal(d.key(ch, at), null);
+        at += i < gaps.length ? gaps[i] : 7;
+    });
+    assert.equal(d.key('Enter', at), token);
+});
+
+test('wedge: fast typists are still people', () => {
+    const d = new WedgeDetector();
+    let at = 0;
+    for (const [i, ch] of [...'Jana Koehler TU Dresden'].entries()) d.key(ch, (at += i % 3 === 0 ? 40 : 70));
+    assert.equal(d.key('Enter', at + 60), null);
+});
+
 test('wedge: modifier keys inside a burst are ignored', () => {
     const d = new WedgeDetector();
     let at = 0;

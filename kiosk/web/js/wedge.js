@@ -1,12 +1,14 @@
 // Keyboard-wedge barcode scanners type the badge and press Enter, far faster than a person.
-// We tell them apart by speed: every gap < maxGapMs and at least minLength characters.
+// We tell them apart by speed: a burst of at least minLength characters whose typical (median)
+// gap is under maxGapMs. Single slow gaps inside the burst (a busy browser, a USB hiccup) are
+// tolerated up to burstGapMs; a longer pause starts a new burst.
 
 export class WedgeDetector {
-    constructor({ maxGapMs = 35, minLength = 20 } = {}) {
+    constructor({ maxGapMs = 35, minLength = 20, burstGapMs = 300 } = {}) {
         this.maxGapMs = maxGapMs;
         this.minLength = minLength;
-        this.buffer = '';
-        this.lastAt = -Infinity;
+        this.burstGapMs = burstGapMs;
+        this.reset();
     }
 
     /**
@@ -15,25 +17,34 @@ export class WedgeDetector {
      */
     key(key, timeStamp) {
         if (key === 'Enter') {
-            const fast = timeStamp - this.lastAt < this.maxGapMs;
-            const text = this.buffer;
+            const recent = timeStamp - this.lastAt < this.burstGapMs;
+            const text = this.chars.join('');
+            const fast = this.medianGap() < this.maxGapMs;
             this.reset();
-            return fast && text.length >= this.minLength ? text : null;
+            return recent && fast && text.length >= this.minLength ? text : null;
         }
         if (key.length !== 1) return null; // Shift, Alt, arrows: not part of the payload
-        if (timeStamp - this.lastAt >= this.maxGapMs) this.buffer = '';
-        this.buffer += key;
+        if (timeStamp - this.lastAt >= this.burstGapMs) {
+            this.chars = [];
+            this.gaps = [];
+        } else {
+            this.gaps.push(timeStamp - this.lastAt);
+        }
+        this.chars.push(key);
         this.lastAt = timeStamp;
+        if (this.chars.length > 8192) this.reset(); // nobody scans that much: drop it
         return null;
     }
 
-    /** True while a fast burst is under way (the page can hold back its own key handling). */
-    inBurst(timeStamp) {
-        return this.buffer.length >= 4 && timeStamp - this.lastAt < this.maxGapMs;
+    medianGap() {
+        if (this.gaps.length === 0) return Infinity;
+        const sorted = [...this.gaps].sort((a, b) => a - b);
+        return sorted[Math.floor(sorted.length / 2)];
     }
 
     reset() {
-        this.buffer = '';
+        this.chars = [];
+        this.gaps = [];
         this.lastAt = -Infinity;
     }
 }
