@@ -202,6 +202,23 @@ export class Connection {
         });
     }
 
+    /** Resolves true once the session is up, false after timeoutMs (a scan may wait that long). */
+    whenOnline(timeoutMs) {
+        if (this.state === 'online') return Promise.resolve(true);
+        return new Promise((resolve) => {
+            const timer = setTimeout(() => {
+                off();
+                resolve(false);
+            }, timeoutMs);
+            const off = this.on('state', (state) => {
+                if (state !== 'online') return;
+                clearTimeout(timer);
+                off();
+                resolve(true);
+            });
+        });
+    }
+
     /** Like send(), but only once the session is up (hello answered). */
     request(message, options) {
         if (this.state !== 'online') return Promise.reject(new RequestError('offline', 'offline'));

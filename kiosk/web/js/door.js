@@ -214,6 +214,8 @@ async function submitScan(payload) {
     const slow = setTimeout(() => showVerdict({ kind: 'info', result: 'pending', title: t('verdict.checking'), sound: null }), 150);
     state.scansSent++;
     try {
+        // Just paired or reconnecting: a scan waits a moment for the session instead of failing.
+        if (conn.state === 'connecting') await conn.whenOnline(3000);
         const reply = await conn.request({ type: 'scan', scan_id: scanId, payload: payload.slice(0, 4096), direction, at });
         clearTimeout(slow);
         unanswered.delete(payload);
