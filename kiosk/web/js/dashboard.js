@@ -153,6 +153,7 @@ function renderKpis() {
 }
 
 let plot = null;
+let chartRange = [0, 3600];
 function chartData() {
     const arrivals = data?.arrivals || [];
     if (!arrivals.length) return [[], [], []];
@@ -171,6 +172,8 @@ function chartData() {
         ys.push(c);
         cum.push(total);
     }
+    // At least an hour wide, half a bucket of air each side: an early single bucket reads well.
+    chartRange = [xs[0] - BUCKET_MS / 2000, Math.max(xs[xs.length - 1], xs[0] + 3600) + BUCKET_MS / 2000];
     return [xs, ys, cum];
 }
 function renderChart() {
@@ -184,7 +187,8 @@ function renderChart() {
             height: Math.max(180, el.clientHeight || 240),
             legend: { show: true },
             cursor: { drag: { x: false, y: false } },
-            scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(4, max)] }, total: { range: (u, min, max) => [0, Math.max(4, max)] } },
+            // At least an hour wide, half a bucket of air on each side: one early bucket still reads well.
+            scales: { x: { time: true, range: () => chartRange }, y: { range: (u, min, max) => [0, Math.max(4, max)] }, total: { range: (u, min, max) => [0, Math.max(4, max)] } },
             axes: [
                 { ...axis, values: (u, vals) => vals.map((v) => formatTimeOfDay(v * 1000)) },
                 { ...axis, label: t('dash.per5min'), labelFont: '14px system-ui', size: 56 },
@@ -398,4 +402,4 @@ renderVips();
 renderFeed();
 renderDisplays();
 renderPitchers();
-window.stagedoorDashboard = { get data() { return data; }, conn };
+window.stagedoorDashboard = { get data() { return data; }, get plot() { return plot; }, conn };
