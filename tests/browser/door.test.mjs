@@ -145,6 +145,27 @@ test('door: undo the last scan', async () => {
     await eventually(async () => (await getJson(server, '/api/attendance', event.keys.organiser)).arrived === 2, { message: 'the undo reaches the server' });
 });
 
+test('door: a walk-in is registered, admitted and gets a badge', async () => {
+    await page.click('#helpdesk-open');
+    await page.click('#helpdesk .tab[data-tab=walkin]');
+    await page.fill('#walkin-form [name=name]', 'Zoë Walker');
+    await page.fill('#walkin-form [name=organisation]', 'Gaststadt e.V.');
+    await page.selectOption('#walkin-form [name=category]', 'guest');
+    await page.click('#walkin-form button[type=submit]');
+    const v = await waitVerdict(page, (x) => x.kind === 'ok' && x.name === 'Zoë Walker', 'the walk-in welcome');
+    assert.equal(v.org, 'Gaststadt e.V.');
+    assert.match(await page.locator('#verdict-chips').textContent(), /Walk-in/);
+    await page.click('#verdict');
+    const badge = page.locator('#walkin-badge');
+    await badge.waitFor({ state: 'visible', timeout: 3000 });
+    assert.match(await badge.locator('.token').textContent(), /^SD1\./);
+    const attendance = await getJson(server, '/api/attendance', event.keys.organiser);
+    assert.equal(attendance.walk_ins, 1);
+    assert.equal(attendance.arrived, 3);
+    await screenshot(page, 'door-walkin-desktop');
+    await page.click('#helpdesk-close');
+});
+
 test('door: phone layout and German', async () => {
     const phone = await openPage(browser, `${server.url}/door`, { viewport: PHONE, locale: 'de-DE', errors });
     // the key was stored per role in this context? a fresh context has no key: it asks for one
@@ -152,7 +173,7 @@ test('door: phone layout and German', async () => {
     await phone.fill('#key-input', `${server.url}/door#key=${event.keys.door}`);
     await phone.click('.key-form button[type=submit]');
     await eventually(() => phone.evaluate(() => document.body.dataset.conn === 'online'), { message: 'paired by pasted link' });
-    await eventually(async () => (await phone.locator('#count-arrived').textContent()) === '2', { message: 'counts on the phone' });
+    await eventually(async () => (await phone.locator('#count-arrived').textContent()) === '3', { message: 'counts on the phone' });
     assert.match(await phone.locator('.ready').textContent(), /Badge vor die Kamera/);
     // the fake camera still shows the first badge: amber, in German
     const v = await waitVerdict(phone, (x) => x.kind === 'warn', 'the repeat on the phone');
