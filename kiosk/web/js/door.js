@@ -87,7 +87,7 @@ function renderOnDeck() {
             })),
         h('div.on-deck-name', n.speaker.name),
         n.speaker.organisation ? h('div.on-deck-org', n.speaker.organisation) : null,
-        h('div.on-deck-item', `„${n.item.title}“ · ${t('onDeck.position', { n: n.position })}`),
+        h('div.on-deck-item', `${t('quoted', { text: n.item.title })} · ${t('onDeck.position', { n: n.position })}`),
         n.speaker.present
             ? h('span.tag.tag-ok', `✓ ${t('presence.here')}`)
             : h('span.tag.tag-warn', `⚠ ${t('presence.notHere')}`))));
@@ -134,7 +134,7 @@ function verdictFor(reply) {
             title: t('verdict.notABadge'),
             chips,
             detail: t('reason.malformed'),
-            extra: reply.payload_excerpt ? `„${reply.payload_excerpt}“` : '',
+            extra: reply.payload_excerpt ? t('quoted', { text: reply.payload_excerpt }) : '',
         };
     default:
         return {
@@ -184,6 +184,12 @@ function showReply(reply) {
     model.sound = { ok: 'ok', out: 'ok', warn: 'warning', neutral: 'warning' }[model.kind] || 'error';
     model.reply = reply;
     showVerdict(model);
+    // A pitcher on deck who just came in: the notice says so at once.
+    if (reply.result === 'ok' && reply.direction === 'in' && reply.attendee) {
+        const deck = state.onDeck.filter((n) => n.speaker.id === reply.attendee.id);
+        for (const n of deck) n.speaker.present = true;
+        if (deck.length) renderOnDeck();
+    }
     if (reply.scan_id && (reply.result === 'ok' || reply.result === 'already_in' || reply.result === 'not_in') && reply.attendee) {
         state.lastScan = { scan_id: reply.scan_id, name: reply.attendee.name, direction: reply.direction };
         renderUndo();

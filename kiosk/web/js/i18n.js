@@ -3,6 +3,7 @@
 
 const de = {
     'common.cancel': 'Abbrechen',
+    'quoted': '„{text}“',
     'common.close': 'Schließen',
     'common.dismiss': 'Ausblenden',
     'common.on': 'An',
@@ -268,6 +269,7 @@ const de = {
 
 const en = {
     'common.cancel': 'Cancel',
+    'quoted': '“{text}”',
     'common.close': 'Close',
     'common.dismiss': 'Dismiss',
     'common.on': 'On',

@@ -107,7 +107,7 @@ function renderStatic() {
     const speaker = item?.speaker;
     setText($('#speaker-name'), speaker ? speaker.name : item ? item.title : '');
     const meta = speaker
-        ? [speaker.organisation || item.organisation, item.title ? `„${item.title}“` : ''].filter(Boolean).join(' · ')
+        ? [speaker.organisation || item.organisation, item.title ? t('quoted', { text: item.title }) : ''].filter(Boolean).join(' · ')
         : item?.organisation || '';
     setText($('#speaker-meta'), meta);
     const next = $('#next');
