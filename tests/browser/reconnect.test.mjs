@@ -63,3 +63,26 @@ test('reconnect: a rejected key asks for a new one instead of retrying', async (
     await eventually(() => door.evaluate(() => document.body.dataset.conn === 'online'), { message: 'online with the right key' });
     assert.equal(await door.locator('.key-dialog').isHidden(), true);
 });
+
+test('reconnect: when updates stop, the stage keeps counting and says so', async () => {
+    const mod = await openPage(browser, `${server.url}/moderator#key=${event.keys.moderator}`, { viewport: DESKTOP, errors });
+    const stage = await openPage(browser, `${server.url}/stage#key=${event.keys.stage}`, { viewport: DESKTOP, errors });
+    for (const p of [mod, stage]) await eventually(() => p.evaluate(() => document.body.dataset.conn === 'online'), { message: 'online' });
+    await mod.evaluate(() => window.stagedoorModerator.conn.request({ type: 'agenda_add', item: { title: 'Long talk', duration_ms: 600000 } }));
+    await eventually(() => mod.evaluate(() => window.stagedoorModerator.agenda?.items.length > 0), { message: 'agenda' });
+    await mod.click('#ctl-play');
+    await stage.waitForFunction(() => document.body.dataset.state === 'running', null, { timeout: 5000 });
+
+    server.child.kill('SIGSTOP'); // the socket stays open, nothing arrives: a hung server or network
+    try {
+        await stage.locator('#stale').waitFor({ state: 'visible', timeout: 20000 });
+        assert.match(await stage.locator('#stale').textContent(), /No update for \d+ s – still counting/);
+        const first = await stage.locator('#clock').textContent();
+        await eventually(async () => (await stage.locator('#clock').textContent()) !== first, { timeoutMs: 2500, message: 'the clock keeps counting' });
+        await screenshot(stage, 'stage-stale-desktop');
+    } finally {
+        server.child.kill('SIGCONT');
+    }
+    await stage.locator('#stale').waitFor({ state: 'hidden', timeout: 15000 });
+    assert.deepEqual(errors, []);
+});
