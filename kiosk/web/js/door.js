@@ -6,6 +6,7 @@ import { formatTimeOfDay } from './format.js';
 import { onLangChange, t } from './i18n.js';
 import { icon } from './icons.js';
 import { CameraScanner } from './scanner.js';
+import { pref, setPref } from './pairing.js';
 import { startView } from './shell.js';
 import { sounds } from './sound.js';
 import { RepeatFilter, WedgeDetector } from './wedge.js';
@@ -19,7 +20,7 @@ const shell = startView({ role: 'door', deviceBase: t('device.door'), onScanKey:
 const conn = shell.conn;
 
 const state = {
-    direction: localStorage.getItem('stagedoor.door.direction') === 'out' ? 'out' : 'in',
+    direction: pref('stagedoor.door.direction') === 'out' ? 'out' : 'in',
     counts: null,
     lastScan: null, // {scan_id, name}
     onDeck: [],
@@ -31,24 +32,20 @@ const state = {
 // each scan_id once), and reused if the same badge is scanned again meanwhile.
 const unanswered = new Map(); // payload -> {scan_id, payload, direction, at}
 try {
-    for (const u of JSON.parse(localStorage.getItem('stagedoor.door.unanswered') || '[]')) unanswered.set(u.payload, u);
+    for (const u of JSON.parse(pref('stagedoor.door.unanswered', '[]'))) unanswered.set(u.payload, u);
 } catch {
     // a damaged entry is dropped; the server's ledger is the truth
 }
 function saveUnanswered() {
     const now = Date.now();
     for (const [p, u] of unanswered) if (now - u.at > RETRY_KEEP_MS) unanswered.delete(p);
-    try {
-        localStorage.setItem('stagedoor.door.unanswered', JSON.stringify([...unanswered.values()]));
-    } catch {
-        // storage full or disabled: the in-memory list still works for this page
-    }
+    setPref('stagedoor.door.unanswered', JSON.stringify([...unanswered.values()]));
 }
 
 // ---- direction -----------------------------------------------------------------------------
 function setDirection(direction) {
     state.direction = direction;
-    localStorage.setItem('stagedoor.door.direction', direction);
+    setPref('stagedoor.door.direction', direction);
     renderDirection();
 }
 function renderDirection() {

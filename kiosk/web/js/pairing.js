@@ -45,7 +45,7 @@ function storage() {
 export function takeKeyFromAddressBar(role) {
     const key = keyFromFragment(location.hash);
     if (key) {
-        storage()?.setItem(keyName(role), key);
+        setPref(keyName(role), key);
         history.replaceState(null, '', location.pathname + location.search);
     }
     return key;
@@ -56,7 +56,7 @@ export function storedKey(role) {
 }
 
 export function storeKey(role, key) {
-    if (key) storage()?.setItem(keyName(role), key);
+    if (key) setPref(keyName(role), key);
     else storage()?.removeItem(keyName(role));
 }
 
@@ -65,7 +65,7 @@ export function storedDevice(role, fallback) {
 }
 
 export function storeDevice(role, name) {
-    storage()?.setItem(deviceName(role), name);
+    setPref(deviceName(role), name);
 }
 
 /** Device names are 1–64 bytes on the wire. */
@@ -74,4 +74,17 @@ export function cleanDeviceName(text) {
     const encoder = new TextEncoder();
     while (encoder.encode(name).length > 64) name = name.slice(0, -1);
     return name;
+}
+
+/** Small per-browser preferences; a browser without storage just forgets them. */
+export function pref(name, fallback = null) {
+    return storage()?.getItem(name) ?? fallback;
+}
+
+export function setPref(name, value) {
+    try {
+        storage()?.setItem(name, value);
+    } catch {
+        // storage full or disabled: the setting lasts for this page load
+    }
 }

@@ -6,6 +6,7 @@ import { $, setText } from './dom.js';
 import { formatMs, formatTimeOfDay } from './format.js';
 import { icon } from './icons.js';
 import { onLangChange, t } from './i18n.js';
+import { pref, setPref } from './pairing.js';
 import { startView } from './shell.js';
 import { sounds } from './sound.js';
 import { chimeBetween, timerView } from './timer-model.js';
@@ -15,8 +16,8 @@ const conn = shell.conn;
 const body = document.body;
 
 const prefs = {
-    chime: localStorage.getItem('stagedoor.stage.chime') === 'on',
-    flash: localStorage.getItem('stagedoor.stage.flash') !== 'off',
+    chime: pref('stagedoor.stage.chime') === 'on',
+    flash: pref('stagedoor.stage.flash') !== 'off',
 };
 let timer = null;
 let stage = { message: null, blackout: false };
@@ -176,13 +177,13 @@ function renderControls() {
 }
 $('#chime-toggle').addEventListener('click', () => {
     prefs.chime = !prefs.chime;
-    localStorage.setItem('stagedoor.stage.chime', prefs.chime ? 'on' : 'off');
+    setPref('stagedoor.stage.chime', prefs.chime ? 'on' : 'off');
     if (prefs.chime) sounds.chimeWarning(); // audible confirmation, and unlocks audio
     renderControls();
 });
 $('#flash-toggle').addEventListener('click', () => {
     prefs.flash = !prefs.flash;
-    localStorage.setItem('stagedoor.stage.flash', prefs.flash ? 'on' : 'off');
+    setPref('stagedoor.stage.flash', prefs.flash ? 'on' : 'off');
     renderControls();
 });
 $('#fullscreen').addEventListener('click', () => {
