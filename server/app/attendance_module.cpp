@@ -540,7 +540,20 @@ std::optional<HttpResponse> AttendanceModule::http_roster(const HttpRequest& req
 }
 
 std::optional<HttpResponse> AttendanceModule::http_badges(const HttpRequest& request) {
-    if (auto denied = require_organiser(request)) return denied;
+    // A door may fetch the badge of a walk-in, so it can be printed or photographed at the
+    // door; everything else here is the organiser's.
+    bool door_walk_in_badge = false;
+    if (request.role == protocol::Role::door && request.path.ends_with(".svg")) {
+        std::string_view id_text = std::string_view(request.path).substr(12);
+        id_text.remove_suffix(4);
+        if (!id_text.empty() && id_text.size() <= 10 &&
+            id_text.find_first_not_of("0123456789") == std::string_view::npos) {
+            const domain::Attendee* person = state_.attendee(std::stoll(std::string(id_text)));
+            door_walk_in_badge = person && person->walk_in;
+        }
+    }
+    if (!door_walk_in_badge)
+        if (auto denied = require_organiser(request)) return denied;
     const std::string& path = request.path;
     if (path == "/badges") {
         if (!is_get(request)) return method_not_allowed("GET");

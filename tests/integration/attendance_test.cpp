@@ -400,6 +400,16 @@ TEST_CASE("attendance: help desk lookup and walk-ins") {
     CHECK(json::parse(counts.body)["walk_ins"] == 1);
     CHECK(json::parse(counts.body)["expected"] == 4);
 
+    // The door may fetch a walk-in's badge to print it, but not anyone else's.
+    std::string door_key = door_event.event.key("door");
+    auto walk_in_svg = http_request(server.endpoint(), "GET",
+                                    "/api/badges/" + walk_in["attendee"]["id"].dump() + ".svg", "", door_key);
+    CHECK(walk_in_svg.status == 200);
+    CHECK_THAT(walk_in_svg.body, Catch::Contains("Zo\xc3\xab Walker"));
+    auto other_id = found["attendees"][0]["id"].dump();
+    CHECK(http_request(server.endpoint(), "GET", "/api/badges/" + other_id + ".svg", "", door_key).status == 403);
+    CHECK(http_request(server.endpoint(), "GET", "/badges", "", door_key).status == 403);
+
     auto unknown =
         door->request({{"type", "checkin_manual"}, {"attendee_id", 999}, {"direction", "in"}});
     CHECK(unknown["result"] == "unknown_badge");
