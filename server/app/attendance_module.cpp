@@ -264,13 +264,15 @@ void AttendanceModule::handle_walk_in(const Connection& connection,
                             "scan_id '" + scan_id + "' was already used for another check-in",
                             "scan_id");
     if (answer_known_scan(scan_id, waiter)) return;
-    if (state_.next_attendee_id() > protocol::kMaxAttendeeId)
+    // Above the stored ids too, in case `stagedoor import` ran while serving.
+    std::int64_t id = std::max(state_.next_attendee_id(), storage::max_attendee_id(*db_) + 1);
+    if (id > protocol::kMaxAttendeeId)
         return reply_.error(connection.id, walk_in->id, ErrorCode::internal,
                             "no attendee ids left");
 
     std::int64_t now = context_.clock();
     domain::Attendee person;
-    person.id = state_.next_attendee_id();
+    person.id = id;
     person.name = std::string(trim_whitespace(walk_in->name));
     person.organisation = std::string(trim_whitespace(walk_in->organisation.value_or("")));
     person.category = walk_in->category.value_or(protocol::Category::guest);

@@ -191,6 +191,11 @@ std::optional<domain::Attendee> read_attendee(Database& db, std::int64_t attende
     return attendee;
 }
 
+std::int64_t max_attendee_id(Database& db) {
+    auto query = db.prepare("SELECT COALESCE(MAX(id), 0) FROM attendees");
+    return query.step() ? query.int64(0) : 0;
+}
+
 void insert_attendee(Database& db, const domain::Attendee& attendee) {
     auto statement = db.prepare(
         "INSERT INTO attendees (id, external_id, name, organisation, email, sector, category, vip, "
@@ -327,7 +332,7 @@ ImportSummary import_roster(Database& db, domain::Attendance& state,
     std::vector<domain::Attendee> added;
     std::vector<domain::Attendee> updated;
     std::map<std::int64_t, std::size_t> matched_on_line;
-    std::int64_t next_id = state.next_attendee_id();
+    std::int64_t next_id = std::max(state.next_attendee_id(), max_attendee_id(db) + 1);
     for (const auto& row : roster.rows) {
         const domain::Attendee* existing = state.find_by_external_id(row.external_id);
         if (!existing && !row.email.empty()) {

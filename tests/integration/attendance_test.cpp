@@ -603,3 +603,29 @@ TEST_CASE("attendance: CLI import re-import, badges and reissue") {
     CHECK(scan(*door, "r-1", old_token)["result"] == "revoked");
     CHECK(scan(*door, "r-2", new_token)["result"] == "ok");
 }
+
+TEST_CASE("attendance: a running server picks up people imported by the command line meanwhile") {
+    DoorEvent door_event;
+    ServerProcess server(door_event.event.data);
+    server.start();
+    ClientContext context;
+    auto door = connect_as(context, server, door_event.event, "door", "Door 1");
+
+    auto late = write_file(door_event.event.temp.path / "late.csv",
+                           "name,external_id\nLate Comer,L-1\nLater Still,L-2\n");
+    auto imported = run_cli({"import", "--data", door_event.event.data.string(), late.string()});
+    INFO(imported.output);
+    REQUIRE(imported.exit_code == 0);
+
+    // Their badges are genuine, so the server looks them up instead of calling them unknown.
+    auto ok = scan(*door, "late-1", door_event.tokens()["L-1"]);
+    INFO(ok.dump());
+    CHECK(ok["result"] == "ok");
+    CHECK(ok["attendee"]["name"] == "Late Comer");
+    // A walk-in gets an id above the imported ones instead of colliding with them.
+    auto walk_in = door->request({{"type", "walk_in"}, {"name", "Walk In"}, {"scan_id", "late-2"}});
+    INFO(walk_in.dump());
+    REQUIRE(walk_in["type"] == "walk_in_result");
+    CHECK(walk_in["attendee"]["id"].get<std::int64_t>() > door_event.ids()["L-2"]);
+    CHECK(scan(*door, "late-3", door_event.tokens()["L-2"])["result"] == "ok");
+}
