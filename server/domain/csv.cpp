@@ -4,13 +4,6 @@ namespace stagedoor::domain {
 
 namespace {
 
-std::string trim_blanks(std::string_view text) {
-    auto begin = text.find_first_not_of(" \t");
-    if (begin == std::string_view::npos) return {};
-    auto end = text.find_last_not_of(" \t");
-    return std::string(text.substr(begin, end - begin + 1));
-}
-
 // Splits text into records, one at a time.
 class Splitter {
   public:
@@ -76,7 +69,7 @@ class Splitter {
 
   private:
     void finish_field(CsvRecord& record, const std::string& field, bool quoted) {
-        record.fields.push_back(quoted ? field : trim_blanks(field));
+        record.fields.push_back(quoted ? field : trim_csv_blanks(field));
         record.quoted.push_back(quoted);
     }
     void consume_line_break() {
@@ -125,6 +118,13 @@ class Splitter {
 };
 
 } // namespace
+
+std::string trim_csv_blanks(std::string_view text) {
+    auto begin = text.find_first_not_of(" \t");
+    if (begin == std::string_view::npos) return {};
+    auto end = text.find_last_not_of(" \t");
+    return std::string(text.substr(begin, end - begin + 1));
+}
 
 std::string_view strip_utf8_bom(std::string_view text) {
     if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);

@@ -17,6 +17,9 @@ struct CsvRecord {
     std::optional<std::string> error; // broken quoting; the rest of that line is skipped
 };
 
+// The text without leading and trailing spaces and tabs, as unquoted fields are read.
+std::string trim_csv_blanks(std::string_view text);
+
 // The text without a leading UTF-8 byte order mark (Excel's "CSV UTF-8" writes one).
 std::string_view strip_utf8_bom(std::string_view text);
 

@@ -10,13 +10,6 @@ namespace stagedoor::domain {
 
 namespace {
 
-std::string trim(std::string_view text) {
-    auto begin = text.find_first_not_of(" \t");
-    if (begin == std::string_view::npos) return {};
-    auto end = text.find_last_not_of(" \t");
-    return std::string(text.substr(begin, end - begin + 1));
-}
-
 std::string ascii_lower(std::string_view text) {
     std::string out(text);
     for (char& c : out)
@@ -26,7 +19,7 @@ std::string ascii_lower(std::string_view text) {
 
 // Lower case, and spaces or hyphens as underscores: "External ID" -> "external_id".
 std::string normalise_key(std::string_view text) {
-    std::string out = ascii_lower(trim(text));
+    std::string out = ascii_lower(trim_csv_blanks(text));
     for (char& c : out)
         if (c == ' ' || c == '-') c = '_';
     return out;
@@ -107,7 +100,7 @@ RosterParse parse_roster_csv(std::string_view text) {
         result.fatal = "the file is not UTF-8 text (in Excel: Save As > CSV UTF-8)";
         return result;
     }
-    if (trim(text).find_first_not_of("\r\n") == std::string::npos) {
+    if (trim_csv_blanks(text).find_first_not_of("\r\n") == std::string::npos) {
         result.fatal = "the file is empty: it needs a header row with at least a 'name' column";
         return result;
     }
@@ -178,7 +171,7 @@ RosterParse parse_roster_csv(std::string_view text) {
         std::optional<std::string> problem;
         for (std::size_t i = 0; i < columns.size() && !problem; ++i) {
             if (!columns[i]) continue;
-            std::string value = trim(record.fields[i]);
+            std::string value = trim_csv_blanks(record.fields[i]);
             switch (*columns[i]) {
             case Column::name:
                 row.name = value;

@@ -72,6 +72,9 @@ TEST_CASE("csv: unquoted fields are trimmed, quoted ones kept") {
     CHECK_FALSE(records[0].error);
     CHECK(records[0].fields == fields({"a", " b ", "", ""}));
     CHECK(records[0].quoted == std::vector<bool>{false, true, false, true});
+    CHECK(trim_csv_blanks(" \t a b \t") == "a b");
+    CHECK(trim_csv_blanks(" \t").empty());
+    CHECK(trim_csv_blanks("\na\n") == "\na\n"); // only spaces and tabs
 }
 
 TEST_CASE("csv: broken quoting is an error of its record, with the record's line") {
