@@ -1,6 +1,7 @@
 #include "domain/attendance.hpp"
 
 #include "domain/csv.hpp"
+#include "domain/text_fold.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -8,13 +9,6 @@
 namespace stagedoor::domain {
 
 namespace {
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 std::int64_t bucket_start(std::int64_t at) {
     return at >= 0 ? at - at % kArrivalBucketMs : at - (kArrivalBucketMs + at % kArrivalBucketMs);

@@ -1,6 +1,7 @@
 #include "domain/roster_csv.hpp"
 
 #include "domain/csv.hpp"
+#include "domain/text_fold.hpp"
 
 #include <algorithm>
 #include <map>
@@ -9,13 +10,6 @@
 namespace stagedoor::domain {
 
 namespace {
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 // Lower case, and spaces or hyphens as underscores: "External ID" -> "external_id".
 std::string normalise_key(std::string_view text) {

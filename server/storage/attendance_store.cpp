@@ -1,5 +1,7 @@
 #include "storage/attendance_store.hpp"
 
+#include "domain/text_fold.hpp"
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -74,13 +76,6 @@ const std::array<Migration, 2> kMigrations{{
     {"attendance-001-roster-and-badges", kRosterSchema},
     {"attendance-002-ledger", kLedgerSchema},
 }};
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 void bind_attendee_fields(Statement& statement, const domain::Attendee& attendee, int first) {
     statement.bind(first, attendee.external_id.empty() ? std::optional<std::string>()
@@ -414,7 +409,8 @@ const domain::Attendee* find_attendee(const domain::Attendance& state, std::stri
         if (const auto* person = state.attendee(std::stoll(std::string(text)))) return person;
     }
     if (const auto* person = state.find_by_external_id(text)) return person;
-    if (text.find('@') != std::string_view::npos) return state.find_by_email(ascii_lower(text));
+    if (text.find('@') != std::string_view::npos)
+        return state.find_by_email(domain::ascii_lower(text));
     return nullptr;
 }
 
