@@ -55,14 +55,19 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     std::int64_t next_id = 1;
     bool open = false;
     std::optional<int> close_code;
+    bool paused = false;  // on the strand
+    bool reading = false; // on the strand
 
     void start_reading() {
+        if (paused) return;
+        reading = true;
         ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             self->on_read(ec);
         });
     }
 
     void on_read(beast::error_code ec) {
+        reading = false;
         if (ec) {
             std::lock_guard lock(mutex);
             open = false;
@@ -264,6 +269,22 @@ std::optional<int> Connection::wait_closed(Millis timeout) {
     std::unique_lock lock(impl_->mutex);
     impl_->arrived.wait_for(lock, timeout, [&] { return !impl_->open; });
     return impl_->close_code;
+}
+
+void Connection::pause_reading() {
+    std::promise<void> done;
+    asio::post(impl_->ws.get_executor(), [impl = impl_, &done] {
+        impl->paused = true;
+        done.set_value();
+    });
+    done.get_future().wait();
+}
+
+void Connection::resume_reading() {
+    asio::post(impl_->ws.get_executor(), [impl = impl_] {
+        impl->paused = false;
+        if (!impl->reading) impl->start_reading();
+    });
 }
 
 bool Connection::is_open() const {

@@ -73,6 +73,10 @@ class Connection {
     // reply. Frames answered this way are not queued.
     void request_async(nlohmann::json message, std::function<void(const nlohmann::json&)> on_reply);
 
+    // Stops reading from the socket (the server then sees a slow client), and starts again.
+    void pause_reading();
+    void resume_reading();
+
     // Close code the server sent (or 1006 for an abnormal close), once closed.
     std::optional<int> wait_closed(Millis timeout = 5s);
     bool is_open() const;

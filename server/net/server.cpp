@@ -248,7 +248,7 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     }
 
     void on_enqueue(app::Outgoing message) {
-        if (closing_) return;
+        if (closing_ || close_pending_) return;
         std::size_t size = message.frame->size();
         // A newer state replaces an unsent older one, so a slow display gets the latest state.
         if (!message.coalesce_key.empty()) {
@@ -260,19 +260,37 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
                 }
             }
         }
-        std::size_t limit = message.unsolicited ? hub_.options().max_queue_bytes
-                                                : hub_.options().hard_queue_bytes;
-        if (queued_bytes_ > 0 && queued_bytes_ + size > limit) {
+        std::size_t limit =
+            message.unsolicited ? hub_.options().max_queue_bytes : hub_.options().hard_queue_bytes;
+        // The frame being written is the socket's now; the bound is on what waits behind it.
+        std::size_t waiting = queued_bytes_ - (writing_ ? queue_.front().frame->size() : 0);
+        if (waiting > 0 && waiting + size > limit) {
             // The client is not reading: drop it rather than buffer without bound. It will
             // reconnect and resync from the snapshots.
             app::log::info("closing a client that does not keep up (" +
                            std::to_string(queued_bytes_) + " bytes queued)");
-            begin_close(1008, "client too slow");
+            drop_slow_client();
             return;
         }
         queued_bytes_ += size;
         queue_.push_back(std::move(message));
         if (!writing_) do_write();
+    }
+
+    // Frees what waits, says 1008 once the frame on the wire is through, and cuts the
+    // connection if even that does not happen within a few seconds.
+    void drop_slow_client() {
+        std::size_t keep = writing_ ? 1 : 0;
+        queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
+        queued_bytes_ = writing_ ? queue_.front().frame->size() : 0;
+        begin_close(1008, "client too slow");
+        drop_timer_.emplace(derived().ws().get_executor());
+        drop_timer_->expires_after(std::chrono::seconds(5));
+        drop_timer_->async_wait([self = derived().shared_from_this()](beast::error_code ec) {
+            if (ec) return;
+            beast::error_code ignored;
+            beast::get_lowest_layer(self->ws()).socket().close(ignored);
+        });
     }
 
     void do_write() {
@@ -325,6 +343,7 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     std::uint16_t close_code_ = 1000;
     std::string close_reason_;
     std::optional<asio::steady_timer> hello_timer_;
+    std::optional<asio::steady_timer> drop_timer_;
 };
 
 class PlainWebSocketSession : public WebSocketSession<PlainWebSocketSession>,
