@@ -128,9 +128,14 @@ void AttendanceModule::notify_presence(std::int64_t attendee_id) {
 
 // ---- WebSocket ----
 
+void AttendanceModule::on_disconnect(const Connection& connection) {
+    if (connection.role == Role::organiser && organisers_connected_ > 0) --organisers_connected_;
+}
+
 void AttendanceModule::on_welcome(const Connection& connection) {
     if (connection.role != Role::door && connection.role != Role::organiser) return;
     if (connection.role == Role::organiser) {
+        ++organisers_connected_;
         protocol::Attendance snapshot = state_.snapshot(context_.clock());
         context_.transport.send(connection.id, frame(snapshot));
     }
@@ -433,6 +438,17 @@ void AttendanceModule::answer(const Waiter& waiter, const domain::LedgerEntry& e
 }
 
 void AttendanceModule::publish(const domain::LedgerEntry& entry) {
+    const domain::Attendee* person =
+        entry.attendee_id ? state_.attendee(*entry.attendee_id) : nullptr;
+    bool changes_presence = entry.result == ScanOutcome::ok && person;
+    if (organisers_connected_ > 0) publish_to_organisers(entry, person);
+    if (!changes_presence) return;
+    broadcast_counts();
+    notify_presence(person->id);
+}
+
+void AttendanceModule::publish_to_organisers(const domain::LedgerEntry& entry,
+                                             const domain::Attendee* person) {
     protocol::AttendanceEventBody body;
     body.scan_id = entry.scan_id;
     body.at = entry.server_time;
@@ -440,13 +456,10 @@ void AttendanceModule::publish(const domain::LedgerEntry& entry) {
     body.method = entry.method;
     body.direction = entry.direction;
     body.result = entry.result;
-    const domain::Attendee* person =
-        entry.attendee_id ? state_.attendee(*entry.attendee_id) : nullptr;
     if (person) body.attendee = person->info();
     body.counts = state_.counts();
 
     auto& transport = context_.transport;
-    bool changes_presence = entry.result == ScanOutcome::ok && person;
     if (entry.is_reversal()) {
         transport.broadcast(kOrganisers, frame(protocol::Undone{body}));
     } else if (entry.result != ScanOutcome::ok) {
@@ -458,22 +471,28 @@ void AttendanceModule::publish(const domain::LedgerEntry& entry) {
     } else {
         transport.broadcast(kOrganisers, frame(protocol::CheckedOut{body}));
     }
-    if (!changes_presence) return;
     // A VIP's first arrival (not a re-entry) alerts the organisers.
-    if (!entry.is_reversal() && entry.direction == protocol::Direction::in && person->vip) {
+    if (entry.result == ScanOutcome::ok && person && !entry.is_reversal() &&
+        entry.direction == protocol::Direction::in && person->vip) {
         const domain::Presence* presence = state_.presence(person->id);
         if (presence && presence->first_in_seq == entry.seq)
             transport.broadcast(kOrganisers, frame(protocol::VipArrived{
                                                  person->info(), entry.server_time, entry.device}));
     }
-    broadcast_counts();
-    notify_presence(person->id);
 }
 
 void AttendanceModule::broadcast_counts() {
-    protocol::Counts counts;
-    static_cast<protocol::CountsBody&>(counts) = state_.counts();
-    context_.transport.broadcast(kCountsRoles, frame(counts, protocol::Counts::coalesce_key));
+    // The writer posts a whole batch's completions as one task; a flush posted from inside it
+    // runs after all of them, so every door gets one counts frame per batch.
+    if (counts_flush_pending_) return;
+    counts_flush_pending_ = true;
+    context_.transport.post([this, alive = std::weak_ptr<bool>(alive_)] {
+        if (alive.expired()) return;
+        counts_flush_pending_ = false;
+        protocol::Counts counts;
+        static_cast<protocol::CountsBody&>(counts) = state_.counts();
+        context_.transport.broadcast(kCountsRoles, frame(counts, protocol::Counts::coalesce_key));
+    });
 }
 
 void AttendanceModule::broadcast_snapshot() {

@@ -30,6 +30,7 @@ class AttendanceModule : public Module, public PresenceDirectory {
 
     void start() override;
     void on_welcome(const Connection& connection) override;
+    void on_disconnect(const Connection& connection) override;
     bool handle(const Connection& connection, const protocol::Envelope& envelope) override;
     std::optional<HttpResponse> handle_http(const HttpRequest& request) override;
     void stop() override;
@@ -72,6 +73,7 @@ class AttendanceModule : public Module, public PresenceDirectory {
     void committed_undo(std::int64_t target_seq, std::int64_t seq, bool ok);
     void answer(const Waiter& waiter, const domain::LedgerEntry& entry, bool replayed);
     void publish(const domain::LedgerEntry& entry);
+    void publish_to_organisers(const domain::LedgerEntry& entry, const domain::Attendee* person);
     void broadcast_counts();
     void broadcast_snapshot();
     void notify_presence(std::int64_t attendee_id);
@@ -89,6 +91,11 @@ class AttendanceModule : public Module, public PresenceDirectory {
     std::unordered_map<std::string, Pending> pending_scans_;
     std::unordered_map<std::int64_t, Pending> pending_undos_; // by the undone entry's seq
     std::vector<std::function<void(std::int64_t)>> presence_listeners_;
+    // Organiser events are built only when someone is watching.
+    std::size_t organisers_connected_ = 0;
+    // Counts go out once per batch of commits, not once per admission.
+    bool counts_flush_pending_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); // for posted tasks
     std::uint64_t scan_id_counter_ = 0;
     bool started_ = false;
 };

@@ -158,7 +158,8 @@ void StageModule::start() {
 void StageModule::stop() {
     if (deadline_timer_) context_.scheduler.cancel(deadline_timer_);
     if (heartbeat_timer_) context_.scheduler.cancel(heartbeat_timer_);
-    deadline_timer_ = heartbeat_timer_ = 0;
+    if (displays_timer_) context_.scheduler.cancel(displays_timer_);
+    deadline_timer_ = heartbeat_timer_ = displays_timer_ = 0;
     deadline_at_.reset();
     started_ = false;
 }
@@ -502,7 +503,17 @@ Frame StageModule::displays_frame() const {
 }
 
 void StageModule::broadcast_displays() {
-    context_.transport.broadcast(kEditors, {displays_frame(), "displays"});
+    constexpr std::int64_t kDisplaysPushIntervalMs = 1000;
+    if (displays_timer_) return; // a push is already due
+    std::int64_t now = context_.clock();
+    auto push = [this] {
+        displays_timer_ = 0;
+        displays_pushed_at_ = context_.clock();
+        context_.transport.broadcast(kEditors, {displays_frame(), "displays"});
+    };
+    if (now - displays_pushed_at_ >= kDisplaysPushIntervalMs) return push();
+    displays_timer_ =
+        context_.scheduler.schedule_at(displays_pushed_at_ + kDisplaysPushIntervalMs, push);
 }
 
 // ---- messages ----

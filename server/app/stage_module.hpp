@@ -99,6 +99,10 @@ class StageModule final : public Module {
     std::string last_agenda_text_;
 
     std::map<ConnectionId, DisplayRecord> displays_;
+    // The display list goes out at most once per kDisplaysPushIntervalMs: with thousands of
+    // displays connecting and reporting every 10 s, one push per change would be O(N^2).
+    Scheduler::TimerId displays_timer_ = 0;
+    std::int64_t displays_pushed_at_ = 0;
     std::string on_deck_item_;
     std::optional<protocol::OnDeck> on_deck_;
     bool started_ = false;

@@ -251,28 +251,27 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
         if (closing_ || close_pending_) return;
         std::size_t size = message.frame->size();
         // A newer state replaces an unsent older one, so a slow display gets the latest state.
+        // Keyed frames are thus bounded by the number of keys and need no byte bound.
         if (!message.coalesce_key.empty()) {
             for (std::size_t i = writing_ ? 1 : 0; i < queue_.size(); ++i) {
                 if (queue_[i].coalesce_key == message.coalesce_key) {
-                    queued_bytes_ = queued_bytes_ - queue_[i].frame->size() + size;
                     queue_[i] = std::move(message);
                     return;
                 }
             }
+        } else {
+            std::size_t limit = message.unsolicited ? hub_.options().max_queue_bytes
+                                                    : hub_.options().hard_queue_bytes;
+            if (backlog_bytes_ > 0 && backlog_bytes_ + size > limit) {
+                // The client is not reading: drop it rather than buffer without bound. It
+                // will reconnect and resync from the snapshots.
+                app::log::info("closing a client that does not keep up (" +
+                               std::to_string(backlog_bytes_) + " bytes waiting)");
+                drop_slow_client();
+                return;
+            }
+            backlog_bytes_ += size;
         }
-        std::size_t limit =
-            message.unsolicited ? hub_.options().max_queue_bytes : hub_.options().hard_queue_bytes;
-        // The frame being written is the socket's now; the bound is on what waits behind it.
-        std::size_t waiting = queued_bytes_ - (writing_ ? queue_.front().frame->size() : 0);
-        if (waiting > 0 && waiting + size > limit) {
-            // The client is not reading: drop it rather than buffer without bound. It will
-            // reconnect and resync from the snapshots.
-            app::log::info("closing a client that does not keep up (" +
-                           std::to_string(queued_bytes_) + " bytes queued)");
-            drop_slow_client();
-            return;
-        }
-        queued_bytes_ += size;
         queue_.push_back(std::move(message));
         if (!writing_) do_write();
     }
@@ -282,7 +281,7 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     void drop_slow_client() {
         std::size_t keep = writing_ ? 1 : 0;
         queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
-        queued_bytes_ = writing_ ? queue_.front().frame->size() : 0;
+        backlog_bytes_ = 0;
         begin_close(1008, "client too slow");
         drop_timer_.emplace(derived().ws().get_executor());
         drop_timer_->expires_after(std::chrono::seconds(5));
@@ -295,6 +294,8 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
 
     void do_write() {
         writing_ = true;
+        // The frame on the wire is the socket's now; the bound is on what waits behind it.
+        if (queue_.front().coalesce_key.empty()) backlog_bytes_ -= queue_.front().frame->size();
         derived().ws().text(true);
         derived().ws().async_write(
             asio::buffer(*queue_.front().frame),
@@ -304,7 +305,6 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     void on_write(beast::error_code ec, std::size_t) {
         writing_ = false;
         if (ec) return fail(ec, "websocket write");
-        queued_bytes_ -= queue_.front().frame->size();
         queue_.pop_front();
         if (!queue_.empty()) return do_write();
         if (close_pending_) do_close();
@@ -336,7 +336,7 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     bool registered_ = false;
     beast::flat_buffer buffer_;
     std::deque<app::Outgoing> queue_;
-    std::size_t queued_bytes_ = 0;
+    std::size_t backlog_bytes_ = 0; // unkeyed frames waiting behind the one being written
     bool writing_ = false;
     bool closing_ = false;
     bool close_pending_ = false;

@@ -27,8 +27,9 @@ struct ServerOptions {
     std::filesystem::path web_root;
     std::filesystem::path vendor_root; // node_modules, for /vendor/*
     std::optional<TlsFiles> tls;
-    // Unsent bytes per client: a broadcast beyond max_queue_bytes, or any frame beyond
-    // hard_queue_bytes, drops the client as too slow (after coalescing).
+    // Per client, unsent frames without a coalescing key (keyed state frames replace each other
+    // and so stay bounded): a push beyond max_queue_bytes, or a reply beyond hard_queue_bytes,
+    // drops the client as too slow.
     std::size_t max_queue_bytes = 64 * 1024;
     std::size_t hard_queue_bytes = 1024 * 1024;
 };
