@@ -54,6 +54,7 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     std::int64_t next_id = 1;
     bool open = false;
     std::optional<int> close_code;
+    std::function<bool(std::string_view)> frame_hook; // only touched on the strand
 
     void start_reading() {
         ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -66,6 +67,13 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
             close_code = ws.reason().code != websocket::close_code::none ? static_cast<int>(ws.reason().code) : 1006;
             arrived.notify_all();
             return;
+        }
+        if (frame_hook) {
+            auto bytes = buffer.cdata();
+            if (frame_hook(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()))) {
+                buffer.consume(buffer.size());
+                return start_reading();
+            }
         }
         json frame = json::parse(beast::buffers_to_string(buffer.data()), nullptr, false);
         buffer.consume(buffer.size());
@@ -228,6 +236,12 @@ void Connection::request_async(json message, std::function<void(const json&)> on
     }
     message["id"] = id;
     send_text(message.dump());
+}
+
+void Connection::on_frame(std::function<bool(std::string_view)> hook) {
+    // Posted to the strand like every send, so it is in place before the reply to any request
+    // sent after this call.
+    asio::post(impl_->ws.get_executor(), [impl = impl_, hook = std::move(hook)]() mutable { impl->frame_hook = std::move(hook); });
 }
 
 std::optional<int> Connection::wait_closed(Millis timeout) {

@@ -72,6 +72,11 @@ class Connection {
     // reply. Frames answered this way are not queued.
     void request_async(nlohmann::json message, std::function<void(const nlohmann::json&)> on_reply);
 
+    // Sees every incoming frame first, on the I/O thread, before it is parsed; returning true
+    // consumes it (no parse, no queue, no callback). For load tools that time or count pushes
+    // without the cost of queueing them. Takes effect before any frame of a later request.
+    void on_frame(std::function<bool(std::string_view frame)> hook);
+
     // Close code the server sent (or 1006 for an abnormal close), once closed.
     std::optional<int> wait_closed(Millis timeout = 5s);
     bool is_open() const;
