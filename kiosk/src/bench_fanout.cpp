@@ -111,6 +111,14 @@ int run_bench_fanout(const std::vector<std::string>& args) {
 
     client::ClientContext context;
     auto moderator = client::Connection::open(context, endpoint);
+    // The display list the server pushes to moderators grows with every display; it is counted
+    // and dropped unparsed so the moderator's queue holds only what the rounds need.
+    auto display_lists = std::make_shared<std::atomic<std::uint64_t>>(0);
+    moderator->on_frame([display_lists](std::string_view frame) {
+        if (frame.find("\"type\":\"displays\"") == std::string_view::npos) return false;
+        display_lists->fetch_add(1, std::memory_order_relaxed);
+        return true;
+    });
     auto welcome = moderator->hello("moderator", moderator_key, "bench moderator");
     if (welcome.value("type", "") != "welcome")
         throw std::runtime_error("hello as moderator was refused: " + welcome.dump());
@@ -141,7 +149,7 @@ int run_bench_fanout(const std::vector<std::string>& args) {
     auto open_start = SteadyClock::now();
     for (std::size_t d = 0; d < displays_wanted; ++d) {
         auto display = std::make_unique<Display>();
-        display->connection = client::Connection::open(context, endpoint);
+        display->connection = client::Connection::open(context, endpoint, timeout);
         // Pushes are consumed raw: timer frames are timed, the rest (agenda, stage, displays)
         // dropped. Replies ("re") take the normal path.
         display->connection->on_frame([&fanout, raw = display.get()](std::string_view frame) {
@@ -150,12 +158,20 @@ int run_bench_fanout(const std::vector<std::string>& args) {
             if (seq >= 0) on_display_frame(fanout, *raw, seq);
             return true;
         });
-        auto display_welcome = display->connection->hello("stage", stage_key,
-                                                          "bench display " + std::to_string(d + 1));
+        auto display_welcome =
+            display->connection->request({{"type", "hello"},
+                                          {"protocol", 1},
+                                          {"role", "stage"},
+                                          {"device", "bench display " + std::to_string(d + 1)},
+                                          {"key", stage_key}},
+                                         timeout);
         if (display_welcome.value("type", "") != "welcome")
             throw std::runtime_error("hello as stage display was refused: " +
                                      display_welcome.dump());
         displays.push_back(std::move(display));
+        if (displays.size() % 1000 == 0)
+            std::fprintf(stderr, "  %zu displays connected after %.1f s\n", displays.size(),
+                         seconds_between(open_start, SteadyClock::now()));
     }
     double open_seconds = seconds_between(open_start, SteadyClock::now());
     auto all_have_timer = [&] { return fanout.have_timer.load() >= displays.size(); };
@@ -212,6 +228,11 @@ int run_bench_fanout(const std::vector<std::string>& args) {
         std::this_thread::sleep_for(gap);
     }
 
+    std::string each_round;
+    for (auto ns : last_ns) {
+        each_round += ' ';
+        each_round += fixed(static_cast<double>(ns) / 1e6, 1);
+    }
     auto last = summarise(last_ns);
     auto median = summarise(median_ns);
     auto first = summarise(first_ns);
@@ -220,6 +241,9 @@ int run_bench_fanout(const std::vector<std::string>& args) {
     std::printf("  last display   ms: p50 %.2f  max %.2f\n", last.p50_ms, last.max_ms);
     std::printf("  median display ms: p50 %.2f  max %.2f\n", median.p50_ms, median.max_ms);
     std::printf("  first display  ms: p50 %.2f  max %.2f\n", first.p50_ms, first.max_ms);
+    std::printf("  last display per round, ms:%s\n", each_round.c_str());
+    std::printf("  display lists pushed to the moderator: %llu\n",
+                static_cast<unsigned long long>(display_lists->load()));
     if (mismatched)
         std::printf("  note: %zu display-rounds saw another seq first (timed that frame)\n",
                     mismatched);
