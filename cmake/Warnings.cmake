@@ -12,4 +12,4 @@ endif()
 # Boost.Asio without its deprecated interfaces, and one definition set for every Beast translation unit.
 add_library(stagedoor_asio INTERFACE)
 target_link_libraries(stagedoor_asio INTERFACE Boost::headers Threads::Threads OpenSSL::SSL OpenSSL::Crypto)
-target_compile_definitions(stagedoor_asio INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+target_compile_definitions(stagedoor_asio INTERFACE BOOST_ASIO_NO_DEPRECATED)

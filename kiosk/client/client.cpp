@@ -8,7 +8,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -36,11 +35,13 @@ struct ClientContext::Impl {
     }
 };
 
-ClientContext::ClientContext() : impl_(std::make_unique<Impl>()) {}
+ClientContext::ClientContext()
+    : impl_(std::make_unique<Impl>()) {}
 ClientContext::~ClientContext() = default;
 
 struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
-    explicit Impl(asio::io_context& ioc) : ws(asio::make_strand(ioc)) {}
+    explicit Impl(asio::io_context& ioc)
+        : ws(asio::make_strand(ioc)) {}
 
     websocket::stream<beast::tcp_stream> ws;
     beast::flat_buffer buffer;
@@ -57,14 +58,18 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     std::function<bool(std::string_view)> frame_hook; // only touched on the strand
 
     void start_reading() {
-        ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->on_read(ec);
+        });
     }
 
     void on_read(beast::error_code ec) {
         if (ec) {
             std::lock_guard lock(mutex);
             open = false;
-            close_code = ws.reason().code != websocket::close_code::none ? static_cast<int>(ws.reason().code) : 1006;
+            close_code = ws.reason().code != websocket::close_code::none
+                             ? static_cast<int>(ws.reason().code)
+                             : 1006;
             arrived.notify_all();
             return;
         }
@@ -97,25 +102,28 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     }
 
     void enqueue(std::string text, bool is_text) {
-        asio::post(ws.get_executor(), [self = shared_from_this(), text = std::move(text), is_text]() mutable {
-            self->outbox.emplace_back(std::move(text), is_text);
-            if (!self->writing) self->do_write();
-        });
+        asio::post(ws.get_executor(),
+                   [self = shared_from_this(), text = std::move(text), is_text]() mutable {
+                       self->outbox.emplace_back(std::move(text), is_text);
+                       if (!self->writing) self->do_write();
+                   });
     }
 
     void do_write() {
         writing = true;
         ws.text(outbox.front().second);
-        ws.async_write(asio::buffer(outbox.front().first), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            self->writing = false;
-            if (ec) return;
-            self->outbox.pop_front();
-            if (!self->outbox.empty()) self->do_write();
-        });
+        ws.async_write(asio::buffer(outbox.front().first),
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                           self->writing = false;
+                           if (ec) return;
+                           self->outbox.pop_front();
+                           if (!self->outbox.empty()) self->do_write();
+                       });
     }
 };
 
-std::shared_ptr<Connection> Connection::open(ClientContext& context, const Endpoint& endpoint, Millis timeout) {
+std::shared_ptr<Connection> Connection::open(ClientContext& context, const Endpoint& endpoint,
+                                             Millis timeout) {
     auto impl = std::make_shared<Impl>(context.impl().ioc);
     // Shared: the handlers may outlive this call when it times out.
     auto done_ptr = std::make_shared<std::promise<beast::error_code>>();
@@ -127,44 +135,58 @@ std::shared_ptr<Connection> Connection::open(ClientContext& context, const Endpo
         if (ec) return done.set_value(ec);
         auto& stream = beast::get_lowest_layer(impl->ws);
         stream.expires_after(timeout);
-        stream.async_connect(tcp::endpoint(address, endpoint.port), [impl, endpoint, done_ptr](beast::error_code connect_ec) {
-            if (connect_ec) return done_ptr->set_value(connect_ec);
-            beast::get_lowest_layer(impl->ws).socket().set_option(tcp::no_delay(true));
-            beast::get_lowest_layer(impl->ws).expires_never();
-            impl->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-            impl->ws.read_message_max(16 * 1024 * 1024);
-            std::string host = endpoint.host + ":" + std::to_string(endpoint.port);
-            impl->ws.async_handshake(host, endpoint.path, [impl, done_ptr](beast::error_code handshake_ec) {
-                if (!handshake_ec) {
-                    std::lock_guard lock(impl->mutex);
-                    impl->open = true;
-                }
-                done_ptr->set_value(handshake_ec);
-                if (!handshake_ec) impl->start_reading();
+        stream.async_connect(
+            tcp::endpoint(address, endpoint.port),
+            [impl, endpoint, done_ptr](beast::error_code connect_ec) {
+                if (connect_ec) return done_ptr->set_value(connect_ec);
+                beast::get_lowest_layer(impl->ws).socket().set_option(tcp::no_delay(true));
+                beast::get_lowest_layer(impl->ws).expires_never();
+                impl->ws.set_option(
+                    websocket::stream_base::timeout::suggested(beast::role_type::client));
+                impl->ws.read_message_max(16 * 1024 * 1024);
+                std::string host = endpoint.host + ":" + std::to_string(endpoint.port);
+                impl->ws.async_handshake(host, endpoint.path,
+                                         [impl, done_ptr](beast::error_code handshake_ec) {
+                                             if (!handshake_ec) {
+                                                 std::lock_guard lock(impl->mutex);
+                                                 impl->open = true;
+                                             }
+                                             done_ptr->set_value(handshake_ec);
+                                             if (!handshake_ec) impl->start_reading();
+                                         });
             });
-        });
     });
-    if (future.wait_for(timeout + 1s) != std::future_status::ready) throw ClientError("connect timed out");
+    if (future.wait_for(timeout + 1s) != std::future_status::ready)
+        throw ClientError("connect timed out");
     auto ec = future.get();
-    if (ec) throw ClientError("cannot connect to " + endpoint.host + ":" + std::to_string(endpoint.port) + ": " + ec.message());
+    if (ec)
+        throw ClientError("cannot connect to " + endpoint.host + ":" +
+                          std::to_string(endpoint.port) + ": " + ec.message());
     return std::shared_ptr<Connection>(new Connection(std::move(impl)));
 }
 
-Connection::Connection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::Connection(std::shared_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
 
 Connection::~Connection() {
     if (is_open()) close();
 }
 
-void Connection::send_text(std::string text) { impl_->enqueue(std::move(text), true); }
-void Connection::send_binary(std::string bytes) { impl_->enqueue(std::move(bytes), false); }
+void Connection::send_text(std::string text) {
+    impl_->enqueue(std::move(text), true);
+}
+void Connection::send_binary(std::string bytes) {
+    impl_->enqueue(std::move(bytes), false);
+}
 
 std::int64_t Connection::send_request(json message) {
     std::int64_t id;
     {
         std::lock_guard lock(impl_->mutex);
-        if (message.contains("id") && message["id"].is_number_integer()) id = message["id"].get<std::int64_t>();
-        else id = impl_->next_id++;
+        if (message.contains("id") && message["id"].is_number_integer())
+            id = message["id"].get<std::int64_t>();
+        else
+            id = impl_->next_id++;
     }
     message["id"] = id;
     send_text(message.dump());
@@ -173,7 +195,9 @@ std::int64_t Connection::send_request(json message) {
 
 std::optional<json> Connection::receive(Millis timeout) {
     std::unique_lock lock(impl_->mutex);
-    if (!impl_->arrived.wait_for(lock, timeout, [&] { return !impl_->inbox.empty() || !impl_->open; })) return std::nullopt;
+    if (!impl_->arrived.wait_for(lock, timeout,
+                                 [&] { return !impl_->inbox.empty() || !impl_->open; }))
+        return std::nullopt;
     if (impl_->inbox.empty()) return std::nullopt;
     json frame = std::move(impl_->inbox.front());
     impl_->inbox.pop_front();
@@ -182,7 +206,8 @@ std::optional<json> Connection::receive(Millis timeout) {
 
 namespace {
 template <class Match>
-std::optional<json> take_matching(std::unique_lock<std::mutex>& lock, Connection::Impl& impl, Millis timeout, Match match) {
+std::optional<json> take_matching(std::unique_lock<std::mutex>& lock, Connection::Impl& impl,
+                                  Millis timeout, Match match) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         for (auto it = impl.inbox.begin(); it != impl.inbox.end(); ++it) {
@@ -210,21 +235,26 @@ json Connection::request(json message, Millis timeout) {
     std::int64_t id = send_request(std::move(message));
     std::unique_lock lock(impl_->mutex);
     auto reply = take_matching(lock, *impl_, timeout, [id](const json& frame) {
-        return frame.is_object() && frame.contains("re") && frame["re"].is_number_integer() && frame["re"].get<std::int64_t>() == id;
+        return frame.is_object() && frame.contains("re") && frame["re"].is_number_integer() &&
+               frame["re"].get<std::int64_t>() == id;
     });
-    if (!reply) throw ClientError("no reply to request " + std::to_string(id) + (impl_->open ? " (timeout)" : " (closed)"));
+    if (!reply)
+        throw ClientError("no reply to request " + std::to_string(id) +
+                          (impl_->open ? " (timeout)" : " (closed)"));
     return *reply;
 }
 
 std::optional<json> Connection::wait_for(std::string_view type, Millis timeout) {
     std::unique_lock lock(impl_->mutex);
     return take_matching(lock, *impl_, timeout, [type](const json& frame) {
-        return frame.is_object() && frame.contains("type") && frame["type"].is_string() && frame["type"].get_ref<const std::string&>() == type;
+        return frame.is_object() && frame.contains("type") && frame["type"].is_string() &&
+               frame["type"].get_ref<const std::string&>() == type;
     });
 }
 
 json Connection::hello(std::string_view role, std::string_view key, std::string_view device) {
-    return request({{"type", "hello"}, {"protocol", 1}, {"role", role}, {"device", device}, {"key", key}});
+    return request(
+        {{"type", "hello"}, {"protocol", 1}, {"role", role}, {"device", device}, {"key", key}});
 }
 
 void Connection::request_async(json message, std::function<void(const json&)> on_reply) {
@@ -257,13 +287,14 @@ bool Connection::is_open() const {
 
 void Connection::close(int code) {
     asio::post(impl_->ws.get_executor(), [impl = impl_, code] {
-        impl->ws.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)), [impl](beast::error_code) {});
+        impl->ws.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)),
+                             [impl](beast::error_code) {});
     });
     wait_closed(2s);
 }
 
-HttpResult http_request(const Endpoint& endpoint, std::string_view method, std::string_view target, std::string_view body,
-                        std::string_view bearer_key, Millis timeout) {
+HttpResult http_request(const Endpoint& endpoint, std::string_view method, std::string_view target,
+                        std::string_view body, std::string_view bearer_key, Millis timeout) {
     asio::io_context ioc;
     beast::tcp_stream stream(ioc);
     stream.expires_after(timeout);
@@ -274,7 +305,8 @@ HttpResult http_request(const Endpoint& endpoint, std::string_view method, std::
     if (ec) throw ClientError("cannot connect: " + ec.message());
     http::request<http::string_body> request{http::string_to_verb(method), std::string(target), 11};
     request.set(http::field::host, endpoint.host);
-    if (!bearer_key.empty()) request.set(http::field::authorization, "Bearer " + std::string(bearer_key));
+    if (!bearer_key.empty())
+        request.set(http::field::authorization, "Bearer " + std::string(bearer_key));
     request.body() = std::string(body);
     request.prepare_payload();
     http::write(stream, request, ec);
@@ -285,7 +317,8 @@ HttpResult http_request(const Endpoint& endpoint, std::string_view method, std::
     http::read(stream, buffer, parser, ec);
     if (ec) throw ClientError("http read: " + ec.message());
     auto& response = parser.get();
-    return HttpResult{static_cast<int>(response.result_int()), response.body(), std::string(response[http::field::content_type])};
+    return HttpResult{static_cast<int>(response.result_int()), response.body(),
+                      std::string(response[http::field::content_type])};
 }
 
 } // namespace stagedoor::client

@@ -6,12 +6,11 @@
 // other thread.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -49,7 +48,8 @@ struct Endpoint {
 class Connection {
   public:
     // Connects and completes the WebSocket handshake; throws ClientError on failure/timeout.
-    static std::shared_ptr<Connection> open(ClientContext& context, const Endpoint& endpoint, Millis timeout = 5s);
+    static std::shared_ptr<Connection> open(ClientContext& context, const Endpoint& endpoint,
+                                            Millis timeout = 5s);
     ~Connection();
 
     // Sends a text frame as is (tests use this for malformed input).
@@ -66,7 +66,8 @@ class Connection {
     // First queued or arriving frame of this type (others stay queued); nullopt on timeout.
     std::optional<nlohmann::json> wait_for(std::string_view type, Millis timeout = 5s);
     // hello with role and key; returns the reply (welcome or error).
-    nlohmann::json hello(std::string_view role, std::string_view key, std::string_view device = "test");
+    nlohmann::json hello(std::string_view role, std::string_view key,
+                         std::string_view device = "test");
 
     // Asynchronous request for load generation: the callback runs on the I/O thread with the
     // reply. Frames answered this way are not queued.
@@ -96,6 +97,7 @@ struct HttpResult {
     std::string content_type;
 };
 HttpResult http_request(const Endpoint& endpoint, std::string_view method, std::string_view target,
-                        std::string_view body = {}, std::string_view bearer_key = {}, Millis timeout = 5s);
+                        std::string_view body = {}, std::string_view bearer_key = {},
+                        Millis timeout = 5s);
 
 } // namespace stagedoor::client

@@ -8,21 +8,33 @@ using nlohmann::json;
 
 std::string_view to_string(ErrorCode code) {
     switch (code) {
-    case ErrorCode::bad_json: return "bad_json";
-    case ErrorCode::bad_message: return "bad_message";
-    case ErrorCode::unknown_type: return "unknown_type";
-    case ErrorCode::unauthorized: return "unauthorized";
-    case ErrorCode::forbidden: return "forbidden";
-    case ErrorCode::too_large: return "too_large";
-    case ErrorCode::rate_limited: return "rate_limited";
-    case ErrorCode::not_found: return "not_found";
-    case ErrorCode::conflict: return "conflict";
-    case ErrorCode::internal: return "internal";
+    case ErrorCode::bad_json:
+        return "bad_json";
+    case ErrorCode::bad_message:
+        return "bad_message";
+    case ErrorCode::unknown_type:
+        return "unknown_type";
+    case ErrorCode::unauthorized:
+        return "unauthorized";
+    case ErrorCode::forbidden:
+        return "forbidden";
+    case ErrorCode::too_large:
+        return "too_large";
+    case ErrorCode::rate_limited:
+        return "rate_limited";
+    case ErrorCode::not_found:
+        return "not_found";
+    case ErrorCode::conflict:
+        return "conflict";
+    case ErrorCode::internal:
+        return "internal";
     }
     return "internal";
 }
 
-Reader::Reader(const json& object, std::string prefix) : object_(object), prefix_(std::move(prefix)) {
+Reader::Reader(const json& object, std::string prefix)
+    : object_(object)
+    , prefix_(std::move(prefix)) {
     if (!object_.is_object()) error_ = Error{ErrorCode::bad_message, prefix_, "must be an object"};
 }
 
@@ -47,7 +59,9 @@ bool Reader::has(std::string_view key) const {
     return object_.is_object() && object_.find(key) != object_.end();
 }
 
-void Reader::skip(std::string_view key) { read_.emplace(key); }
+void Reader::skip(std::string_view key) {
+    read_.emplace(key);
+}
 
 std::string Reader::string(std::string_view key, std::size_t max_bytes, bool allow_empty) {
     const json* value = find(key);
@@ -223,7 +237,8 @@ Result<Envelope> parse_envelope(std::string_view text, std::optional<std::int64_
                      "frame is larger than " + std::to_string(kMaxFrameBytes) + " bytes"};
     // Parsing without exceptions; nlohmann rejects invalid UTF-8 inside strings.
     json object = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (object.is_discarded()) return Error{ErrorCode::bad_json, "", "frame is not valid JSON (UTF-8)"};
+    if (object.is_discarded())
+        return Error{ErrorCode::bad_json, "", "frame is not valid JSON (UTF-8)"};
     if (!object.is_object()) return Error{ErrorCode::bad_json, "", "frame must be a JSON object"};
 
     Envelope envelope;
@@ -236,7 +251,8 @@ Result<Envelope> parse_envelope(std::string_view text, std::optional<std::int64_
         if (id_out) *id_out = id;
     }
     auto type_it = object.find("type");
-    if (type_it == object.end()) return Error{ErrorCode::bad_message, "type", "field 'type' is required"};
+    if (type_it == object.end())
+        return Error{ErrorCode::bad_message, "type", "field 'type' is required"};
     if (!type_it->is_string() || type_it->get_ref<const std::string&>().empty() ||
         type_it->get_ref<const std::string&>().size() > 64)
         return Error{ErrorCode::bad_message, "type", "field 'type' must be a short string"};

@@ -109,8 +109,12 @@ void Pong::write(json& out) const {
     out["t2"] = t2;
 }
 
-void Ok::read(Reader& reader) { re = reader.integer("re", 0); }
-void Ok::write(json& out) const { out["re"] = re; }
+void Ok::read(Reader& reader) {
+    re = reader.integer("re", 0);
+}
+void Ok::write(json& out) const {
+    out["re"] = re;
+}
 
 void ErrorReply::read(Reader& reader) {
     re = reader.optional_integer("re", 0);

@@ -2,18 +2,18 @@
 
 #include "app/log.hpp"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
+#include <openssl/crypto.h>
 
 namespace stagedoor::app {
 
-using protocol::ErrorCode;
 using nlohmann::json;
+using protocol::ErrorCode;
 
 RoleKeys RoleKeys::load(const storage::DataDir& dir) {
     RoleKeys keys;
-    for (const auto& [name, role] : protocol::kRoles) keys.keys[static_cast<std::size_t>(role)] = dir.role_key(role);
+    for (const auto& [name, role] : protocol::kRoles)
+        keys.keys[static_cast<std::size_t>(role)] = dir.role_key(role);
     return keys;
 }
 
@@ -29,15 +29,23 @@ std::optional<Role> RoleKeys::role_for(std::string_view key) const {
 }
 
 Dispatcher::Dispatcher(storage::EventConfig event, RoleKeys keys, Transport& transport, Clock clock)
-    : event_(std::move(event)), keys_(std::move(keys)), transport_(transport), clock_(std::move(clock)),
-      reply_(transport_), started_at_(clock_()) {}
+    : event_(std::move(event))
+    , keys_(std::move(keys))
+    , transport_(transport)
+    , clock_(std::move(clock))
+    , reply_(transport_)
+    , started_at_(clock_()) {}
 
-void Dispatcher::add_module(Module* module) { modules_.push_back(module); }
+void Dispatcher::add_module(Module* module) {
+    modules_.push_back(module);
+}
 void Dispatcher::start_modules() {
-    for (Module* module : modules_) module->start();
+    for (Module* module : modules_)
+        module->start();
 }
 void Dispatcher::stop_modules() {
-    for (Module* module : modules_) module->stop();
+    for (Module* module : modules_)
+        module->stop();
 }
 
 void Dispatcher::on_open(ConnectionId connection) {
@@ -54,7 +62,8 @@ void Dispatcher::on_close(ConnectionId connection) {
     if (it->second.authenticated) {
         log::info("disconnect " + std::string(protocol::to_string(it->second.info.role)) + " '" +
                   it->second.info.device + "'");
-        for (Module* module : modules_) module->on_disconnect(it->second.info);
+        for (Module* module : modules_)
+            module->on_disconnect(it->second.info);
     }
     connections_.erase(it);
 }
@@ -74,7 +83,9 @@ std::array<std::size_t, 4> Dispatcher::clients_by_role() const {
 bool Dispatcher::take_token(ConnectionState& state) {
     std::int64_t now = clock_();
     if (now > state.refilled_at) {
-        state.tokens = std::min(kBurst, state.tokens + static_cast<double>(now - state.refilled_at) * kRatePerSecond / 1000.0);
+        state.tokens =
+            std::min(kBurst, state.tokens + static_cast<double>(now - state.refilled_at) *
+                                                kRatePerSecond / 1000.0);
         state.refilled_at = now;
     }
     if (state.tokens < 1) return false;
@@ -83,7 +94,8 @@ bool Dispatcher::take_token(ConnectionState& state) {
 }
 
 void Dispatcher::on_binary(ConnectionId connection) {
-    reply_.error(connection, std::nullopt, ErrorCode::bad_message, "binary frames are not part of protocol v1");
+    reply_.error(connection, std::nullopt, ErrorCode::bad_message,
+                 "binary frames are not part of protocol v1");
 }
 
 void Dispatcher::on_text(ConnectionId connection, std::string_view text, double receive_time_ms) {
@@ -98,18 +110,21 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
         return;
     }
     if (!take_token(state)) {
-        reply_.error(connection, envelope->id, ErrorCode::rate_limited, "too many messages; slow down");
+        reply_.error(connection, envelope->id, ErrorCode::rate_limited,
+                     "too many messages; slow down");
         return;
     }
     const std::string& type = envelope->type;
     if (type == "ping") return handle_ping(connection, *envelope, receive_time_ms);
     if (type == "hello") return handle_hello(state, *envelope);
     if (!state.authenticated) {
-        reply_.error(connection, envelope->id, ErrorCode::unauthorized, "send hello with a role key first");
+        reply_.error(connection, envelope->id, ErrorCode::unauthorized,
+                     "send hello with a role key first");
         return;
     }
     if (!envelope->id) {
-        reply_.error(connection, std::nullopt, ErrorCode::bad_message, "field 'id' is required on requests", "id");
+        reply_.error(connection, std::nullopt, ErrorCode::bad_message,
+                     "field 'id' is required on requests", "id");
         return;
     }
     for (Module* module : modules_) {
@@ -117,14 +132,17 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
             if (module->handle(state.info, *envelope)) return;
         } catch (const std::exception& error) {
             log::error("handling '" + type + "' failed: " + error.what());
-            reply_.error(connection, envelope->id, ErrorCode::internal, "the server could not handle this request");
+            reply_.error(connection, envelope->id, ErrorCode::internal,
+                         "the server could not handle this request");
             return;
         }
     }
-    reply_.error(connection, envelope->id, ErrorCode::unknown_type, "unknown message type '" + type + "'", "type");
+    reply_.error(connection, envelope->id, ErrorCode::unknown_type,
+                 "unknown message type '" + type + "'", "type");
 }
 
-void Dispatcher::handle_ping(ConnectionId connection, const protocol::Envelope& envelope, double receive_time_ms) {
+void Dispatcher::handle_ping(ConnectionId connection, const protocol::Envelope& envelope,
+                             double receive_time_ms) {
     auto ping = protocol::decode<protocol::Ping>(envelope.object);
     if (!ping) {
         reply_.error(connection, envelope.id, ping.error());
@@ -141,7 +159,8 @@ void Dispatcher::handle_ping(ConnectionId connection, const protocol::Envelope& 
 void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& envelope) {
     ConnectionId connection = state.info.id;
     if (state.authenticated) {
-        reply_.error(connection, envelope.id, ErrorCode::conflict, "this connection has already said hello");
+        reply_.error(connection, envelope.id, ErrorCode::conflict,
+                     "this connection has already said hello");
         return;
     }
     auto hello = protocol::decode<protocol::Hello>(envelope.object);
@@ -151,7 +170,8 @@ void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& 
     }
     if (hello->protocol != protocol::kProtocolVersion) {
         reply_.error(connection, hello->id, ErrorCode::bad_message,
-                     "protocol " + std::to_string(hello->protocol) + " is not supported; this server speaks 1",
+                     "protocol " + std::to_string(hello->protocol) +
+                         " is not supported; this server speaks 1",
                      "protocol");
         transport_.close(connection, 1002, "unsupported protocol");
         return;
@@ -159,9 +179,11 @@ void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& 
     auto claimed = protocol::role_from_string(hello->role);
     auto granted = keys_.role_for(hello->key);
     if (!claimed || !granted || *claimed != *granted) {
-        log::info("rejected hello for role '" + hello->role.substr(0, 32) + "' from '" + hello->device + "'");
+        log::info("rejected hello for role '" + hello->role.substr(0, 32) + "' from '" +
+                  hello->device + "'");
         reply_.error(connection, hello->id, ErrorCode::unauthorized,
-                     claimed ? "wrong key for role " + hello->role : "unknown role '" + hello->role.substr(0, 32) + "'");
+                     claimed ? "wrong key for role " + hello->role
+                             : "unknown role '" + hello->role.substr(0, 32) + "'");
         transport_.close(connection, 1008, "unauthorized");
         return;
     }
@@ -177,7 +199,8 @@ void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& 
     welcome.server_time = clock_();
     welcome.event = protocol::EventInfo{event_.id, event_.name, event_.date};
     reply_.send(connection, welcome);
-    for (Module* module : modules_) module->on_welcome(state.info);
+    for (Module* module : modules_)
+        module->on_welcome(state.info);
 }
 
 HttpResponse Dispatcher::handle_http(HttpRequest request, std::string_view authorization_header) {
@@ -193,7 +216,8 @@ HttpResponse Dispatcher::handle_http(HttpRequest request, std::string_view autho
     if (request.path == "/healthz") {
         auto counts = clients_by_role();
         json clients = json::object();
-        for (const auto& [name, role] : protocol::kRoles) clients[std::string(name)] = counts[static_cast<std::size_t>(role)];
+        for (const auto& [name, role] : protocol::kRoles)
+            clients[std::string(name)] = counts[static_cast<std::size_t>(role)];
         json body = {{"status", "ok"},
                      {"version", STAGEDOOR_VERSION},
                      {"uptime_s", (clock_() - started_at_) / 1000},
@@ -202,16 +226,19 @@ HttpResponse Dispatcher::handle_http(HttpRequest request, std::string_view autho
         return HttpResponse{200, "application/json", body.dump(), {{"Cache-Control", "no-store"}}};
     }
     if (key_given && !request.role)
-        return json_error_response(401, ErrorCode::unauthorized, "the key is not valid for this event");
+        return json_error_response(401, ErrorCode::unauthorized,
+                                   "the key is not valid for this event");
     for (Module* module : modules_) {
         try {
             if (auto response = module->handle_http(request)) return *response;
         } catch (const std::exception& error) {
             log::error("HTTP " + request.path + " failed: " + error.what());
-            return json_error_response(500, ErrorCode::internal, "the server could not handle this request");
+            return json_error_response(500, ErrorCode::internal,
+                                       "the server could not handle this request");
         }
     }
-    return json_error_response(404, ErrorCode::not_found, "no such endpoint: " + request.path.substr(0, 200));
+    return json_error_response(404, ErrorCode::not_found,
+                               "no such endpoint: " + request.path.substr(0, 200));
 }
 
 } // namespace stagedoor::app

@@ -38,7 +38,7 @@ class Dispatcher {
     struct ConnectionState {
         bool authenticated = false;
         Connection info;
-        double tokens = 0;         // rate limit bucket
+        double tokens = 0; // rate limit bucket
         std::int64_t refilled_at = 0;
     };
     const ConnectionState* find(ConnectionId connection) const;
@@ -52,7 +52,8 @@ class Dispatcher {
 
   private:
     void handle_hello(ConnectionState& state, const protocol::Envelope& envelope);
-    void handle_ping(ConnectionId connection, const protocol::Envelope& envelope, double receive_time_ms);
+    void handle_ping(ConnectionId connection, const protocol::Envelope& envelope,
+                     double receive_time_ms);
     bool take_token(ConnectionState& state);
 
     storage::EventConfig event_;

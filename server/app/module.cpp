@@ -19,7 +19,9 @@ HttpResponse json_error_response(int status, protocol::ErrorCode code, std::stri
     return HttpResponse{status, "application/json", body.dump(), {}};
 }
 
-void Replier::ok(ConnectionId connection, std::int64_t re) { send(connection, protocol::Ok{re}); }
+void Replier::ok(ConnectionId connection, std::int64_t re) {
+    send(connection, protocol::Ok{re});
+}
 
 void Replier::error(ConnectionId connection, std::optional<std::int64_t> re,
                     protocol::ErrorCode code, std::string message, std::string field) {

@@ -57,11 +57,13 @@ class Module {
 // Helpers every module uses to answer requests.
 class Replier {
   public:
-    explicit Replier(Transport& transport) : transport_(transport) {}
+    explicit Replier(Transport& transport)
+        : transport_(transport) {}
     void ok(ConnectionId connection, std::int64_t re);
     void error(ConnectionId connection, std::optional<std::int64_t> re, protocol::ErrorCode code,
                std::string message, std::string field = {});
-    void error(ConnectionId connection, std::optional<std::int64_t> re, const protocol::Error& error);
+    void error(ConnectionId connection, std::optional<std::int64_t> re,
+               const protocol::Error& error);
     template <class M> void send(ConnectionId connection, const M& message) {
         transport_.send(connection, {make_frame(protocol::serialize(message)), {}});
     }

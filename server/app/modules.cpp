@@ -1,10 +1,17 @@
 #include "app/modules.hpp"
 
+#include "app/attendance_module.hpp"
+#include "app/stage_module.hpp"
+
 namespace stagedoor::app {
 
 std::vector<std::unique_ptr<Module>> make_modules(ModuleContext& context) {
-    (void)context;
     std::vector<std::unique_ptr<Module>> modules;
+    auto attendance = std::make_unique<AttendanceModule>(context);
+    // The stage module's pitch queue follows who is in the building.
+    PresenceDirectory* presence = attendance.get();
+    modules.push_back(std::move(attendance));
+    modules.push_back(std::make_unique<StageModule>(context, presence));
     return modules;
 }
 

@@ -13,7 +13,7 @@ struct SpeakerPresence {
     std::int64_t attendee_id = 0;
     std::string name;
     std::string organisation;
-    bool present = false;                 // checked in and not checked out
+    bool present = false;                   // checked in and not checked out
     std::optional<std::int64_t> arrived_at; // first admission, unix ms
 };
 

@@ -22,7 +22,8 @@ std::optional<fs::path> inside(const fs::path& root, const fs::path& relative) {
     fs::path candidate = fs::canonical(canonical_root / relative, ec);
     if (ec) return std::nullopt;
     // The resolved file must still lie under the root (symlinks included).
-    auto [root_end, unused] = std::mismatch(canonical_root.begin(), canonical_root.end(), candidate.begin(), candidate.end());
+    auto [root_end, unused] = std::mismatch(canonical_root.begin(), canonical_root.end(),
+                                            candidate.begin(), candidate.end());
     if (root_end != canonical_root.end()) return std::nullopt;
     if (!fs::is_regular_file(candidate, ec)) return std::nullopt;
     return candidate;
@@ -61,13 +62,17 @@ std::optional<fs::path> resolve_static(const fs::path& web_root, const fs::path&
     auto decoded = percent_decode(url_path);
     if (!decoded || decoded->empty() || decoded->front() != '/') return std::nullopt;
     std::string path = decoded->substr(1);
-    if (path.find('\0') != std::string::npos || path.find('\\') != std::string::npos) return std::nullopt;
+    if (path.find('\0') != std::string::npos || path.find('\\') != std::string::npos)
+        return std::nullopt;
     fs::path relative(path);
     for (const auto& part : relative)
         if (part == ".." || part == ".") return std::nullopt;
-    if (path.empty()) relative = "index.html";
-    else if (path.back() == '/') relative /= "index.html";
-    else if (!relative.has_extension()) relative += ".html"; // /door -> door.html
+    if (path.empty())
+        relative = "index.html";
+    else if (path.back() == '/')
+        relative /= "index.html";
+    else if (!relative.has_extension())
+        relative += ".html"; // /door -> door.html
     return inside(web_root, relative);
 }
 

@@ -19,7 +19,8 @@ class RoleSet {
   public:
     constexpr RoleSet() = default;
     constexpr RoleSet(std::initializer_list<Role> roles) {
-        for (Role role : roles) bits_ |= bit(role);
+        for (Role role : roles)
+            bits_ |= bit(role);
     }
     static constexpr RoleSet all() {
         return {Role::door, Role::stage, Role::moderator, Role::organiser};
@@ -33,7 +34,9 @@ class RoleSet {
 
 // One serialised frame, shared by every connection it is sent to.
 using Frame = std::shared_ptr<const std::string>;
-inline Frame make_frame(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+inline Frame make_frame(std::string text) {
+    return std::make_shared<const std::string>(std::move(text));
+}
 
 // A frame with a coalescing key replaces an unsent frame with the same key in a slow
 // client's queue, so a lagging display gets the latest state instead of a backlog.

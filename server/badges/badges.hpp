@@ -11,9 +11,9 @@
 namespace stagedoor::badges {
 
 struct QrMatrix {
-    int size = 0;                     // modules per side, without quiet zone
+    int size = 0; // modules per side, without quiet zone
     int version = 0;
-    std::vector<std::uint8_t> dark;   // size*size, 1 = dark module, row-major
+    std::vector<std::uint8_t> dark; // size*size, 1 = dark module, row-major
     bool at(int x, int y) const { return dark[static_cast<std::size_t>(y * size + x)] != 0; }
 };
 

@@ -21,16 +21,18 @@ int run_init(const Args& args) {
     auto name = parsed.get("--name");
     auto date = parsed.get("--date");
     if (!data || !name || !date) throw UsageError("--data, --name and --date are required");
-    if (!parsed.positional.empty()) throw UsageError("unexpected argument '" + parsed.positional.front() + "'");
+    if (!parsed.positional.empty())
+        throw UsageError("unexpected argument '" + parsed.positional.front() + "'");
     if (name->empty() || name->size() > 200) throw UsageError("--name must be 1 to 200 bytes");
     if (!valid_date(*date)) throw UsageError("--date must be YYYY-MM-DD, e.g. 2026-11-26");
 
     auto dir = storage::DataDir::init(*data, *name, *date);
     auto event = dir.event();
-    std::cout << "Created event '" << event.name << "' on " << event.date << " (id " << event.id << ") in "
-              << dir.root().string() << "\n"
+    std::cout << "Created event '" << event.name << "' on " << event.date << " (id " << event.id
+              << ") in " << dir.root().string() << "\n"
               << "  database      " << dir.database_path().string() << "\n"
-              << "  role keys     " << dir.keys_dir().string() << "/{organiser,moderator,door,stage}.key (0600)\n"
+              << "  role keys     " << dir.keys_dir().string()
+              << "/{organiser,moderator,door,stage}.key (0600)\n"
               << "  badge keys    " << dir.badge_private_key_path().string() << " (0600), "
               << dir.badge_public_key_path().filename().string() << "\n"
               << "Next: stagedoor import --data " << dir.root().string() << " roster.csv\n"

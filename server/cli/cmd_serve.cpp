@@ -5,11 +5,10 @@
 #include "net/certificate.hpp"
 #include "net/server.hpp"
 
-#include <ifaddrs.h>
-#include <netdb.h>
-
 #include <filesystem>
+#include <ifaddrs.h>
 #include <iostream>
+#include <netdb.h>
 
 namespace stagedoor::cli {
 
@@ -24,7 +23,8 @@ struct ListenAddress {
 
 ListenAddress parse_listen(const std::string& text) {
     auto colon = text.rfind(':');
-    if (colon == std::string::npos) throw UsageError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+    if (colon == std::string::npos)
+        throw UsageError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080");
     ListenAddress address;
     address.host = text.substr(0, colon);
     if (address.host.size() > 2 && address.host.front() == '[' && address.host.back() == ']')
@@ -48,7 +48,9 @@ std::string venue_address() {
     for (ifaddrs* entry = list; entry && found.empty(); entry = entry->ifa_next) {
         if (!entry->ifa_addr || entry->ifa_addr->sa_family != AF_INET) continue;
         char host[NI_MAXHOST];
-        if (getnameinfo(entry->ifa_addr, sizeof(sockaddr_in), host, sizeof host, nullptr, 0, NI_NUMERICHOST) != 0) continue;
+        if (getnameinfo(entry->ifa_addr, sizeof(sockaddr_in), host, sizeof host, nullptr, 0,
+                        NI_NUMERICHOST) != 0)
+            continue;
         if (std::string_view(host).starts_with("127.")) continue;
         found = host;
     }
@@ -58,17 +60,21 @@ std::string venue_address() {
 
 fs::path default_web_root(const fs::path& executable_dir) {
     // Installed layout first (PREFIX/share/stagedoor/web), then the source tree.
-    for (const fs::path& candidate : {executable_dir / "../share/stagedoor/web", fs::path(STAGEDOOR_WEB_DIR)})
+    for (const fs::path& candidate :
+         {executable_dir / "../share/stagedoor/web", fs::path(STAGEDOOR_WEB_DIR)})
         if (fs::exists(candidate / "index.html") || fs::exists(candidate)) return candidate;
     return STAGEDOOR_WEB_DIR;
 }
 
 int run_serve(const Args& args) {
-    auto parsed = parse_args(args, {"--data", "--listen", "--web", "--vendor", "--tls-cert", "--tls-key", "--public-host"},
-                             {"--tls", "--quiet", "--no-qr"});
+    auto parsed = parse_args(
+        args,
+        {"--data", "--listen", "--web", "--vendor", "--tls-cert", "--tls-key", "--public-host"},
+        {"--tls", "--quiet", "--no-qr"});
     auto data = parsed.get("--data");
     if (!data) throw UsageError("--data is required");
-    if (!parsed.positional.empty()) throw UsageError("unexpected argument '" + parsed.positional.front() + "'");
+    if (!parsed.positional.empty())
+        throw UsageError("unexpected argument '" + parsed.positional.front() + "'");
     app::log::set_quiet(parsed.flag("--quiet"));
 
     storage::DataDir dir(*data);
@@ -80,38 +86,50 @@ int run_serve(const Args& args) {
     options.port = listen.port;
     fs::path self = fs::read_symlink("/proc/self/exe").parent_path();
     options.web_root = parsed.get("--web").value_or(default_web_root(self).string());
-    options.vendor_root = parsed.get("--vendor").value_or((fs::path(STAGEDOOR_WEB_DIR) / "../../node_modules").lexically_normal().string());
+    options.vendor_root =
+        parsed.get("--vendor")
+            .value_or(
+                (fs::path(STAGEDOOR_WEB_DIR) / "../../node_modules").lexically_normal().string());
 
     bool all_interfaces = listen.host == "0.0.0.0" || listen.host == "::";
-    std::string link_host = parsed.get("--public-host").value_or(all_interfaces ? venue_address() : listen.host);
+    std::string link_host =
+        parsed.get("--public-host").value_or(all_interfaces ? venue_address() : listen.host);
     std::string fingerprint;
     if (parsed.get("--tls-cert") || parsed.get("--tls-key")) {
-        if (!parsed.get("--tls-cert") || !parsed.get("--tls-key")) throw UsageError("--tls-cert and --tls-key go together");
+        if (!parsed.get("--tls-cert") || !parsed.get("--tls-key"))
+            throw UsageError("--tls-cert and --tls-key go together");
         options.tls = net::TlsFiles{*parsed.get("--tls-cert"), *parsed.get("--tls-key")};
         fingerprint = net::certificate_fingerprint(options.tls->certificate);
     } else if (parsed.flag("--tls")) {
-        auto certificate = net::ensure_self_signed_certificate(dir.tls_dir(), {link_host, listen.host});
+        auto certificate =
+            net::ensure_self_signed_certificate(dir.tls_dir(), {link_host, listen.host});
         options.tls = certificate.files;
         fingerprint = certificate.sha256_fingerprint;
-        if (certificate.created) std::cout << "Created a self-signed certificate in " << dir.tls_dir().string() << "\n";
+        if (certificate.created)
+            std::cout << "Created a self-signed certificate in " << dir.tls_dir().string() << "\n";
     }
 
     net::Server server(options, dir, app::make_modules);
     std::uint16_t port = server.listen();
     std::string scheme = options.tls ? "https" : "http";
-    std::string host_in_url = link_host.find(':') != std::string::npos ? "[" + link_host + "]" : link_host;
+    std::string host_in_url =
+        link_host.find(':') != std::string::npos ? "[" + link_host + "]" : link_host;
     std::string base = scheme + "://" + host_in_url + ":" + std::to_string(port);
     auto event = dir.event();
 
     // Scripts and tests wait for this exact line.
-    std::cout << "listening on " << scheme << "://" << (listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host)
+    std::cout << "listening on " << scheme << "://"
+              << (listen.host.find(':') != std::string::npos ? "[" + listen.host + "]"
+                                                             : listen.host)
               << ":" << port << std::endl;
-    std::cout << "\nstagedoor " STAGEDOOR_VERSION " serving '" << event.name << "' (" << event.date << ")\n";
+    std::cout << "\nstagedoor " STAGEDOOR_VERSION " serving '" << event.name << "' (" << event.date
+              << ")\n";
     if (options.tls) std::cout << "TLS certificate SHA-256 fingerprint:\n  " << fingerprint << "\n";
     std::cout << "\nOpen these links (each carries its role key; keep them private):\n";
     for (const auto& [name, role] : protocol::kRoles) {
         std::string page = role == protocol::Role::organiser ? "dashboard" : std::string(name);
-        std::printf("  %-10s %s/%s#key=%s\n", std::string(name).c_str(), base.c_str(), page.c_str(), dir.role_key(role).c_str());
+        std::printf("  %-10s %s/%s#key=%s\n", std::string(name).c_str(), base.c_str(), page.c_str(),
+                    dir.role_key(role).c_str());
     }
     std::cout << "  health     " << base << "/healthz\n";
     if (!parsed.flag("--no-qr")) {
@@ -127,15 +145,20 @@ int run_serve(const Args& args) {
 const bool registered = register_command({
     "serve",
     "serve the event: HTTP, WebSocket and the browser views on one port",
-    "usage: stagedoor serve --data DIR [--listen HOST:PORT] [--tls | --tls-cert FILE --tls-key FILE]\n"
+    "usage: stagedoor serve --data DIR [--listen HOST:PORT] [--tls | --tls-cert FILE --tls-key "
+    "FILE]\n"
     "                       [--public-host HOST] [--web DIR] [--quiet] [--no-qr]\n\n"
-    "  --listen HOST:PORT  default 127.0.0.1:8080; 0.0.0.0:8080 for the venue network; port 0 picks one\n"
+    "  --listen HOST:PORT  default 127.0.0.1:8080; 0.0.0.0:8080 for the venue network; port 0 "
+    "picks one\n"
     "  --tls               HTTPS/WSS with a self-signed certificate made in DIR/tls on first use\n"
     "  --tls-cert/--tls-key  a real certificate (PEM)\n"
-    "  --public-host HOST  host name or address to print in the links (default: this machine's address)\n"
-    "  --web DIR           folder of the browser views (default: the installed or source kiosk/web)\n"
+    "  --public-host HOST  host name or address to print in the links (default: this machine's "
+    "address)\n"
+    "  --web DIR           folder of the browser views (default: the installed or source "
+    "kiosk/web)\n"
     "  --quiet             log errors only\n\n"
-    "Prints one link per role and a QR code of the door link. SIGINT/SIGTERM shut down gracefully.\n",
+    "Prints one link per role and a QR code of the door link. SIGINT/SIGTERM shut down "
+    "gracefully.\n",
     run_serve,
 });
 } // namespace

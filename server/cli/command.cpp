@@ -13,13 +13,16 @@ std::vector<Command>& registry() {
 
 bool register_command(Command command) {
     auto& all = registry();
-    auto position = std::lower_bound(all.begin(), all.end(), command.name,
-                                     [](const Command& a, const std::string& name) { return a.name < name; });
+    auto position =
+        std::lower_bound(all.begin(), all.end(), command.name,
+                         [](const Command& a, const std::string& name) { return a.name < name; });
     all.insert(position, std::move(command));
     return true;
 }
 
-const std::vector<Command>& commands() { return registry(); }
+const std::vector<Command>& commands() {
+    return registry();
+}
 
 std::optional<std::string> ParsedArgs::get(std::string_view name) const {
     for (const auto& [option, value] : options)
@@ -27,7 +30,9 @@ std::optional<std::string> ParsedArgs::get(std::string_view name) const {
     return std::nullopt;
 }
 
-bool ParsedArgs::flag(std::string_view name) const { return get(name).has_value(); }
+bool ParsedArgs::flag(std::string_view name) const {
+    return get(name).has_value();
+}
 
 ParsedArgs parse_args(const Args& args, const std::vector<std::string>& value_options,
                       const std::vector<std::string>& flag_options) {
@@ -41,11 +46,16 @@ ParsedArgs parse_args(const Args& args, const std::vector<std::string>& value_op
                 name = arg.substr(0, eq);
                 inline_value = arg.substr(eq + 1);
             }
-            if (std::find(value_options.begin(), value_options.end(), name) != value_options.end()) {
-                if (inline_value) parsed.options.emplace_back(name, *inline_value);
-                else if (i + 1 < args.size()) parsed.options.emplace_back(name, args[++i]);
-                else throw UsageError(name + " needs a value");
-            } else if (std::find(flag_options.begin(), flag_options.end(), name) != flag_options.end()) {
+            if (std::find(value_options.begin(), value_options.end(), name) !=
+                value_options.end()) {
+                if (inline_value)
+                    parsed.options.emplace_back(name, *inline_value);
+                else if (i + 1 < args.size())
+                    parsed.options.emplace_back(name, args[++i]);
+                else
+                    throw UsageError(name + " needs a value");
+            } else if (std::find(flag_options.begin(), flag_options.end(), name) !=
+                       flag_options.end()) {
                 parsed.options.emplace_back(name, "");
             } else {
                 throw UsageError("unknown option " + name);

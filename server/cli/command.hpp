@@ -4,8 +4,8 @@
 #include <functional>
 #include <optional>
 #include <stdexcept>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace stagedoor::cli {

@@ -8,9 +8,11 @@ using namespace stagedoor::cli;
 
 namespace {
 void print_help() {
-    std::cout << "stagedoor " STAGEDOOR_VERSION " - door check-in, pitch timer and live attendance\n\n"
+    std::cout << "stagedoor " STAGEDOOR_VERSION
+                 " - door check-in, pitch timer and live attendance\n\n"
                  "usage: stagedoor <command> [options]\n\ncommands:\n";
-    for (const auto& command : commands()) std::printf("  %-16s %s\n", command.name.c_str(), command.summary.c_str());
+    for (const auto& command : commands())
+        std::printf("  %-16s %s\n", command.name.c_str(), command.summary.c_str());
     std::cout << "\nRun 'stagedoor <command> --help' for a command's options.\n";
 }
 } // namespace

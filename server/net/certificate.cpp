@@ -2,14 +2,12 @@
 
 #include "storage/data_dir.hpp"
 
+#include <arpa/inet.h>
+#include <memory>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-
-#include <arpa/inet.h>
-
-#include <memory>
 #include <stdexcept>
 
 namespace stagedoor::net {
@@ -32,7 +30,8 @@ std::string bio_text(BIO* bio) {
 
 bool is_ip(const std::string& host) {
     unsigned char buffer[16];
-    return inet_pton(AF_INET, host.c_str(), buffer) == 1 || inet_pton(AF_INET6, host.c_str(), buffer) == 1;
+    return inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), buffer) == 1;
 }
 } // namespace
 
@@ -54,7 +53,8 @@ std::string certificate_fingerprint(const fs::path& certificate_pem) {
     return out;
 }
 
-Certificate ensure_self_signed_certificate(const fs::path& dir, const std::vector<std::string>& hosts) {
+Certificate ensure_self_signed_certificate(const fs::path& dir,
+                                           const std::vector<std::string>& hosts) {
     Certificate result;
     result.files = TlsFiles{dir / "cert.pem", dir / "key.pem"};
     if (fs::exists(result.files.certificate) && fs::exists(result.files.private_key)) {
@@ -69,7 +69,8 @@ Certificate ensure_self_signed_certificate(const fs::path& dir, const std::vecto
     X509_set_version(cert.get(), 2);
     unsigned char serial[16];
     auto random = storage::random_secret(16);
-    for (std::size_t i = 0; i < sizeof serial; ++i) serial[i] = static_cast<unsigned char>(random[i]);
+    for (std::size_t i = 0; i < sizeof serial; ++i)
+        serial[i] = static_cast<unsigned char>(random[i]);
     serial[0] &= 0x7f;
     BIGNUM* serial_bn = BN_bin2bn(serial, sizeof serial, nullptr);
     BN_to_ASN1_INTEGER(serial_bn, X509_get_serialNumber(cert.get()));
@@ -78,26 +79,33 @@ Certificate ensure_self_signed_certificate(const fs::path& dir, const std::vecto
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), 60L * 60 * 24 * 825);
     X509_set_pubkey(cert.get(), key.get());
     X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("stagedoor"), -1, -1, 0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("stagedoor venue server"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("stagedoor"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("stagedoor venue server"), -1,
+                               -1, 0);
     X509_set_issuer_name(cert.get(), name);
 
     std::string san = "DNS:localhost,IP:127.0.0.1";
     for (const auto& host : hosts) {
-        if (host.empty() || host == "localhost" || host == "127.0.0.1" || host == "0.0.0.0" || host == "::") continue;
+        if (host.empty() || host == "localhost" || host == "127.0.0.1" || host == "0.0.0.0" ||
+            host == "::")
+            continue;
         san += (is_ip(host) ? ",IP:" : ",DNS:") + host;
     }
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-    for (auto [nid, value] : {std::pair{NID_subject_alt_name, san}, std::pair{NID_basic_constraints, std::string("critical,CA:FALSE")},
+    for (auto [nid, value] : {std::pair{NID_subject_alt_name, san},
+                              std::pair{NID_basic_constraints, std::string("critical,CA:FALSE")},
                               std::pair{NID_ext_key_usage, std::string("serverAuth")}}) {
         X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
         if (!extension) throw std::runtime_error("cannot build certificate extension " + value);
         X509_add_ext(cert.get(), extension, -1);
         X509_EXTENSION_free(extension);
     }
-    if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) throw std::runtime_error("cannot sign the certificate");
+    if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0)
+        throw std::runtime_error("cannot sign the certificate");
 
     BioPtr key_bio(BIO_new(BIO_s_mem()));
     PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
@@ -105,8 +113,8 @@ Certificate ensure_self_signed_certificate(const fs::path& dir, const std::vecto
     BioPtr cert_bio(BIO_new(BIO_s_mem()));
     PEM_write_bio_X509(cert_bio.get(), cert.get());
     storage::write_secret_file(result.files.certificate, bio_text(cert_bio.get()));
-    fs::permissions(result.files.certificate, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                                                  fs::perms::others_read);
+    fs::permissions(result.files.certificate, fs::perms::owner_read | fs::perms::owner_write |
+                                                  fs::perms::group_read | fs::perms::others_read);
     result.sha256_fingerprint = certificate_fingerprint(result.files.certificate);
     result.created = true;
     return result;

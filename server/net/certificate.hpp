@@ -18,7 +18,8 @@ struct Certificate {
 
 // Reuses DIR/cert.pem + DIR/key.pem if present; otherwise creates them (key 0600), valid for
 // "localhost", the given host names and IP addresses, for 825 days.
-Certificate ensure_self_signed_certificate(const std::filesystem::path& dir, const std::vector<std::string>& hosts);
+Certificate ensure_self_signed_certificate(const std::filesystem::path& dir,
+                                           const std::vector<std::string>& hosts);
 std::string certificate_fingerprint(const std::filesystem::path& certificate_pem);
 
 } // namespace stagedoor::net

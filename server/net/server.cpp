@@ -8,6 +8,7 @@
 #include "app/log.hpp"
 #include "app/static_files.hpp"
 
+#include <atomic>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,8 +18,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <deque>
 #include <unordered_map>
@@ -42,8 +41,9 @@ constexpr std::uint64_t kMaxHttpBody = 16 * 1024 * 1024;
 
 // Errors that are part of normal life (peers going away, our own cancellations) are not logged.
 void fail(beast::error_code ec, const char* what) {
-    if (ec == asio::error::operation_aborted || ec == websocket::error::closed || ec == http::error::end_of_stream ||
-        ec == asio::error::eof || ec == asio::error::connection_reset || ec == beast::error::timeout ||
+    if (ec == asio::error::operation_aborted || ec == websocket::error::closed ||
+        ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == beast::error::timeout ||
         ec == ssl::error::stream_truncated || ec == asio::error::broken_pipe)
         return;
     app::log::info(std::string(what) + ": " + ec.message());
@@ -63,7 +63,9 @@ class WebSocketSessionBase {
 class Hub final : public app::Transport, public app::Scheduler {
   public:
     Hub(asio::io_context& ioc, const ServerOptions& options)
-        : ioc_(ioc), app_strand_(asio::make_strand(ioc)), options_(options) {}
+        : ioc_(ioc)
+        , app_strand_(asio::make_strand(ioc))
+        , options_(options) {}
 
     void set_dispatcher(app::Dispatcher* dispatcher) { dispatcher_ = dispatcher; }
     app::Dispatcher& dispatcher() { return *dispatcher_; }
@@ -95,7 +97,8 @@ class Hub final : public app::Transport, public app::Scheduler {
             if (!state || !state->authenticated || !roles.contains(state->info.role)) continue;
             if (auto session = weak.lock()) recipients_.push_back(std::move(session));
         }
-        for (auto& session : recipients_) session->enqueue(message);
+        for (auto& session : recipients_)
+            session->enqueue(message);
         recipients_.clear();
     }
 
@@ -134,7 +137,8 @@ class Hub final : public app::Transport, public app::Scheduler {
         timers_.erase(it);
     }
     void cancel_all_timers() {
-        for (auto& [id, timer] : timers_) timer->cancel();
+        for (auto& [id, timer] : timers_)
+            timer->cancel();
         timers_.clear();
     }
 
@@ -155,18 +159,22 @@ namespace {
 // One WebSocket connection, plain or TLS (CRTP, as in Beast's advanced_server_flex).
 template <class Derived> class WebSocketSession : public WebSocketSessionBase {
   public:
-    WebSocketSession(Hub& hub) : hub_(hub), id_(hub.next_id()) {}
+    WebSocketSession(Hub& hub)
+        : hub_(hub)
+        , id_(hub.next_id()) {}
 
     template <class Body, class Allocator>
     void run(http::request<Body, http::basic_fields<Allocator>> request) {
         auto& ws = derived().ws();
-        ws.set_option(websocket::stream_base::timeout{kHelloTimeout, std::chrono::seconds(60), false});
+        ws.set_option(
+            websocket::stream_base::timeout{kHelloTimeout, std::chrono::seconds(60), false});
         ws.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
             response.set(http::field::server, "stagedoor/" STAGEDOOR_VERSION);
         }));
         ws.read_message_max(protocol::kMaxFrameBytes);
         ws.auto_fragment(false);
-        ws.async_accept(request, beast::bind_front_handler(&WebSocketSession::on_accept, derived().shared_from_this()));
+        ws.async_accept(request, beast::bind_front_handler(&WebSocketSession::on_accept,
+                                                           derived().shared_from_this()));
     }
 
     void enqueue(app::Outgoing message) override {
@@ -177,9 +185,10 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     }
 
     void close(int code, std::string reason) override {
-        asio::post(derived().ws().get_executor(), [self = derived().shared_from_this(), code, reason = std::move(reason)] {
-            self->begin_close(code, reason);
-        });
+        asio::post(derived().ws().get_executor(),
+                   [self = derived().shared_from_this(), code, reason = std::move(reason)] {
+                       self->begin_close(code, reason);
+                   });
     }
 
   protected:
@@ -196,7 +205,8 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     void on_accept(beast::error_code ec) {
         if (ec) return fail(ec, "websocket accept");
         auto& ws = derived().ws();
-        ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), std::chrono::seconds(60), false});
+        ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
+                                                      std::chrono::seconds(60), false});
         registered_ = true;
         std::weak_ptr<WebSocketSessionBase> weak = derived().shared_from_this();
         hub_.post([&hub = hub_, id = id_, weak] { hub.add(id, weak); });
@@ -214,7 +224,8 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     }
 
     void do_read() {
-        derived().ws().async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read, derived().shared_from_this()));
+        derived().ws().async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read,
+                                                                     derived().shared_from_this()));
     }
 
     void on_read(beast::error_code ec, std::size_t) {
@@ -227,8 +238,10 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
         std::string text = beast::buffers_to_string(buffer_.data());
         buffer_.consume(buffer_.size());
         hub_.post([&hub = hub_, id = id_, text = std::move(text), received_at, is_text] {
-            if (is_text) hub.dispatcher().on_text(id, text, received_at);
-            else hub.dispatcher().on_binary(id);
+            if (is_text)
+                hub.dispatcher().on_text(id, text, received_at);
+            else
+                hub.dispatcher().on_binary(id);
         });
         if (!closing_) do_read();
     }
@@ -249,7 +262,8 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
         if (queued_bytes_ > 0 && queued_bytes_ + size > hub_.options().max_queue_bytes) {
             // The client is not reading: drop it rather than buffer without bound. It will
             // reconnect and resync from the snapshots.
-            app::log::info("closing a client that does not keep up (" + std::to_string(queued_bytes_) + " bytes queued)");
+            app::log::info("closing a client that does not keep up (" +
+                           std::to_string(queued_bytes_) + " bytes queued)");
             begin_close(1008, "client too slow");
             return;
         }
@@ -261,8 +275,9 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     void do_write() {
         writing_ = true;
         derived().ws().text(true);
-        derived().ws().async_write(asio::buffer(*queue_.front().frame),
-                                   beast::bind_front_handler(&WebSocketSession::on_write, derived().shared_from_this()));
+        derived().ws().async_write(
+            asio::buffer(*queue_.front().frame),
+            beast::bind_front_handler(&WebSocketSession::on_write, derived().shared_from_this()));
     }
 
     void on_write(beast::error_code ec, std::size_t) {
@@ -279,17 +294,20 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
         close_code_ = static_cast<std::uint16_t>(code);
         close_reason_ = reason;
         // Queued frames (such as the error that explains the close) go out first.
-        if (writing_ || !queue_.empty()) close_pending_ = true;
-        else do_close();
+        if (writing_ || !queue_.empty())
+            close_pending_ = true;
+        else
+            do_close();
     }
 
     void do_close() {
         closing_ = true;
         if (hello_timer_) hello_timer_->cancel();
-        derived().ws().async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
-                                   [self = derived().shared_from_this()](beast::error_code ec) {
-                                       if (ec) fail(ec, "websocket close");
-                                   });
+        derived().ws().async_close(
+            websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
+            [self = derived().shared_from_this()](beast::error_code ec) {
+                if (ec) fail(ec, "websocket close");
+            });
     }
 
     Hub& hub_;
@@ -309,7 +327,9 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
 class PlainWebSocketSession : public WebSocketSession<PlainWebSocketSession>,
                               public std::enable_shared_from_this<PlainWebSocketSession> {
   public:
-    PlainWebSocketSession(Hub& hub, beast::tcp_stream&& stream) : WebSocketSession(hub), ws_(std::move(stream)) {}
+    PlainWebSocketSession(Hub& hub, beast::tcp_stream&& stream)
+        : WebSocketSession(hub)
+        , ws_(std::move(stream)) {}
     websocket::stream<beast::tcp_stream>& ws() { return ws_; }
 
   private:
@@ -319,7 +339,9 @@ class PlainWebSocketSession : public WebSocketSession<PlainWebSocketSession>,
 class TlsWebSocketSession : public WebSocketSession<TlsWebSocketSession>,
                             public std::enable_shared_from_this<TlsWebSocketSession> {
   public:
-    TlsWebSocketSession(Hub& hub, ssl::stream<beast::tcp_stream>&& stream) : WebSocketSession(hub), ws_(std::move(stream)) {}
+    TlsWebSocketSession(Hub& hub, ssl::stream<beast::tcp_stream>&& stream)
+        : WebSocketSession(hub)
+        , ws_(std::move(stream)) {}
     websocket::stream<ssl::stream<beast::tcp_stream>>& ws() { return ws_; }
 
   private:
@@ -345,8 +367,7 @@ std::map<std::string, std::string> parse_query(std::string_view query) {
     return result;
 }
 
-template <class Body>
-void add_common_headers(http::response<Body>& response, bool keep_alive) {
+template <class Body> void add_common_headers(http::response<Body>& response, bool keep_alive) {
     response.set(http::field::server, "stagedoor/" STAGEDOOR_VERSION);
     response.set("X-Content-Type-Options", "nosniff");
     // Keys travel in URL fragments and queries: never leak them in a Referer.
@@ -357,15 +378,18 @@ void add_common_headers(http::response<Body>& response, bool keep_alive) {
 // One HTTP connection (keep-alive), plain or TLS. Upgrades to WebSocket on /ws.
 template <class Derived> class HttpSession {
   public:
-    HttpSession(Hub& hub, beast::flat_buffer buffer) : hub_(hub), buffer_(std::move(buffer)) {}
+    HttpSession(Hub& hub, beast::flat_buffer buffer)
+        : hub_(hub)
+        , buffer_(std::move(buffer)) {}
 
     void do_read() {
         parser_.emplace();
         parser_->body_limit(kMaxHttpBody);
         parser_->header_limit(16 * 1024);
         beast::get_lowest_layer(derived().stream()).expires_after(kHttpTimeout);
-        http::async_read(derived().stream(), buffer_, *parser_,
-                         beast::bind_front_handler(&HttpSession::on_read, derived().shared_from_this()));
+        http::async_read(
+            derived().stream(), buffer_, *parser_,
+            beast::bind_front_handler(&HttpSession::on_read, derived().shared_from_this()));
     }
 
   private:
@@ -384,7 +408,8 @@ template <class Derived> class HttpSession {
         std::string_view path = target.substr(0, target.find('?'));
         if (websocket::is_upgrade(request)) {
             if (path != "/ws")
-                return send_simple(http::status::not_found, "text/plain; charset=utf-8", "WebSocket lives at /ws\n", false);
+                return send_simple(http::status::not_found, "text/plain; charset=utf-8",
+                                   "WebSocket lives at /ws\n", false);
             beast::get_lowest_layer(derived().stream()).expires_never();
             return derived().upgrade(std::move(request));
         }
@@ -393,12 +418,15 @@ template <class Derived> class HttpSession {
             app::HttpRequest app_request;
             app_request.method = std::string(request.method_string());
             app_request.path = std::string(path);
-            if (auto q = target.find('?'); q != std::string_view::npos) app_request.query = parse_query(target.substr(q + 1));
+            if (auto q = target.find('?'); q != std::string_view::npos)
+                app_request.query = parse_query(target.substr(q + 1));
             app_request.body = std::move(request.body());
             std::string authorization(request[http::field::authorization]);
             // The dispatcher runs on the app strand; the answer comes back on ours.
-            hub_.post([&hub = hub_, self = derived().shared_from_this(), app_request = std::move(app_request),
-                       authorization = std::move(authorization), keep_alive, head = request.method() == http::verb::head]() mutable {
+            hub_.post([&hub = hub_, self = derived().shared_from_this(),
+                       app_request = std::move(app_request),
+                       authorization = std::move(authorization), keep_alive,
+                       head = request.method() == http::verb::head]() mutable {
                 auto response = hub.dispatcher().handle_http(std::move(app_request), authorization);
                 asio::post(beast::get_lowest_layer(self->stream()).get_executor(),
                            [self, response = std::move(response), keep_alive, head]() mutable {
@@ -408,7 +436,8 @@ template <class Derived> class HttpSession {
             return;
         }
         if (request.method() != http::verb::get && request.method() != http::verb::head)
-            return send_simple(http::status::method_not_allowed, "text/plain; charset=utf-8", "method not allowed\n", keep_alive);
+            return send_simple(http::status::method_not_allowed, "text/plain; charset=utf-8",
+                               "method not allowed\n", keep_alive);
         serve_file(path, keep_alive, request.method() == http::verb::head);
     }
 
@@ -418,15 +447,17 @@ template <class Derived> class HttpSession {
         beast::error_code ec;
         if (file) body.open(file->c_str(), beast::file_mode::scan, ec);
         if (!file || ec) {
-            return send_simple(http::status::not_found, "text/html; charset=utf-8",
-                               "<!doctype html><meta charset=utf-8><title>Not found</title>"
-                               "<body style=\"font:20px system-ui;padding:2em\"><h1>Not found</h1>"
-                               "<p>There is nothing at this address. <a href=\"/\">stagedoor home</a></p>",
-                               keep_alive);
+            return send_simple(
+                http::status::not_found, "text/html; charset=utf-8",
+                "<!doctype html><meta charset=utf-8><title>Not found</title>"
+                "<body style=\"font:20px system-ui;padding:2em\"><h1>Not found</h1>"
+                "<p>There is nothing at this address. <a href=\"/\">stagedoor home</a></p>",
+                keep_alive);
         }
         auto size = body.size();
         auto response = std::make_shared<http::response<http::file_body>>(
-            std::piecewise_construct, std::make_tuple(std::move(body)), std::make_tuple(http::status::ok, 11));
+            std::piecewise_construct, std::make_tuple(std::move(body)),
+            std::make_tuple(http::status::ok, 11));
         add_common_headers(*response, keep_alive);
         response->set(http::field::content_type, app::mime_type(*file));
         response->set(http::field::cache_control, "no-cache");
@@ -436,23 +467,27 @@ template <class Derived> class HttpSession {
             add_common_headers(head_response, keep_alive);
             head_response.set(http::field::content_type, app::mime_type(*file));
             head_response.content_length(size);
-            return write(std::make_shared<http::response<http::empty_body>>(std::move(head_response)));
+            return write(
+                std::make_shared<http::response<http::empty_body>>(std::move(head_response)));
         }
         write(std::move(response));
     }
 
     void send_app_response(app::HttpResponse response, bool keep_alive, bool head) {
-        auto message = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), 11);
+        auto message = std::make_shared<http::response<http::string_body>>(
+            static_cast<http::status>(response.status), 11);
         add_common_headers(*message, keep_alive);
         message->set(http::field::content_type, response.content_type);
         message->set(http::field::cache_control, "no-store");
-        for (const auto& [name, value] : response.headers) message->set(name, value);
+        for (const auto& [name, value] : response.headers)
+            message->set(name, value);
         if (!head) message->body() = std::move(response.body);
         message->prepare_payload();
         write(std::move(message));
     }
 
-    void send_simple(http::status status, std::string_view type, std::string_view body, bool keep_alive) {
+    void send_simple(http::status status, std::string_view type, std::string_view body,
+                     bool keep_alive) {
         auto message = std::make_shared<http::response<http::string_body>>(status, 11);
         add_common_headers(*message, keep_alive);
         message->set(http::field::content_type, type);
@@ -465,7 +500,8 @@ template <class Derived> class HttpSession {
         bool keep_alive = response->keep_alive();
         beast::get_lowest_layer(derived().stream()).expires_after(kHttpTimeout);
         http::async_write(derived().stream(), *response,
-                          [self = derived().shared_from_this(), response, keep_alive](beast::error_code ec, std::size_t) {
+                          [self = derived().shared_from_this(), response,
+                           keep_alive](beast::error_code ec, std::size_t) {
                               if (ec) return fail(ec, "http write");
                               if (!keep_alive) return self->do_eof();
                               self->do_read();
@@ -478,14 +514,17 @@ template <class Derived> class HttpSession {
     std::optional<http::request_parser<http::string_body>> parser_;
 };
 
-class PlainHttpSession : public HttpSession<PlainHttpSession>, public std::enable_shared_from_this<PlainHttpSession> {
+class PlainHttpSession : public HttpSession<PlainHttpSession>,
+                         public std::enable_shared_from_this<PlainHttpSession> {
   public:
     PlainHttpSession(Hub& hub, beast::tcp_stream&& stream, beast::flat_buffer&& buffer)
-        : HttpSession(hub, std::move(buffer)), stream_(std::move(stream)) {}
+        : HttpSession(hub, std::move(buffer))
+        , stream_(std::move(stream)) {}
     void run() { do_read(); }
     beast::tcp_stream& stream() { return stream_; }
     template <class Request> void upgrade(Request&& request) {
-        std::make_shared<PlainWebSocketSession>(hub_, std::move(stream_))->run(std::forward<Request>(request));
+        std::make_shared<PlainWebSocketSession>(hub_, std::move(stream_))
+            ->run(std::forward<Request>(request));
     }
     void do_eof() {
         beast::error_code ec;
@@ -496,23 +535,28 @@ class PlainHttpSession : public HttpSession<PlainHttpSession>, public std::enabl
     beast::tcp_stream stream_;
 };
 
-class TlsHttpSession : public HttpSession<TlsHttpSession>, public std::enable_shared_from_this<TlsHttpSession> {
+class TlsHttpSession : public HttpSession<TlsHttpSession>,
+                       public std::enable_shared_from_this<TlsHttpSession> {
   public:
-    TlsHttpSession(Hub& hub, beast::tcp_stream&& stream, ssl::context& context, beast::flat_buffer&& buffer)
-        : HttpSession(hub, std::move(buffer)), stream_(std::move(stream), context) {}
+    TlsHttpSession(Hub& hub, beast::tcp_stream&& stream, ssl::context& context,
+                   beast::flat_buffer&& buffer)
+        : HttpSession(hub, std::move(buffer))
+        , stream_(std::move(stream), context) {}
     void run() {
         beast::get_lowest_layer(stream_).expires_after(kHttpTimeout);
         // The detector's bytes are handed to the handshake.
-        stream_.async_handshake(ssl::stream_base::server, buffer_.data(),
-                                [self = shared_from_this()](beast::error_code ec, std::size_t used) {
-                                    if (ec) return fail(ec, "tls handshake");
-                                    self->buffer_.consume(used);
-                                    self->do_read();
-                                });
+        stream_.async_handshake(
+            ssl::stream_base::server, buffer_.data(),
+            [self = shared_from_this()](beast::error_code ec, std::size_t used) {
+                if (ec) return fail(ec, "tls handshake");
+                self->buffer_.consume(used);
+                self->do_read();
+            });
     }
     ssl::stream<beast::tcp_stream>& stream() { return stream_; }
     template <class Request> void upgrade(Request&& request) {
-        std::make_shared<TlsWebSocketSession>(hub_, std::move(stream_))->run(std::forward<Request>(request));
+        std::make_shared<TlsWebSocketSession>(hub_, std::move(stream_))
+            ->run(std::forward<Request>(request));
     }
     void do_eof() {
         beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
@@ -527,10 +571,14 @@ class TlsHttpSession : public HttpSession<TlsHttpSession>, public std::enable_sh
 class DetectSession : public std::enable_shared_from_this<DetectSession> {
   public:
     DetectSession(Hub& hub, tcp::socket&& socket, ssl::context* context)
-        : hub_(hub), stream_(std::move(socket)), context_(context) {}
+        : hub_(hub)
+        , stream_(std::move(socket))
+        , context_(context) {}
     void run() {
         stream_.expires_after(kHttpTimeout);
-        beast::async_detect_ssl(stream_, buffer_, beast::bind_front_handler(&DetectSession::on_detect, shared_from_this()));
+        beast::async_detect_ssl(
+            stream_, buffer_,
+            beast::bind_front_handler(&DetectSession::on_detect, shared_from_this()));
     }
 
   private:
@@ -542,7 +590,9 @@ class DetectSession : public std::enable_shared_from_this<DetectSession> {
                 stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
                 return;
             }
-            return std::make_shared<TlsHttpSession>(hub_, std::move(stream_), *context_, std::move(buffer_))->run();
+            return std::make_shared<TlsHttpSession>(hub_, std::move(stream_), *context_,
+                                                    std::move(buffer_))
+                ->run();
         }
         std::make_shared<PlainHttpSession>(hub_, std::move(stream_), std::move(buffer_))->run();
     }
@@ -555,7 +605,11 @@ class DetectSession : public std::enable_shared_from_this<DetectSession> {
 
 class Listener : public std::enable_shared_from_this<Listener> {
   public:
-    Listener(asio::io_context& ioc, Hub& hub, ssl::context* context) : ioc_(ioc), acceptor_(ioc), hub_(hub), context_(context) {}
+    Listener(asio::io_context& ioc, Hub& hub, ssl::context* context)
+        : ioc_(ioc)
+        , acceptor_(ioc)
+        , hub_(hub)
+        , context_(context) {}
 
     std::uint16_t open(const std::string& host, std::uint16_t port) {
         beast::error_code ec;
@@ -565,7 +619,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
         acceptor_.open(endpoint.protocol());
         acceptor_.set_option(asio::socket_base::reuse_address(true));
         acceptor_.bind(endpoint, ec);
-        if (ec) throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+        if (ec)
+            throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) +
+                                     ": " + ec.message());
         acceptor_.listen(asio::socket_base::max_listen_connections);
         return acceptor_.local_endpoint().port();
     }
@@ -577,7 +633,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   private:
     void do_accept() {
-        acceptor_.async_accept(asio::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+        acceptor_.async_accept(asio::make_strand(ioc_),
+                               beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
     }
     void on_accept(beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted) return;
@@ -601,7 +658,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
 struct Server::Impl {
     Impl(ServerOptions options_in, storage::DataDir dir, ModuleFactory factory)
-        : options(std::move(options_in)), data_dir(std::move(dir)), ioc(1), hub(ioc, options), make_modules(std::move(factory)) {}
+        : options(std::move(options_in))
+        , data_dir(std::move(dir))
+        , ioc(1)
+        , hub(ioc, options)
+        , make_modules(std::move(factory)) {}
 
     ServerOptions options;
     storage::DataDir data_dir;
@@ -611,6 +672,7 @@ struct Server::Impl {
     std::optional<ssl::context> tls;
     std::unique_ptr<storage::Writer> writer;
     std::unique_ptr<app::Dispatcher> dispatcher;
+    std::optional<app::ModuleContext> context;
     std::vector<std::unique_ptr<app::Module>> modules;
     std::shared_ptr<Listener> listener;
     std::optional<asio::steady_timer> shutdown_timer;
@@ -643,7 +705,8 @@ struct Server::Impl {
 };
 
 Server::Server(ServerOptions options, storage::DataDir data_dir, ModuleFactory make_modules)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(data_dir), std::move(make_modules))) {}
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(data_dir),
+                                   std::move(make_modules))) {}
 
 Server::~Server() = default;
 
@@ -652,22 +715,33 @@ std::uint16_t Server::listen() {
     impl.data_dir.require_initialised();
     if (impl.options.tls) {
         impl.tls.emplace(ssl::context::tls_server);
-        impl.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                              ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+        impl.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                              ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                              ssl::context::no_tlsv1_1);
         beast::error_code ec;
         impl.tls->use_certificate_chain_file(impl.options.tls->certificate.string(), ec);
-        if (ec) throw std::runtime_error("cannot load TLS certificate " + impl.options.tls->certificate.string() + ": " + ec.message());
-        impl.tls->use_private_key_file(impl.options.tls->private_key.string(), ssl::context::pem, ec);
-        if (ec) throw std::runtime_error("cannot load TLS key " + impl.options.tls->private_key.string() + ": " + ec.message());
+        if (ec)
+            throw std::runtime_error("cannot load TLS certificate " +
+                                     impl.options.tls->certificate.string() + ": " + ec.message());
+        impl.tls->use_private_key_file(impl.options.tls->private_key.string(), ssl::context::pem,
+                                       ec);
+        if (ec)
+            throw std::runtime_error("cannot load TLS key " +
+                                     impl.options.tls->private_key.string() + ": " + ec.message());
     }
     auto event = impl.data_dir.event();
-    impl.writer = std::make_unique<storage::Writer>(impl.data_dir.database_path(),
-                                                    [&hub = impl.hub](std::function<void()> task) { hub.post(std::move(task)); });
-    impl.dispatcher = std::make_unique<app::Dispatcher>(event, app::RoleKeys::load(impl.data_dir), impl.hub, app::system_clock_ms);
+    impl.writer = std::make_unique<storage::Writer>(
+        impl.data_dir.database_path(),
+        [&hub = impl.hub](std::function<void()> task) { hub.post(std::move(task)); });
+    impl.dispatcher = std::make_unique<app::Dispatcher>(event, app::RoleKeys::load(impl.data_dir),
+                                                        impl.hub, app::system_clock_ms);
     impl.hub.set_dispatcher(impl.dispatcher.get());
-    app::ModuleContext context{impl.data_dir, event, impl.hub, impl.hub, *impl.writer, app::system_clock_ms};
-    if (impl.make_modules) impl.modules = impl.make_modules(context);
-    for (auto& module : impl.modules) impl.dispatcher->add_module(module.get());
+    // The context lives as long as the server, so modules may keep a reference to it.
+    impl.context.emplace(app::ModuleContext{impl.data_dir, event, impl.hub, impl.hub, *impl.writer,
+                                            app::system_clock_ms});
+    if (impl.make_modules) impl.modules = impl.make_modules(*impl.context);
+    for (auto& module : impl.modules)
+        impl.dispatcher->add_module(module.get());
     impl.listener = std::make_shared<Listener>(impl.ioc, impl.hub, impl.tls ? &*impl.tls : nullptr);
     return impl.listener->open(impl.options.host, impl.options.port);
 }

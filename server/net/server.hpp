@@ -27,7 +27,7 @@ struct ServerOptions {
     std::filesystem::path web_root;
     std::filesystem::path vendor_root; // node_modules, for /vendor/*
     std::optional<TlsFiles> tls;
-    std::size_t max_queue_bytes = 64 * 1024;   // per client, before frames are coalesced
+    std::size_t max_queue_bytes = 64 * 1024;    // per client, before frames are coalesced
     std::size_t hard_queue_bytes = 1024 * 1024; // per client, before it is dropped as too slow
 };
 

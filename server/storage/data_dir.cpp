@@ -2,40 +2,42 @@
 
 #include "storage/database.hpp"
 
+#include <fcntl.h>
+#include <fstream>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-
-#include <fcntl.h>
+#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <fstream>
-#include <sstream>
 
 namespace stagedoor::storage {
 
 namespace fs = std::filesystem;
 using protocol::Role;
 
-DataDir::DataDir(fs::path root) : root_(std::move(root)) {}
+DataDir::DataDir(fs::path root)
+    : root_(std::move(root)) {}
 
 fs::path DataDir::role_key_path(Role role) const {
     return keys_dir() / (std::string(protocol::to_string(role)) + ".key");
 }
 
-bool DataDir::initialised() const { return fs::exists(database_path()); }
+bool DataDir::initialised() const {
+    return fs::exists(database_path());
+}
 
 void DataDir::require_initialised() const {
     if (!initialised())
-        throw DataDirError(root_.string() + " holds no event; create one with: stagedoor init --data " +
+        throw DataDirError(root_.string() +
+                           " holds no event; create one with: stagedoor init --data " +
                            root_.string() + " --name \"...\" --date YYYY-MM-DD");
 }
 
 DataDir DataDir::init(const fs::path& root, std::string name, std::string date) {
     DataDir dir(root);
     if (dir.initialised() || fs::exists(dir.keys_dir()))
-        throw DataDirError(root.string() + " already holds an event (" + dir.database_path().string() +
-                           "); refusing to overwrite it");
+        throw DataDirError(root.string() + " already holds an event (" +
+                           dir.database_path().string() + "); refusing to overwrite it");
     std::error_code ec;
     fs::create_directories(root, ec);
     if (ec) throw DataDirError("cannot create " + root.string() + ": " + ec.message());
@@ -58,7 +60,8 @@ DataDir DataDir::init(const fs::path& root, std::string name, std::string date) 
     fs::remove(temp_db);
     {
         Database db(temp_db, /*create=*/true);
-        db.set_setting("event.id", protocol::badge::event_id_to_hex(protocol::badge::random_event_id()));
+        db.set_setting("event.id",
+                       protocol::badge::event_id_to_hex(protocol::badge::random_event_id()));
         db.set_setting("event.name", name);
         db.set_setting("event.date", date);
         db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -82,7 +85,8 @@ EventConfig DataDir::event() const {
 
 std::string DataDir::role_key(Role role) const {
     std::string key = read_file(role_key_path(role));
-    while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) key.pop_back();
+    while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' '))
+        key.pop_back();
     if (key.empty()) throw DataDirError(role_key_path(role).string() + " is empty");
     return key;
 }
@@ -92,7 +96,8 @@ std::optional<Role> DataDir::role_for_key(std::string_view key) const {
     for (const auto& [name, role] : protocol::kRoles) {
         std::string expected = role_key(role);
         // Constant time for equal lengths; keys all have the same length.
-        if (expected.size() == key.size() && CRYPTO_memcmp(expected.data(), key.data(), key.size()) == 0)
+        if (expected.size() == key.size() &&
+            CRYPTO_memcmp(expected.data(), key.data(), key.size()) == 0)
             match = role;
     }
     return match;
@@ -100,11 +105,14 @@ std::optional<Role> DataDir::role_for_key(std::string_view key) const {
 
 protocol::badge::SigningKey DataDir::signing_key() const {
     auto key = protocol::badge::SigningKey::from_pem(read_file(badge_private_key_path()));
-    if (!key) throw DataDirError(badge_private_key_path().string() + " is not an Ed25519 private key");
+    if (!key)
+        throw DataDirError(badge_private_key_path().string() + " is not an Ed25519 private key");
     return *key;
 }
 
-protocol::badge::VerifyKey DataDir::verify_key() const { return signing_key().verify_key(); }
+protocol::badge::VerifyKey DataDir::verify_key() const {
+    return signing_key().verify_key();
+}
 
 void write_secret_file(const fs::path& path, std::string_view content) {
     fs::path temp = path;
@@ -138,7 +146,8 @@ std::string read_file(const fs::path& path) {
 
 std::string random_secret(std::size_t bytes) {
     std::vector<unsigned char> raw(bytes);
-    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) throw DataDirError("no randomness");
+    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
+        throw DataDirError("no randomness");
     return protocol::badge::base64url_encode(raw);
 }
 

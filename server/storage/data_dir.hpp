@@ -37,7 +37,9 @@ class DataDir {
     std::filesystem::path database_path() const { return root_ / "stagedoor.db"; }
     std::filesystem::path keys_dir() const { return root_ / "keys"; }
     std::filesystem::path role_key_path(protocol::Role role) const;
-    std::filesystem::path badge_private_key_path() const { return keys_dir() / "badge-signing.pem"; }
+    std::filesystem::path badge_private_key_path() const {
+        return keys_dir() / "badge-signing.pem";
+    }
     std::filesystem::path badge_public_key_path() const { return keys_dir() / "badge-verify.pem"; }
     std::filesystem::path badges_dir() const { return root_ / "badges"; }
     std::filesystem::path tls_dir() const { return root_ / "tls"; }

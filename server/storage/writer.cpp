@@ -6,11 +6,15 @@
 namespace stagedoor::storage {
 
 Writer::Writer(const std::filesystem::path& database_path, Post post, std::size_t max_batch)
-    : db_(database_path), post_(std::move(post)), max_batch_(max_batch) {
+    : db_(database_path)
+    , post_(std::move(post))
+    , max_batch_(max_batch) {
     thread_ = std::thread([this] { run(); });
 }
 
-Writer::~Writer() { stop(); }
+Writer::~Writer() {
+    stop();
+}
 
 void Writer::submit(Write write, Done done) {
     {
@@ -62,7 +66,8 @@ void Writer::run() {
                     db_.exec("RELEASE job");
                     results[i] = true;
                 } catch (const std::exception& error) {
-                    std::fprintf(stderr, "stagedoor: write failed and was rolled back: %s\n", error.what());
+                    std::fprintf(stderr, "stagedoor: write failed and was rolled back: %s\n",
+                                 error.what());
                     db_.exec("ROLLBACK TO job");
                     db_.exec("RELEASE job");
                 }
@@ -85,10 +90,12 @@ void Writer::run() {
         std::vector<std::pair<Done, bool>> completions;
         completions.reserve(batch.size());
         for (std::size_t i = 0; i < batch.size(); ++i)
-            if (batch[i].done) completions.emplace_back(std::move(batch[i].done), committed && results[i]);
+            if (batch[i].done)
+                completions.emplace_back(std::move(batch[i].done), committed && results[i]);
         if (!completions.empty())
             post_([completions = std::move(completions)]() mutable {
-                for (auto& [done, ok] : completions) done(ok);
+                for (auto& [done, ok] : completions)
+                    done(ok);
             });
     }
 }

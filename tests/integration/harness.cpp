@@ -1,19 +1,17 @@
 #include "harness.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
+#include <fcntl.h>
 #include <fstream>
 #include <mutex>
+#include <poll.h>
 #include <random>
 #include <regex>
+#include <signal.h>
 #include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace stagedoor::testing {
 
@@ -21,7 +19,8 @@ namespace fs = std::filesystem;
 
 TempDir::TempDir() {
     std::random_device random;
-    path = fs::temp_directory_path() / ("stagedoor-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
+    path = fs::temp_directory_path() /
+           ("stagedoor-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
     fs::create_directories(path);
 }
 
@@ -34,7 +33,8 @@ namespace {
 std::vector<char*> make_argv(const std::vector<std::string>& args) {
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(STAGEDOOR_BIN));
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    for (const auto& arg : args)
+        argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
     return argv;
 }
@@ -82,7 +82,8 @@ CliResult run_cli(const std::vector<std::string>& args, const std::string& stdin
     return result;
 }
 
-TestEvent::TestEvent(std::string name, std::string date) : data(temp.path / "event") {
+TestEvent::TestEvent(std::string name, std::string date)
+    : data(temp.path / "event") {
     auto result = run_cli({"init", "--data", data.string(), "--name", name, "--date", date});
     INFO(result.output);
     REQUIRE(result.exit_code == 0);
@@ -90,7 +91,8 @@ TestEvent::TestEvent(std::string name, std::string date) : data(temp.path / "eve
 
 std::string TestEvent::key(std::string_view role) const {
     std::string text = read_text(data / "keys" / (std::string(role) + ".key"));
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+        text.pop_back();
     return text;
 }
 
@@ -100,7 +102,8 @@ struct OutputPump {
     std::mutex mutex;
     std::string text;
     std::thread thread;
-    explicit OutputPump(int read_fd) : fd(read_fd) {
+    explicit OutputPump(int read_fd)
+        : fd(read_fd) {
         thread = std::thread([this] {
             char buffer[4096];
             for (;;) {
@@ -122,7 +125,9 @@ struct OutputPump {
 };
 
 ServerProcess::ServerProcess(fs::path data, std::vector<std::string> extra_args)
-    : data_(std::move(data)), extra_args_(std::move(extra_args)), log_path_(data_.parent_path() / "server.log") {}
+    : data_(std::move(data))
+    , extra_args_(std::move(extra_args))
+    , log_path_(data_.parent_path() / "server.log") {}
 
 ServerProcess::~ServerProcess() {
     if (pid_ > 0) kill_hard();
@@ -132,7 +137,9 @@ void ServerProcess::start(std::uint16_t port) {
     REQUIRE(pid_ <= 0);
     int out_pipe[2];
     REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
-    std::vector<std::string> args{"serve", "--data", data_.string(), "--listen", "127.0.0.1:" + std::to_string(port), "--no-qr"};
+    std::vector<std::string> args{
+        "serve",  "--data", data_.string(), "--listen", "127.0.0.1:" + std::to_string(port),
+        "--no-qr"};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     auto argv = make_argv(args);
     int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -190,11 +197,16 @@ void ServerProcess::kill_hard() {
     pump_.reset();
 }
 
-std::string ServerProcess::output() const { return pump_ ? pump_->snapshot() : std::string(); }
-std::string ServerProcess::log() const { return read_text(log_path_); }
+std::string ServerProcess::output() const {
+    return pump_ ? pump_->snapshot() : std::string();
+}
+std::string ServerProcess::log() const {
+    return read_text(log_path_);
+}
 
-std::shared_ptr<client::Connection> connect_as(client::ClientContext& context, const ServerProcess& server,
-                                               const TestEvent& event, std::string_view role, std::string_view device) {
+std::shared_ptr<client::Connection> connect_as(client::ClientContext& context,
+                                               const ServerProcess& server, const TestEvent& event,
+                                               std::string_view role, std::string_view device) {
     auto connection = client::Connection::open(context, server.endpoint());
     auto welcome = connection->hello(role, event.key(role), device);
     INFO(welcome.dump());

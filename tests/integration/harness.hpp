@@ -69,7 +69,8 @@ class ServerProcess {
 };
 
 // Polls until condition() holds or the deadline passes.
-template <class Condition> bool eventually(Condition condition, std::chrono::milliseconds timeout = 5s) {
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = 5s) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         if (condition()) return true;
@@ -79,8 +80,9 @@ template <class Condition> bool eventually(Condition condition, std::chrono::mil
 }
 
 // A connected, authenticated client.
-std::shared_ptr<client::Connection> connect_as(client::ClientContext& context, const ServerProcess& server,
-                                               const TestEvent& event, std::string_view role,
+std::shared_ptr<client::Connection> connect_as(client::ClientContext& context,
+                                               const ServerProcess& server, const TestEvent& event,
+                                               std::string_view role,
                                                std::string_view device = "test device");
 
 } // namespace stagedoor::testing

@@ -59,7 +59,8 @@ class VerifyKey {
     static std::optional<VerifyKey> from_raw(std::span<const std::uint8_t> raw32);
     std::string public_pem() const;
     std::array<std::uint8_t, 32> raw() const;
-    bool verify(std::span<const std::uint8_t> message, std::span<const std::uint8_t> signature) const;
+    bool verify(std::span<const std::uint8_t> message,
+                std::span<const std::uint8_t> signature) const;
 
   private:
     friend class SigningKey;
@@ -71,7 +72,7 @@ std::string make_token(const Payload& payload, const SigningKey& key);
 // A token that has the right shape; the signature is not checked yet.
 struct ParsedToken {
     Payload payload;
-    std::string signed_text;                 // "SD1.<payload>": the bytes that are signed
+    std::string signed_text; // "SD1.<payload>": the bytes that are signed
     std::array<std::uint8_t, 64> signature{};
 };
 

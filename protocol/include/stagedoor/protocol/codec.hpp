@@ -42,8 +42,10 @@ struct Error {
 // A value or the reason there is none. Small stand-in for std::expected (C++23).
 template <class T> class Result {
   public:
-    Result(T value) : state_(std::move(value)) {}
-    Result(Error error) : state_(std::move(error)) {}
+    Result(T value)
+        : state_(std::move(value)) {}
+    Result(Error error)
+        : state_(std::move(error)) {}
     bool ok() const { return state_.index() == 0; }
     explicit operator bool() const { return ok(); }
     T& value() { return std::get<0>(state_); }
@@ -65,7 +67,8 @@ class Reader {
   public:
     explicit Reader(const nlohmann::json& object, std::string prefix = {});
 
-    std::string string(std::string_view key, std::size_t max_bytes = 1024, bool allow_empty = false);
+    std::string string(std::string_view key, std::size_t max_bytes = 1024,
+                       bool allow_empty = false);
     std::optional<std::string> optional_string(std::string_view key, std::size_t max_bytes = 1024);
     std::int64_t integer(std::string_view key, std::int64_t min = -kMaxSafeInteger,
                          std::int64_t max = kMaxSafeInteger);
@@ -143,7 +146,7 @@ template <class M> Result<M> decode(const nlohmann::json& object) {
     return message;
 }
 
-// Encodes a message as a JSON object with its "type" first.
+// Encodes a message as a JSON object with its "type".
 template <class M> nlohmann::json to_json(const M& message) {
     nlohmann::json object = nlohmann::json::object();
     object["type"] = M::type;
@@ -151,7 +154,9 @@ template <class M> nlohmann::json to_json(const M& message) {
     return object;
 }
 
-template <class M> std::string serialize(const M& message) { return to_json(message).dump(); }
+template <class M> std::string serialize(const M& message) {
+    return to_json(message).dump();
+}
 
 // What every frame has in common: a JSON object with a string "type" and, on requests,
 // an integer "id".
@@ -164,6 +169,7 @@ struct Envelope {
 // Parses one text frame. Errors: too_large, bad_json (not JSON, invalid UTF-8, not an
 // object), bad_message (type missing or not a string, id not an integer). When the id could
 // be read, it is returned in id_out so the error can carry "re".
-Result<Envelope> parse_envelope(std::string_view text, std::optional<std::int64_t>* id_out = nullptr);
+Result<Envelope> parse_envelope(std::string_view text,
+                                std::optional<std::int64_t>* id_out = nullptr);
 
 } // namespace stagedoor::protocol

@@ -1,0 +1,320 @@
+// Protocol v1 attendance messages: door check-in, help-desk lookup, walk-ins, undo, and the
+// counts, snapshot and event pushes for door screens and organiser dashboards.
+#pragma once
+
+#include "stagedoor/protocol/codec.hpp"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace stagedoor::protocol {
+
+enum class Category { member, guest, new_member, speaker, staff, press };
+inline constexpr std::array<std::pair<std::string_view, Category>, 6> kCategories{{
+    {"member", Category::member},
+    {"guest", Category::guest},
+    {"new_member", Category::new_member},
+    {"speaker", Category::speaker},
+    {"staff", Category::staff},
+    {"press", Category::press},
+}};
+std::string_view to_string(Category category);
+std::optional<Category> category_from_string(std::string_view name);
+
+enum class ScanOutcome {
+    ok,
+    already_in,
+    not_in,
+    unknown_badge,
+    bad_signature,
+    revoked,
+    wrong_event,
+    malformed
+};
+inline constexpr std::array<std::pair<std::string_view, ScanOutcome>, 8> kScanOutcomes{{
+    {"ok", ScanOutcome::ok},
+    {"already_in", ScanOutcome::already_in},
+    {"not_in", ScanOutcome::not_in},
+    {"unknown_badge", ScanOutcome::unknown_badge},
+    {"bad_signature", ScanOutcome::bad_signature},
+    {"revoked", ScanOutcome::revoked},
+    {"wrong_event", ScanOutcome::wrong_event},
+    {"malformed", ScanOutcome::malformed},
+}};
+std::string_view to_string(ScanOutcome outcome);
+std::optional<ScanOutcome> scan_outcome_from_string(std::string_view name);
+
+enum class Direction { in, out };
+inline constexpr std::array<std::pair<std::string_view, Direction>, 2> kDirections{{
+    {"in", Direction::in},
+    {"out", Direction::out},
+}};
+std::string_view to_string(Direction direction);
+std::optional<Direction> direction_from_string(std::string_view name);
+
+enum class Method { scan, manual, walk_in };
+inline constexpr std::array<std::pair<std::string_view, Method>, 3> kMethods{{
+    {"scan", Method::scan},
+    {"manual", Method::manual},
+    {"walk_in", Method::walk_in},
+}};
+std::string_view to_string(Method method);
+std::optional<Method> method_from_string(std::string_view name);
+
+// Limits shared by the decoder, the server and PROTOCOL.md.
+inline constexpr std::size_t kMaxScanIdBytes = 64;
+inline constexpr std::size_t kMaxScanPayloadBytes = 4096;
+inline constexpr std::size_t kMaxPayloadExcerptChars = 200;
+inline constexpr std::size_t kMaxLookupQueryBytes = 100;
+inline constexpr std::size_t kMaxLookupResults = 20;
+inline constexpr std::size_t kMaxNameBytes = 200;
+inline constexpr std::size_t kMaxOrganisationBytes = 200;
+inline constexpr std::size_t kMaxSectorBytes = 100;
+inline constexpr std::size_t kMaxEmailBytes = 254;
+inline constexpr std::size_t kMaxDeviceBytes = 64;
+inline constexpr std::int64_t kMaxAttendeeId = 0xFFFFFFFFLL; // badge tokens carry 32 bits
+
+// The "attendee" object.
+struct AttendeeInfo {
+    std::int64_t id = 0;
+    std::string name;
+    std::string organisation;
+    Category category = Category::member;
+    std::string sector;
+    bool vip = false;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+    bool operator==(const AttendeeInfo&) const = default;
+};
+
+// ---- client -> server ----
+
+struct Scan {
+    static constexpr std::string_view type = "scan";
+    std::int64_t id = 0;
+    std::string scan_id;
+    std::string payload; // whatever the camera read; may be empty
+    Direction direction = Direction::in;
+    std::int64_t at = 0; // kiosk clock, unix ms
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+};
+
+struct CheckinManual {
+    static constexpr std::string_view type = "checkin_manual";
+    std::int64_t id = 0;
+    std::int64_t attendee_id = 0;
+    Direction direction = Direction::in;
+    std::optional<std::string> scan_id;
+    std::optional<std::int64_t> at;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+};
+
+struct WalkIn {
+    static constexpr std::string_view type = "walk_in";
+    std::int64_t id = 0;
+    std::string name;
+    std::optional<std::string> organisation;
+    std::optional<Category> category; // default guest
+    std::optional<std::string> sector;
+    std::optional<std::string> email;
+    std::optional<std::string> scan_id;
+    std::optional<std::int64_t> at;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+};
+
+struct Lookup {
+    static constexpr std::string_view type = "lookup";
+    std::int64_t id = 0;
+    std::string query;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+};
+
+struct Undo {
+    static constexpr std::string_view type = "undo";
+    std::int64_t id = 0;
+    std::string scan_id;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+};
+
+// ---- server -> client ----
+
+struct FirstEntry {
+    std::int64_t at = 0;
+    std::string device;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+    bool operator==(const FirstEntry&) const = default;
+};
+
+struct ScanResult {
+    static constexpr std::string_view type = "scan_result";
+    std::int64_t re = 0;
+    std::string scan_id;
+    ScanOutcome result = ScanOutcome::ok;
+    Direction direction = Direction::in;
+    Method method = Method::scan;
+    std::optional<AttendeeInfo> attendee;
+    std::string reason;
+    std::int64_t server_time = 0;
+    bool replayed = false;
+    std::optional<FirstEntry> first_entry;      // already_in only
+    std::optional<std::string> payload_excerpt; // malformed only, at most 200 characters
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+};
+
+struct WalkInResult {
+    static constexpr std::string_view type = "walk_in_result";
+    std::int64_t re = 0;
+    std::string scan_id;
+    ScanOutcome result = ScanOutcome::ok;
+    AttendeeInfo attendee;
+    std::string token;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+};
+
+struct LookupMatch {
+    AttendeeInfo attendee;
+    bool present = false;
+    std::optional<std::int64_t> arrived_at;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const; // the attendee's fields plus present, arrived_at
+    bool operator==(const LookupMatch&) const = default;
+};
+
+struct LookupResult {
+    static constexpr std::string_view type = "lookup_result";
+    std::int64_t re = 0;
+    std::vector<LookupMatch> attendees;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+};
+
+struct CountsBody {
+    std::int64_t expected = 0;
+    std::int64_t arrived = 0;
+    std::int64_t present = 0;
+    std::int64_t walk_ins = 0;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+    bool operator==(const CountsBody&) const = default;
+};
+
+struct Counts : CountsBody {
+    static constexpr std::string_view type = "counts";
+    static constexpr std::string_view coalesce_key = "counts";
+};
+
+struct GroupCounts {
+    std::int64_t expected = 0;
+    std::int64_t arrived = 0;
+    std::int64_t present = 0;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+    bool operator==(const GroupCounts&) const = default;
+};
+
+struct ArrivalBucket {
+    std::int64_t t = 0; // bucket start, unix ms, a multiple of 5 minutes
+    std::int64_t count = 0;
+    bool operator==(const ArrivalBucket&) const = default;
+};
+
+struct RecentAdmission {
+    std::string scan_id;
+    std::int64_t at = 0;
+    std::string device;
+    Method method = Method::scan;
+    Direction direction = Direction::in;
+    AttendeeInfo attendee;
+    bool operator==(const RecentAdmission&) const = default;
+};
+
+struct VipArrival {
+    AttendeeInfo attendee;
+    std::int64_t at = 0;
+    bool operator==(const VipArrival&) const = default;
+};
+
+struct DeviceStats {
+    std::string device;
+    std::string role;
+    std::int64_t admitted = 0;
+    std::int64_t rejected = 0;
+    std::int64_t last_seen = 0;
+    std::int64_t per_minute = 0; // scans in the last 60 s
+    bool operator==(const DeviceStats&) const = default;
+};
+
+struct Attendance {
+    static constexpr std::string_view type = "attendance";
+    static constexpr std::string_view coalesce_key = "attendance";
+    CountsBody counts; // expected, arrived, present, walk_ins at the top level on the wire
+    std::map<std::string, GroupCounts> by_category;
+    std::map<std::string, GroupCounts> by_sector;
+    std::vector<ArrivalBucket> arrivals;
+    std::vector<RecentAdmission> recent; // newest first, at most 50
+    std::vector<VipArrival> vips_arrived;
+    std::vector<AttendeeInfo> vips_missing;
+    std::vector<DeviceStats> devices;
+    std::map<std::string, std::int64_t> rejected; // by result
+    std::int64_t server_time = 0;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+};
+
+// The small events an organiser dashboard receives after each committed change. The frame
+// type names the kind; the body is the same for all of them.
+struct AttendanceEventBody {
+    std::string scan_id;
+    std::int64_t at = 0;
+    std::string device;
+    Method method = Method::scan;
+    Direction direction = Direction::in;
+    ScanOutcome result = ScanOutcome::ok;
+    std::optional<AttendeeInfo> attendee;
+    CountsBody counts;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+};
+
+struct CheckedIn : AttendanceEventBody {
+    static constexpr std::string_view type = "checked_in";
+};
+struct CheckedOut : AttendanceEventBody {
+    static constexpr std::string_view type = "checked_out";
+};
+struct Undone : AttendanceEventBody {
+    static constexpr std::string_view type = "undone";
+};
+// Same type name as the walk_in request; this one only travels server -> client.
+struct WalkInEvent : AttendanceEventBody {
+    static constexpr std::string_view type = "walk_in";
+};
+struct Rejected : AttendanceEventBody {
+    static constexpr std::string_view type = "rejected";
+};
+
+struct VipArrived {
+    static constexpr std::string_view type = "vip_arrived";
+    AttendeeInfo attendee;
+    std::int64_t at = 0;
+    std::string device;
+    void read(Reader& reader);
+    void write(nlohmann::json& out) const;
+};
+
+// At most max_chars Unicode characters of text (cut on a character boundary).
+std::string utf8_prefix(std::string_view text, std::size_t max_chars);
+
+} // namespace stagedoor::protocol

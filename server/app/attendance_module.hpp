@@ -1,0 +1,96 @@
+// The door: scan verdicts, help-desk check-ins, walk-ins, undo, live attendance and exports.
+//
+// Everything runs on the event-loop thread. A request is decided in memory in arrival order
+// (so two doors scanning one badge get exactly one ok), appended to the group-commit writer,
+// and answered only in the writer's completion, after the entry is durable. A retry of a
+// scan_id still in flight waits for the same commit; a retry after the commit (also after a
+// restart) is answered from the ledger with replayed=true and records nothing.
+#pragma once
+
+#include "app/context.hpp"
+#include "app/module.hpp"
+#include "app/presence.hpp"
+#include "domain/attendance.hpp"
+#include "storage/attendance_store.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace stagedoor::app {
+
+class AttendanceModule : public Module, public PresenceDirectory {
+  public:
+    // Opens its own connection to the event database (migrations, loading, roster import);
+    // the hot writes go through context.writer.
+    explicit AttendanceModule(ModuleContext& context);
+    ~AttendanceModule() override;
+
+    void start() override;
+    void on_welcome(const Connection& connection) override;
+    bool handle(const Connection& connection, const protocol::Envelope& envelope) override;
+    std::optional<HttpResponse> handle_http(const HttpRequest& request) override;
+    void stop() override;
+
+    std::optional<SpeakerPresence> speaker(std::int64_t attendee_id) const override;
+    void subscribe(std::function<void(std::int64_t attendee_id)> listener) override;
+
+    const domain::Attendance& state() const { return state_; }
+
+  private:
+    enum class ReplyKind { scan_result, walk_in_result, ok };
+    struct Waiter {
+        ConnectionId connection = 0;
+        std::int64_t re = 0;
+        ReplyKind kind = ReplyKind::scan_result;
+    };
+    struct Pending {
+        std::int64_t seq = 0;
+        std::vector<Waiter> waiters;
+    };
+
+    void handle_scan(const Connection& connection, const protocol::Envelope& envelope);
+    void handle_manual(const Connection& connection, const protocol::Envelope& envelope);
+    void handle_walk_in(const Connection& connection, const protocol::Envelope& envelope);
+    void handle_lookup(const Connection& connection, const protocol::Envelope& envelope);
+    void handle_undo(const Connection& connection, const protocol::Envelope& envelope);
+
+    bool refresh_attendee(std::int64_t attendee_id);
+    bool may_check_in(const Connection& connection, std::int64_t re);
+    // Answers a scan_id already known (pending or committed). Returns false if it is new.
+    bool answer_known_scan(const std::string& scan_id, const Waiter& waiter);
+    std::string server_scan_id();
+    domain::ScanContext context_for(const Connection& connection, std::string scan_id,
+                                    std::optional<std::int64_t> kiosk_time) const;
+    // Appends to memory, submits the write, answers after the commit.
+    void record(domain::LedgerEntry entry, Waiter waiter,
+                std::optional<domain::Attendee> new_attendee = std::nullopt);
+    void committed(const std::string& scan_id, std::int64_t seq, bool ok,
+                   std::optional<std::int64_t> new_attendee_id);
+    void committed_undo(std::int64_t target_seq, std::int64_t seq, bool ok);
+    void answer(const Waiter& waiter, const domain::LedgerEntry& entry, bool replayed);
+    void publish(const domain::LedgerEntry& entry);
+    void broadcast_counts();
+    void broadcast_snapshot();
+    void notify_presence(std::int64_t attendee_id);
+
+    std::optional<HttpResponse> http_roster(const HttpRequest& request);
+    std::optional<HttpResponse> http_badges(const HttpRequest& request);
+
+    ModuleContext context_; // a copy: the one passed in lives only during construction
+    Replier reply_;
+    std::unique_ptr<storage::Database> db_; // loop-thread connection: load, import, reissue
+    storage::BadgeIssuer issuer_;
+    protocol::badge::VerifyKey verify_key_;
+    protocol::badge::EventId event_id_{};
+    domain::Attendance state_;
+    std::unordered_map<std::string, Pending> pending_scans_;
+    std::unordered_map<std::int64_t, Pending> pending_undos_; // by the undone entry's seq
+    std::vector<std::function<void(std::int64_t)>> presence_listeners_;
+    std::uint64_t scan_id_counter_ = 0;
+    bool started_ = false;
+};
+
+} // namespace stagedoor::app

@@ -1,0 +1,838 @@
+#include "app/stage_module.hpp"
+
+#include "app/log.hpp"
+#include "domain/agenda_import.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <set>
+
+namespace stagedoor::app {
+
+using nlohmann::json;
+using protocol::ErrorCode;
+namespace d = domain;
+
+namespace {
+
+constexpr RoleSet kEditors{Role::moderator, Role::organiser};
+constexpr RoleSet kDoorAndOrganiser{Role::door, Role::organiser};
+constexpr std::size_t kMaxDisplays = 200;
+
+const std::set<std::string, std::less<>> kControlTypes = {
+    std::string(protocol::TimerControl::type),
+    std::string(protocol::AgendaAdd::type),
+    std::string(protocol::AgendaUpdate::type),
+    std::string(protocol::AgendaRemove::type),
+    std::string(protocol::AgendaMove::type),
+    std::string(protocol::AgendaSkip::type),
+    std::string(protocol::NoShow::type),
+    std::string(protocol::SwapNext::type),
+    std::string(protocol::StageMessageRequest::type),
+    std::string(protocol::StageClear::type),
+    std::string(protocol::Blackout::type)};
+
+bool may_control(Role role) {
+    return role == Role::moderator || role == Role::organiser;
+}
+
+ErrorCode error_code(const d::Failure& failure) {
+    switch (failure.kind) {
+    case d::Failure::Kind::invalid:
+        return ErrorCode::bad_message;
+    case d::Failure::Kind::not_found:
+        return ErrorCode::not_found;
+    case d::Failure::Kind::conflict:
+        return ErrorCode::conflict;
+    }
+    return ErrorCode::internal;
+}
+
+std::string fallback_name(std::int64_t attendee_id) {
+    return "Attendee #" + std::to_string(attendee_id);
+}
+
+json request_detail(const json& object) {
+    json detail = object;
+    detail.erase("type");
+    detail.erase("id");
+    return detail;
+}
+
+// Protocol fields -> domain changes (the protocol already checked the enumerations).
+d::ItemChanges to_changes(const protocol::ItemFields& fields) {
+    d::ItemChanges changes;
+    changes.title = fields.title;
+    if (fields.kind) changes.kind = d::item_kind_from_string(*fields.kind);
+    changes.speaker_id = fields.speaker_id;
+    changes.organisation = fields.organisation;
+    changes.duration_ms = fields.duration_ms;
+    changes.warn_ms = fields.warn_ms;
+    changes.danger_ms = fields.danger_ms;
+    if (fields.at_zero) changes.at_zero = d::at_zero_from_string(*fields.at_zero);
+    changes.block = fields.block;
+    return changes;
+}
+
+std::string local_time(std::optional<std::int64_t> unix_ms) {
+    if (!unix_ms) return {};
+    std::time_t seconds = static_cast<std::time_t>(*unix_ms / 1000);
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+    return text;
+}
+
+std::string csv_cell(std::string value, bool text) {
+    // A cell starting with = + - @ would run as a formula in a spreadsheet.
+    if (text && !value.empty() &&
+        std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos)
+        value.insert(value.begin(), '\'');
+    if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+    std::string quoted = "\"";
+    for (char c : value) {
+        if (c == '"') quoted += '"';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
+
+std::string signed_clock(std::int64_t ms) {
+    return ms > 0 ? "+" + d::format_clock(ms) : d::format_clock(ms);
+}
+
+} // namespace
+
+StageModule::StageModule(ModuleContext& context, PresenceDirectory* presence)
+    : context_(context)
+    , presence_(presence)
+    , reply_(context.transport) {}
+
+StageModule::~StageModule() {
+    *alive_ = false;
+    stop();
+}
+
+d::SpeakerLookup StageModule::speakers() const {
+    if (!presence_) return {};
+    PresenceDirectory* directory = presence_;
+    return [directory](std::int64_t id) -> std::optional<d::SpeakerInfo> {
+        auto found = directory->speaker(id);
+        if (!found) return std::nullopt;
+        return d::SpeakerInfo{found->attendee_id, found->name, found->organisation, found->present,
+                              found->arrived_at};
+    };
+}
+
+void StageModule::start() {
+    std::filesystem::path database = context_.data_dir.database_path();
+    db_.emplace(database);
+    db_->migrate(storage::stage_migrations());
+    lock_ = storage::StageLock::try_acquire(context_.data_dir.root());
+    if (!lock_)
+        log::error("stage: another process holds " +
+                   (context_.data_dir.root() / "stage.lock").string());
+
+    auto stored = storage::load_stage(*db_);
+    state_ = std::move(stored.state);
+    screen_ = stored.screen;
+    std::int64_t now = context_.clock();
+    // The clock moved on while the server was down: a running item kept running.
+    bool moved = d::settle(state_, now);
+    durable_ = state_;
+    durable_screen_ = screen_;
+    if (moved) {
+        // Written synchronously: nothing is connected yet and the first push must be durable.
+        storage::save_stage(*db_, state_, now);
+        log::info("stage: resumed; timer advanced to seq " + std::to_string(state_.seq));
+    } else if (!stored.saved_at && !state_.agenda.items.empty()) {
+        storage::save_stage(*db_, state_, now);
+    }
+    check_on_deck(false);
+    if (presence_) {
+        std::weak_ptr<bool> alive = alive_;
+        presence_->subscribe([this, alive](std::int64_t attendee_id) {
+            if (alive.expired() || !*alive.lock()) return;
+            bool affects = std::any_of(
+                durable_.agenda.items.begin(), durable_.agenda.items.end(),
+                [&](const d::AgendaItem& item) { return item.speaker_id == attendee_id; });
+            if (!affects) return;
+            auto text = protocol::serialize(agenda_message(durable_, context_.clock(), speakers()));
+            last_agenda_text_ = text;
+            context_.transport.broadcast(kEditors, {make_frame(std::move(text)), "agenda"});
+        });
+    }
+    started_ = true;
+    reschedule_deadline();
+    schedule_heartbeat();
+}
+
+void StageModule::stop() {
+    if (deadline_timer_) context_.scheduler.cancel(deadline_timer_);
+    if (heartbeat_timer_) context_.scheduler.cancel(heartbeat_timer_);
+    deadline_timer_ = heartbeat_timer_ = 0;
+    deadline_at_.reset();
+    started_ = false;
+}
+
+void StageModule::on_welcome(const Connection& connection) {
+    std::int64_t now = context_.clock();
+    auto lookup = speakers();
+    reply_.send(connection.id, timer_message(durable_, now, lookup));
+    reply_.send(connection.id, agenda_message(durable_, now, lookup));
+    reply_.send(connection.id, screen_message(durable_screen_));
+    if ((connection.role == Role::door || connection.role == Role::organiser) && on_deck_)
+        reply_.send(connection.id, *on_deck_);
+    if (connection.role == Role::stage) {
+        displays_[connection.id] =
+            DisplayRecord{connection.device, connection.role, std::nullopt, std::nullopt, true};
+        // A display that reconnects replaces its old, disconnected entry.
+        for (auto it = displays_.begin(); it != displays_.end();) {
+            if (it->first != connection.id && !it->second.connected &&
+                it->second.device == connection.device)
+                it = displays_.erase(it);
+            else
+                ++it;
+        }
+        broadcast_displays();
+    }
+    if (may_control(connection.role))
+        context_.transport.send(connection.id, {displays_frame(), "displays"});
+}
+
+void StageModule::on_disconnect(const Connection& connection) {
+    auto it = displays_.find(connection.id);
+    if (it == displays_.end()) return;
+    it->second.connected = false;
+    // Keep the list bounded: forget the oldest disconnected displays first.
+    while (displays_.size() > kMaxDisplays) {
+        auto oldest = std::find_if(displays_.begin(), displays_.end(),
+                                   [](const auto& entry) { return !entry.second.connected; });
+        if (oldest == displays_.end()) break;
+        displays_.erase(oldest);
+    }
+    broadcast_displays();
+}
+
+bool StageModule::handle(const Connection& connection, const protocol::Envelope& envelope) {
+    if (envelope.type == protocol::SyncReport::type) {
+        handle_sync_report(connection, envelope);
+        return true;
+    }
+    if (!kControlTypes.contains(envelope.type)) return false;
+    if (!may_control(connection.role)) {
+        reply_.error(connection.id, envelope.id, ErrorCode::forbidden,
+                     "only moderators and organisers may control the stage");
+        log_refused(connection, envelope, "forbidden");
+        return true;
+    }
+    handle_control(connection, envelope);
+    return true;
+}
+
+void StageModule::log_refused(const Connection& connection, const protocol::Envelope& envelope,
+                              std::string_view outcome) {
+    storage::ControlEntry entry{context_.clock(),
+                                connection.device,
+                                std::string(protocol::to_string(connection.role)),
+                                envelope.type,
+                                request_detail(envelope.object).dump(),
+                                std::string(outcome),
+                                std::nullopt};
+    context_.writer.submit([entry](storage::Database& db) { storage::append_control(db, entry); },
+                           {});
+}
+
+void StageModule::handle_control(const Connection& connection, const protocol::Envelope& envelope) {
+    std::int64_t now = context_.clock();
+    const std::string& type = envelope.type;
+    auto refuse = [&](const protocol::Error& error) {
+        reply_.error(connection.id, envelope.id, error);
+        log_refused(connection, envelope, protocol::to_string(error.code));
+    };
+    auto refuse_failure = [&](const d::Failure& failure) {
+        refuse(protocol::Error{error_code(failure), failure.field, failure.message});
+    };
+    auto accept = [&](std::int64_t re, bool stage_changed, bool screen_changed) {
+        storage::ControlEntry entry{now,
+                                    connection.device,
+                                    std::string(protocol::to_string(connection.role)),
+                                    type,
+                                    request_detail(envelope.object).dump(),
+                                    "ok",
+                                    static_cast<std::int64_t>(state_.seq)};
+        persist(std::pair{connection.id, re}, std::move(entry), stage_changed, screen_changed);
+    };
+    // Decodes M; on a bad message replies and returns nullopt.
+    auto decode = [&]<class M>(M*) -> std::optional<M> {
+        auto decoded = protocol::decode<M>(envelope.object);
+        if (!decoded) {
+            refuse(decoded.error());
+            return std::nullopt;
+        }
+        return std::move(*decoded);
+    };
+    auto apply = [&](std::int64_t re, std::optional<d::Failure> failure) {
+        if (failure)
+            refuse_failure(*failure);
+        else
+            accept(re, true, false);
+    };
+    auto speaker_known = [&](const std::optional<std::optional<std::int64_t>>& speaker_id) -> bool {
+        if (!presence_ || !speaker_id || !*speaker_id) return true;
+        if (presence_->speaker(**speaker_id)) return true;
+        refuse(protocol::Error{ErrorCode::not_found, "speaker_id",
+                               "no attendee with id " + std::to_string(**speaker_id)});
+        return false;
+    };
+
+    if (type == protocol::TimerControl::type) {
+        auto message = decode((protocol::TimerControl*)nullptr);
+        if (!message) return;
+        d::TimerCommand command{*d::timer_action_from_string(message->action), message->item,
+                                message->ms};
+        apply(message->id, d::apply_timer(state_, command, now));
+    } else if (type == protocol::AgendaAdd::type) {
+        auto message = decode((protocol::AgendaAdd*)nullptr);
+        if (!message || !speaker_known(message->item.speaker_id)) return;
+        d::AgendaItem item;
+        if (auto failure = d::make_item(state_.agenda.fresh_id(), to_changes(message->item), item))
+            return refuse_failure(*failure);
+        apply(message->id, d::add_item(state_, std::move(item), message->after));
+    } else if (type == protocol::AgendaUpdate::type) {
+        auto message = decode((protocol::AgendaUpdate*)nullptr);
+        if (!message || !speaker_known(message->changes.speaker_id)) return;
+        apply(message->id,
+              d::update_item(state_, message->item_id, to_changes(message->changes), now));
+    } else if (type == protocol::AgendaRemove::type) {
+        auto message = decode((protocol::AgendaRemove*)nullptr);
+        if (!message) return;
+        apply(message->id, d::remove_item(state_, message->item_id));
+    } else if (type == protocol::AgendaMove::type) {
+        auto message = decode((protocol::AgendaMove*)nullptr);
+        if (!message) return;
+        apply(message->id, d::move_item(state_, message->item_id, message->before));
+    } else if (type == protocol::AgendaSkip::type) {
+        auto message = decode((protocol::AgendaSkip*)nullptr);
+        if (!message) return;
+        apply(message->id, d::set_skipped(state_, message->item_id, message->skipped));
+    } else if (type == protocol::NoShow::type) {
+        auto message = decode((protocol::NoShow*)nullptr);
+        if (!message) return;
+        apply(message->id, d::set_no_show(state_, message->item_id, message->no_show));
+    } else if (type == protocol::SwapNext::type) {
+        auto message = decode((protocol::SwapNext*)nullptr);
+        if (!message) return;
+        if (!presence_)
+            return refuse(protocol::Error{ErrorCode::conflict, "",
+                                          "presence is not available on this server"});
+        apply(message->id, d::swap_next(state_, speakers()));
+    } else if (type == protocol::StageMessageRequest::type) {
+        auto message = decode((protocol::StageMessageRequest*)nullptr);
+        if (!message) return;
+        screen_.message = d::SpeakerMessage{message->text, *d::tone_from_string(message->tone),
+                                            message->flash, now};
+        accept(message->id, false, true);
+    } else if (type == protocol::StageClear::type) {
+        auto message = decode((protocol::StageClear*)nullptr);
+        if (!message) return;
+        screen_.message.reset();
+        accept(message->id, false, true);
+    } else if (type == protocol::Blackout::type) {
+        auto message = decode((protocol::Blackout*)nullptr);
+        if (!message) return;
+        screen_.blackout = message->on;
+        accept(message->id, false, true);
+    }
+}
+
+void StageModule::persist(std::optional<std::pair<ConnectionId, std::int64_t>> reply,
+                          std::optional<storage::ControlEntry> entry, bool stage_changed,
+                          bool screen_changed) {
+    std::int64_t now = context_.clock();
+    auto lookup = speakers();
+    auto snapshot = std::make_shared<const d::StageState>(state_);
+    auto screen = std::make_shared<const d::ScreenState>(screen_);
+    // Serialised once, now, for every recipient; sent only after the commit.
+    auto frames = std::make_shared<Frames>();
+    std::string agenda_text;
+    if (stage_changed) {
+        frames->timer = make_frame(protocol::serialize(timer_message(*snapshot, now, lookup)));
+        agenda_text = protocol::serialize(agenda_message(*snapshot, now, lookup));
+        frames->agenda = make_frame(agenda_text);
+    }
+    if (screen_changed) frames->stage = make_frame(protocol::serialize(screen_message(*screen)));
+    if (entry) entry->seq = static_cast<std::int64_t>(snapshot->seq);
+
+    ++pending_writes_;
+    reschedule_deadline();
+    std::weak_ptr<bool> alive = alive_;
+    context_.writer.submit(
+        [snapshot, screen, entry, stage_changed, screen_changed, now](storage::Database& db) {
+            if (stage_changed) storage::save_stage(db, *snapshot, now);
+            if (screen_changed) storage::save_screen(db, *screen);
+            if (entry) storage::append_control(db, *entry);
+        },
+        [this, alive, snapshot, screen, frames, reply, stage_changed, screen_changed,
+         agenda_text = std::move(agenda_text)](bool committed) {
+            if (alive.expired() || !*alive.lock()) return;
+            --pending_writes_;
+            if (!committed) {
+                log::error("stage: a change could not be stored; it was not sent to anyone");
+                if (reply)
+                    reply_.error(reply->first, reply->second, ErrorCode::internal,
+                                 "the change could not be stored; try again");
+                if (pending_writes_ == 0) {
+                    // Nothing else in flight: memory goes back to what is on disk.
+                    state_ = durable_;
+                    screen_ = durable_screen_;
+                    reschedule_deadline();
+                }
+                return;
+            }
+            if (stage_changed) durable_ = *snapshot;
+            if (screen_changed) durable_screen_ = *screen;
+            if (reply) reply_.ok(reply->first, reply->second);
+            if (frames->timer)
+                context_.transport.broadcast(RoleSet::all(), {frames->timer, "timer"});
+            if (frames->agenda) {
+                last_agenda_text_ = agenda_text;
+                context_.transport.broadcast(RoleSet::all(), {frames->agenda, "agenda"});
+            }
+            if (frames->stage)
+                context_.transport.broadcast(RoleSet::all(), {frames->stage, "stage"});
+            if (stage_changed) check_on_deck(true);
+        });
+}
+
+void StageModule::reschedule_deadline() {
+    if (!started_) return;
+    auto due = d::deadline(state_);
+    if (due == deadline_at_ && (deadline_timer_ || !due)) return;
+    if (deadline_timer_) context_.scheduler.cancel(deadline_timer_);
+    deadline_timer_ = 0;
+    deadline_at_ = due;
+    if (!due) return;
+    std::weak_ptr<bool> alive = alive_;
+    deadline_timer_ = context_.scheduler.schedule_at(*due, [this, alive] {
+        if (alive.expired() || !*alive.lock()) return;
+        deadline_timer_ = 0;
+        deadline_at_.reset();
+        on_deadline();
+    });
+}
+
+void StageModule::on_deadline() {
+    if (d::settle(state_, context_.clock()))
+        persist(std::nullopt, std::nullopt, true, false);
+    else
+        reschedule_deadline(); // fired early: try again at the deadline
+}
+
+void StageModule::schedule_heartbeat() {
+    if (!started_) return;
+    std::weak_ptr<bool> alive = alive_;
+    heartbeat_timer_ =
+        context_.scheduler.schedule_at(context_.clock() + kHeartbeatMs, [this, alive] {
+            if (alive.expired() || !*alive.lock()) return;
+            heartbeat_timer_ = 0;
+            on_heartbeat();
+            schedule_heartbeat();
+        });
+}
+
+void StageModule::on_heartbeat() {
+    std::int64_t now = context_.clock();
+    auto lookup = speakers();
+    // The durable state: a heartbeat never leaks a change that is not stored yet.
+    context_.transport.broadcast(
+        RoleSet::all(),
+        {make_frame(protocol::serialize(timer_message(durable_, now, lookup))), "timer"});
+    // Projections move while an item waits, is paused or runs over: refresh the editors.
+    auto agenda_text = protocol::serialize(agenda_message(durable_, now, lookup));
+    if (agenda_text != last_agenda_text_) {
+        last_agenda_text_ = agenda_text;
+        context_.transport.broadcast(kEditors, {make_frame(std::move(agenda_text)), "agenda"});
+    }
+}
+
+void StageModule::check_on_deck(bool notify) {
+    auto queue = d::queue_after_current(durable_, 2);
+    if (queue.size() < 2) return;
+    const d::AgendaItem& item = durable_.agenda.items[queue[1]];
+    if (item.kind != d::ItemKind::pitch || !item.speaker_id || item.id == on_deck_item_) return;
+    on_deck_item_ = item.id;
+    if (!presence_) return;
+    auto speaker = presence_->speaker(*item.speaker_id);
+    if (!speaker) return;
+    protocol::OnDeck message;
+    message.item = {item.id, item.title};
+    message.speaker = {speaker->attendee_id, speaker->name, speaker->organisation,
+                       speaker->present};
+    message.position = 2;
+    on_deck_ = message;
+    if (notify)
+        context_.transport.broadcast(kDoorAndOrganiser,
+                                     {make_frame(protocol::serialize(message)), {}});
+}
+
+void StageModule::handle_sync_report(const Connection& connection,
+                                     const protocol::Envelope& envelope) {
+    auto decoded = protocol::decode<protocol::SyncReport>(envelope.object);
+    if (!decoded) {
+        reply_.error(connection.id, envelope.id, decoded.error());
+        return;
+    }
+    auto [it, inserted] = displays_.try_emplace(connection.id);
+    if (inserted) {
+        it->second.device = connection.device;
+        it->second.role = connection.role;
+    }
+    it->second.report = *decoded;
+    it->second.last_report = context_.clock();
+    it->second.connected = true;
+    reply_.ok(connection.id, decoded->id);
+    broadcast_displays();
+}
+
+Frame StageModule::displays_frame() const {
+    protocol::Displays message;
+    for (const auto& [id, record] : displays_) {
+        protocol::DisplayHealth health;
+        health.device = record.device;
+        health.role = std::string(protocol::to_string(record.role));
+        if (record.report) {
+            health.offset_ms = record.report->offset_ms;
+            health.delay_ms = record.report->delay_ms;
+            health.sample_age_ms = record.report->sample_age_ms;
+        }
+        health.last_report = record.last_report;
+        health.connected = record.connected;
+        message.displays.push_back(std::move(health));
+    }
+    return make_frame(protocol::serialize(message));
+}
+
+void StageModule::broadcast_displays() {
+    context_.transport.broadcast(kEditors, {displays_frame(), "displays"});
+}
+
+// ---- messages ----
+
+protocol::TimerMessage StageModule::timer_message(const d::StageState& state, std::int64_t now,
+                                                  const d::SpeakerLookup& speakers) {
+    protocol::TimerMessage message;
+    message.seq = static_cast<std::int64_t>(state.seq);
+    message.state = std::string(d::to_string(state.timer.phase));
+    message.server_time = now;
+    message.started_at = state.timer.started_at;
+    message.added_ms = state.timer.added_ms;
+    bool timing =
+        state.timer.phase == d::TimerPhase::running || state.timer.phase == d::TimerPhase::overtime;
+    if (timing)
+        message.ends_at = state.timer.ends_at;
+    else
+        message.remaining_ms = state.timer.remaining_ms.value_or(0);
+
+    auto index = state.timer.item_id ? state.agenda.index_of(*state.timer.item_id) : std::nullopt;
+    if (!index) return message;
+    const d::AgendaItem& item = state.agenda.items[*index];
+    protocol::TimerItem out;
+    out.id = item.id;
+    out.title = item.title;
+    out.kind = std::string(d::to_string(item.kind));
+    out.organisation = item.organisation;
+    if (item.speaker_id) {
+        auto speaker = speakers ? speakers(*item.speaker_id) : std::nullopt;
+        out.speaker =
+            speaker ? protocol::SpeakerRef{speaker->id, speaker->name, speaker->organisation}
+                    : protocol::SpeakerRef{*item.speaker_id, fallback_name(*item.speaker_id), ""};
+    }
+    message.item = std::move(out);
+    message.duration_ms = item.duration_ms;
+    message.warn_ms = item.warn_ms;
+    message.danger_ms = item.danger_ms;
+    message.at_zero = std::string(d::to_string(item.at_zero));
+    if (auto next = state.agenda.next_playable(index)) {
+        const d::AgendaItem& following = state.agenda.items[*next];
+        std::optional<std::string> name;
+        if (following.speaker_id) {
+            auto speaker = speakers ? speakers(*following.speaker_id) : std::nullopt;
+            name = speaker ? speaker->name : fallback_name(*following.speaker_id);
+        }
+        message.next = protocol::TimerNext{following.id, following.title, name};
+    }
+    if (!item.block.empty()) {
+        auto projection = d::project(state, now, {});
+        for (const auto& block : projection.blocks)
+            if (block.name == item.block)
+                message.block =
+                    protocol::TimerBlock{block.name, block.target_end, block.projected_end};
+    }
+    return message;
+}
+
+protocol::AgendaMessage StageModule::agenda_message(const d::StageState& state, std::int64_t now,
+                                                    const d::SpeakerLookup& speakers) {
+    auto projection = d::project(state, now, speakers);
+    protocol::AgendaMessage message;
+    message.seq = static_cast<std::int64_t>(state.seq);
+    message.current = state.timer.item_id;
+    for (std::size_t i = 0; i < state.agenda.items.size(); ++i) {
+        const d::AgendaItem& item = state.agenda.items[i];
+        protocol::AgendaEntry entry;
+        entry.id = item.id;
+        entry.title = item.title;
+        entry.kind = std::string(d::to_string(item.kind));
+        if (item.speaker_id) {
+            auto speaker = speakers ? speakers(*item.speaker_id) : std::nullopt;
+            entry.speaker =
+                speaker ? protocol::AgendaSpeaker{speaker->id, speaker->name, speaker->organisation,
+                                                  speaker->present, speaker->arrived_at}
+                        : protocol::AgendaSpeaker{*item.speaker_id, fallback_name(*item.speaker_id),
+                                                  "", false, std::nullopt};
+        }
+        entry.organisation = item.organisation;
+        entry.duration_ms = item.duration_ms;
+        entry.warn_ms = item.warn_ms;
+        entry.danger_ms = item.danger_ms;
+        entry.at_zero = std::string(d::to_string(item.at_zero));
+        if (!item.block.empty()) entry.block = item.block;
+        entry.status = std::string(d::to_string(projection.items[i].status));
+        entry.actual_start = item.actual.start;
+        entry.actual_end = item.actual.end;
+        entry.added_ms = item.actual.added_ms;
+        entry.projected_start = projection.items[i].projected_start;
+        message.items.push_back(std::move(entry));
+    }
+    for (const auto& block : projection.blocks)
+        message.blocks.push_back({block.name, block.target_end, block.projected_end});
+    for (const auto& warning : projection.warnings)
+        message.warnings.push_back({warning.item_id, warning.text});
+    return message;
+}
+
+protocol::StageScreen StageModule::screen_message(const d::ScreenState& screen) {
+    protocol::StageScreen message;
+    if (screen.message)
+        message.message = protocol::StageText{screen.message->text,
+                                              std::string(d::to_string(screen.message->tone)),
+                                              screen.message->flash, screen.message->at};
+    message.blackout = screen.blackout;
+    return message;
+}
+
+// ---- report ----
+
+namespace {
+
+struct ReportRow {
+    std::size_t position = 0;
+    const d::AgendaItem* item = nullptr;
+    std::string status;
+    std::optional<std::string> speaker_name;
+    std::optional<std::int64_t> actual_duration;
+    std::int64_t overtime_ms = 0;
+};
+
+std::vector<ReportRow> report_rows(const d::StageState& state, std::int64_t now,
+                                   const d::SpeakerLookup& speakers) {
+    auto projection = d::project(state, now, speakers);
+    std::vector<ReportRow> rows;
+    for (std::size_t i = 0; i < state.agenda.items.size(); ++i) {
+        const d::AgendaItem& item = state.agenda.items[i];
+        ReportRow row;
+        row.position = i + 1;
+        row.item = &item;
+        row.status = std::string(d::to_string(projection.items[i].status));
+        if (item.speaker_id) {
+            auto speaker = speakers ? speakers(*item.speaker_id) : std::nullopt;
+            row.speaker_name = speaker ? speaker->name : fallback_name(*item.speaker_id);
+        }
+        if (item.actual.start && item.actual.end)
+            row.actual_duration = *item.actual.end - *item.actual.start;
+        row.overtime_ms = item.actual.overtime_ms;
+        // The item on now: its overtime so far.
+        if (state.timer.item_id == item.id && d::item_in_progress(state.timer)) {
+            std::int64_t remaining = d::remaining_at(state.timer, now);
+            if (d::held_at_zero(state.timer))
+                row.overtime_ms = now - *state.timer.zero_at;
+            else
+                row.overtime_ms = std::max<std::int64_t>(0, -remaining);
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+json nullable_ms(std::optional<std::int64_t> value) {
+    return value ? json(*value) : json(nullptr);
+}
+
+} // namespace
+
+json StageModule::report_json(const d::StageState& state, std::int64_t now,
+                              const d::SpeakerLookup& speakers) {
+    json items = json::array();
+    std::int64_t planned_total = 0, actual_total = 0, overtime_total = 0, added_total = 0;
+    int done = 0, skipped = 0, no_show = 0;
+    for (const auto& row : report_rows(state, now, speakers)) {
+        const d::AgendaItem& item = *row.item;
+        json speaker = nullptr;
+        if (item.speaker_id) speaker = {{"id", *item.speaker_id}, {"name", *row.speaker_name}};
+        items.push_back({{"position", row.position},
+                         {"id", item.id},
+                         {"title", item.title},
+                         {"kind", std::string(d::to_string(item.kind))},
+                         {"speaker", speaker},
+                         {"organisation", item.organisation},
+                         {"block", item.block.empty() ? json(nullptr) : json(item.block)},
+                         {"status", row.status},
+                         {"planned_ms", item.duration_ms},
+                         {"actual_start", nullable_ms(item.actual.start)},
+                         {"actual_end", nullable_ms(item.actual.end)},
+                         {"actual_duration_ms", nullable_ms(row.actual_duration)},
+                         {"overtime_ms", row.overtime_ms},
+                         {"added_ms", item.actual.added_ms},
+                         {"skipped", item.skipped},
+                         {"no_show", item.no_show}});
+        if (item.playable()) planned_total += item.duration_ms;
+        if (row.actual_duration) {
+            actual_total += *row.actual_duration;
+            ++done;
+        }
+        overtime_total += row.overtime_ms;
+        added_total += item.actual.added_ms;
+        skipped += item.skipped ? 1 : 0;
+        no_show += item.no_show ? 1 : 0;
+    }
+    json blocks = json::array();
+    for (const auto& block : d::project(state, now, speakers).blocks) {
+        std::optional<std::int64_t> first_start, last_end;
+        std::int64_t planned = 0;
+        for (const auto& item : state.agenda.items) {
+            if (item.block != block.name || !item.playable()) continue;
+            planned += item.duration_ms;
+            if (item.actual.start && (!first_start || *item.actual.start < *first_start))
+                first_start = item.actual.start;
+            if (item.actual.end && (!last_end || *item.actual.end > *last_end))
+                last_end = item.actual.end;
+        }
+        blocks.push_back({{"name", block.name},
+                          {"target_end", nullable_ms(block.target_end)},
+                          {"planned_ms", planned},
+                          {"actual_start", nullable_ms(first_start)},
+                          {"actual_end", nullable_ms(last_end)},
+                          {"projected_end", nullable_ms(block.projected_end)}});
+    }
+    return {{"generated_at", now},
+            {"seq", state.seq},
+            {"timer_state", std::string(d::to_string(state.timer.phase))},
+            {"current", state.timer.item_id ? json(*state.timer.item_id) : json(nullptr)},
+            {"items", items},
+            {"blocks", blocks},
+            {"totals",
+             {{"planned_ms", planned_total},
+              {"actual_ms", actual_total},
+              {"overtime_ms", overtime_total},
+              {"added_ms", added_total},
+              {"items_done", done},
+              {"skipped", skipped},
+              {"no_show", no_show}}}};
+}
+
+std::string StageModule::report_csv(const d::StageState& state, std::int64_t now,
+                                    const d::SpeakerLookup& speakers) {
+    std::string out =
+        "position,id,title,kind,speaker,organisation,block,status,planned,actual_start,"
+        "actual_end,actual_duration,overtime,added,skipped,no_show\r\n";
+    for (const auto& row : report_rows(state, now, speakers)) {
+        const d::AgendaItem& item = *row.item;
+        std::vector<std::string> cells = {
+            std::to_string(row.position),
+            csv_cell(item.id, true),
+            csv_cell(item.title, true),
+            std::string(d::to_string(item.kind)),
+            csv_cell(row.speaker_name.value_or(""), true),
+            csv_cell(item.organisation, true),
+            csv_cell(item.block, true),
+            row.status,
+            d::format_clock(item.duration_ms),
+            local_time(item.actual.start),
+            local_time(item.actual.end),
+            row.actual_duration ? d::format_clock(*row.actual_duration) : "",
+            row.overtime_ms > 0 ? "+" + d::format_clock(row.overtime_ms) : "0:00",
+            csv_cell(signed_clock(item.actual.added_ms), false),
+            item.skipped ? "yes" : "no",
+            item.no_show ? "yes" : "no"};
+        for (std::size_t i = 0; i < cells.size(); ++i)
+            out += (i ? "," : "") + cells[i];
+        out += "\r\n";
+    }
+    return out;
+}
+
+std::optional<HttpResponse> StageModule::handle_http(const HttpRequest& request) {
+    bool report_json_path = request.path == "/api/report.json";
+    bool report_csv_path = request.path == "/api/report.csv";
+    bool import_path = request.path == "/api/agenda/import";
+    if (!report_json_path && !report_csv_path && !import_path) return std::nullopt;
+    if (!request.role)
+        return json_error_response(401, ErrorCode::unauthorized,
+                                   "an organiser or moderator key is required");
+    if (!may_control(*request.role))
+        return json_error_response(403, ErrorCode::forbidden,
+                                   "only organisers and moderators may do this");
+    if (import_path) {
+        if (request.method != "POST")
+            return json_error_response(405, ErrorCode::bad_message,
+                                       "use POST with the CSV or JSON as the body");
+        return import_over_http(request);
+    }
+    if (request.method != "GET") return json_error_response(405, ErrorCode::bad_message, "use GET");
+    std::int64_t now = context_.clock();
+    if (report_json_path)
+        return HttpResponse{200,
+                            "application/json",
+                            report_json(durable_, now, speakers()).dump(),
+                            {{"Cache-Control", "no-store"}}};
+    return HttpResponse{200,
+                        "text/csv; charset=utf-8",
+                        report_csv(durable_, now, speakers()),
+                        {{"Cache-Control", "no-store"},
+                         {"Content-Disposition", "attachment; filename=\"stagedoor-report.csv\""}}};
+}
+
+HttpResponse StageModule::import_over_http(const HttpRequest& request) {
+    if (d::item_in_progress(state_.timer))
+        return json_error_response(409, ErrorCode::conflict,
+                                   "the timer is running; stop it before replacing the agenda");
+    d::ImportOptions options;
+    options.event_date = context_.event.date;
+    auto attendees = db_ ? storage::load_attendee_records(*db_) : std::vector<d::AttendeeRecord>{};
+    auto result = d::import_agenda(request.body, attendees, options);
+    if (!result.ok()) {
+        json errors = json::array();
+        for (const auto& error : result.errors)
+            errors.push_back({{result.unit, error.line}, {"message", error.message}});
+        json body = {{"code", "bad_message"}, {"message", result.describe()}, {"errors", errors}};
+        return HttpResponse{422, "application/json", body.dump(), {}};
+    }
+    std::size_t count = result.agenda.items.size();
+    if (auto failure = d::replace_agenda(state_, std::move(result.agenda)))
+        return json_error_response(failure->kind == d::Failure::Kind::conflict ? 409 : 422,
+                                   error_code(*failure), failure->message);
+    storage::ControlEntry entry{context_.clock(),
+                                "HTTP import",
+                                std::string(protocol::to_string(*request.role)),
+                                "agenda_import",
+                                json{{"items", count}}.dump(),
+                                "ok",
+                                std::nullopt};
+    persist(std::nullopt, std::move(entry), true, false);
+    json body = {{"items", count}, {"seq", state_.seq}};
+    return HttpResponse{200, "application/json", body.dump(), {}};
+}
+
+} // namespace stagedoor::app

@@ -1,0 +1,85 @@
+// stagedoor import: the roster from a spreadsheet's CSV export, as one transaction.
+#include "cli/command.hpp"
+#include "domain/roster_csv.hpp"
+#include "storage/attendance_store.hpp"
+#include "storage/data_dir.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+namespace stagedoor::cli {
+
+namespace {
+
+std::int64_t now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string read_input(const std::string& path) {
+    if (path == "-") {
+        std::stringstream buffer;
+        buffer << std::cin.rdbuf();
+        return buffer.str();
+    }
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw std::runtime_error("cannot read " + path);
+    return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+int run_import(const Args& args) {
+    auto parsed = parse_args(args, {"--data"}, {"--skip-bad"});
+    auto data = parsed.get("--data");
+    if (!data) throw UsageError("--data is required");
+    if (parsed.positional.size() != 1)
+        throw UsageError("give exactly one roster file (or - for standard input)");
+
+    storage::DataDir dir(*data);
+    dir.require_initialised();
+    std::string text = read_input(parsed.positional.front());
+
+    storage::Database db(dir.database_path());
+    storage::migrate_attendance(db);
+    auto state = storage::load_attendance(db);
+    auto event_id = protocol::badge::event_id_from_hex(dir.event().id);
+    if (!event_id)
+        throw std::runtime_error("the event id in " + dir.root().string() + " is broken");
+    storage::BadgeIssuer issuer(dir.signing_key(), *event_id);
+
+    auto roster = domain::parse_roster_csv(text);
+    auto summary =
+        storage::import_roster(db, state, roster, parsed.flag("--skip-bad"), issuer, now_ms());
+    std::string report = summary.describe();
+    (summary.applied ? std::cout : std::cerr) << report;
+    if (!summary.applied) return 1;
+    std::cout << state.attendee_count() << " attendees in '" << dir.event().name << "'.\n"
+              << "Next: stagedoor badges --data " << dir.root().string() << " --out "
+              << dir.badges_dir().string() << "\n";
+    return 0;
+}
+
+const bool registered = register_command({
+    "import",
+    "import or update the roster from a CSV file",
+    "usage: stagedoor import --data DIR [--skip-bad] ROSTER.csv\n\n"
+    "Reads a UTF-8 CSV with a header row (RFC 4180 quoting; a BOM is fine; ',' or ';' as the\n"
+    "delimiter, as German spreadsheets export). Columns by name, in any order and case:\n"
+    "  name (required), organisation, email, sector, category, vip, external_id, notes, blocked\n"
+    "category: member (default), guest, new_member, speaker, staff, press\n"
+    "vip, blocked: yes/no (also ja/nein, true/false, 1/0; empty = no)\n\n"
+    "Importing again updates the people it finds by external_id, else by email, and never\n"
+    "duplicates them. New people get a signed badge. A bad row is reported with its line number\n"
+    "and nothing is imported, unless --skip-bad imports the good rows. Unknown columns are\n"
+    "ignored with a warning. Use - to read standard input.\n\n"
+    "While the server runs, prefer the organiser upload (POST /api/roster), which updates the\n"
+    "running server at once.\n\n"
+    "Exit status: 0 imported, 1 nothing imported (bad rows, unreadable file), 2 usage.\n",
+    run_import,
+});
+
+} // namespace
+
+} // namespace stagedoor::cli

@@ -1,0 +1,85 @@
+// Agenda import from CSV or JSON, as written by organisers in a spreadsheet or a script.
+//
+// CSV: a header row names the columns (any order, case-insensitive); ',' or ';' separated
+// (detected from the header), RFC 4180 quoting, UTF-8 with or without BOM.
+//   title         required
+//   duration      required: m:ss, h:mm:ss or whole seconds ("3:00", "180")
+//   kind          talk (default) | pitch | break | other
+//   speaker       attendee external_id, else email, else exact name; must match one attendee
+//   organisation  shown on the stage; default: the speaker's organisation
+//   warn, danger  seconds (or m:ss) before the end; default 30 and 10 (capped at the duration)
+//   at_zero       count_up (default) | stop | next
+//   block         block name, e.g. "New member pitches"
+//   block_target  the block's target end: HH:MM (local time on the event date) or ISO 8601
+//                 with offset ("2026-11-26T18:30:00+01:00"); give it on any row of the block
+//   id            optional item id (default item-1, item-2, ... by row)
+// JSON: {"items":[{...}], "blocks":[{"name":..., "target_end": "18:30" | unix ms}]} or just
+// the array of items; item fields as the CSV columns (duration as "m:ss" or seconds), plus
+// duration_ms/warn_ms/danger_ms and speaker_id (an attendee id) as alternatives.
+#pragma once
+
+#include "domain/agenda.hpp"
+
+#include <ctime>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stagedoor::domain {
+
+struct AttendeeRecord {
+    std::int64_t id = 0;
+    std::string name;
+    std::string organisation;
+    std::string email;
+    std::string external_id;
+};
+
+struct ImportOptions {
+    std::string event_date; // YYYY-MM-DD, for HH:MM block targets
+    // Local wall-clock time -> unix ms; default: the machine's time zone (mktime).
+    std::function<std::optional<std::int64_t>(const std::tm& local)> local_to_unix_ms;
+};
+
+struct ImportError {
+    std::size_t line =
+        0; // CSV: line in the file (header = 1); JSON: item number (1-based); 0: file
+    std::string message;
+};
+
+struct ImportResult {
+    Agenda agenda;
+    std::vector<ImportError> errors; // non-empty: nothing may be imported
+    std::string unit = "line";       // "line" (CSV) or "item" (JSON), for messages
+    bool ok() const { return errors.empty(); }
+    // "line 4: speaker 'N-0009' matches no attendee" per error, one per line.
+    std::string describe() const;
+};
+
+ImportResult import_agenda_csv(std::string_view text, const std::vector<AttendeeRecord>& attendees,
+                               const ImportOptions& options = {});
+ImportResult import_agenda_json(std::string_view text, const std::vector<AttendeeRecord>& attendees,
+                                const ImportOptions& options = {});
+// Chooses by the first non-blank character ('{' or '[' is JSON).
+ImportResult import_agenda(std::string_view text, const std::vector<AttendeeRecord>& attendees,
+                           const ImportOptions& options = {});
+
+// RFC 4180 reader: records with the 1-based line each starts on. delimiter 0 = detect ','
+// or ';' from the first line. Throws nothing; an unterminated quote is reported in error.
+struct CsvRecord {
+    std::size_t line = 0;
+    std::vector<std::string> fields;
+};
+struct CsvTable {
+    std::vector<CsvRecord> records;
+    char delimiter = ',';
+    std::string error; // empty when the text was well-formed
+    std::size_t error_line = 0;
+};
+CsvTable read_csv(std::string_view text, char delimiter = 0);
+
+// "3:00" -> 180000, "1:02:03" -> 3723000, "90" -> 90000; nullopt when malformed.
+std::optional<std::int64_t> parse_clock_duration(std::string_view text);
+
+} // namespace stagedoor::domain

@@ -1,0 +1,598 @@
+#include "domain/attendance.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+namespace stagedoor::domain {
+
+namespace {
+
+std::string ascii_lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::int64_t bucket_start(std::int64_t at) {
+    return at >= 0 ? at - at % kArrivalBucketMs : at - (kArrivalBucketMs + at % kArrivalBucketMs);
+}
+
+} // namespace
+
+protocol::AttendeeInfo Attendee::info() const {
+    return protocol::AttendeeInfo{id, name, organisation, category, sector, vip};
+}
+
+// ---- roster ----
+
+void Attendance::count_attendee(const AttendeeSlot& slot, int sign) {
+    const Attendee& person = slot.attendee;
+    if (!person.walk_in && !person.blocked) counts_.expected += sign;
+    if (person.walk_in) counts_.walk_ins += sign;
+    if (slot.presence.arrived_at) counts_.arrived += sign;
+    if (slot.presence.present) counts_.present += sign;
+}
+
+void Attendance::put_attendee(Attendee person) {
+    auto it = attendees_.find(person.id);
+    if (it == attendees_.end()) {
+        AttendeeSlot slot;
+        slot.search = SearchText::of(person.name, person.organisation);
+        slot.attendee = std::move(person);
+        max_attendee_id_ = std::max(max_attendee_id_, slot.attendee.id);
+        auto [inserted, ok] = attendees_.emplace(slot.attendee.id, std::move(slot));
+        (void)ok;
+        count_attendee(inserted->second, +1);
+        return;
+    }
+    count_attendee(it->second, -1);
+    it->second.search = SearchText::of(person.name, person.organisation);
+    it->second.attendee = std::move(person);
+    count_attendee(it->second, +1);
+}
+
+void Attendance::remove_attendee(std::int64_t id) {
+    auto it = attendees_.find(id);
+    if (it == attendees_.end()) return;
+    count_attendee(it->second, -1);
+    attendees_.erase(it);
+    if (id == max_attendee_id_) {
+        max_attendee_id_ = 0;
+        for (const auto& [other, slot] : attendees_)
+            max_attendee_id_ = std::max(max_attendee_id_, other);
+    }
+}
+
+const Attendee* Attendance::attendee(std::int64_t id) const {
+    auto it = attendees_.find(id);
+    return it == attendees_.end() ? nullptr : &it->second.attendee;
+}
+
+std::vector<const Attendee*> Attendance::attendees() const {
+    std::vector<const Attendee*> list;
+    list.reserve(attendees_.size());
+    for (const auto& [id, slot] : attendees_)
+        list.push_back(&slot.attendee);
+    std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->id < b->id; });
+    return list;
+}
+
+const Attendee* Attendance::find_by_external_id(std::string_view external_id) const {
+    if (external_id.empty()) return nullptr;
+    for (const auto& [id, slot] : attendees_)
+        if (slot.attendee.external_id == external_id) return &slot.attendee;
+    return nullptr;
+}
+
+const Attendee* Attendance::find_by_email(std::string_view email) const {
+    if (email.empty()) return nullptr;
+    std::string wanted = ascii_lower(email);
+    for (const auto& [id, slot] : attendees_)
+        if (!slot.attendee.email.empty() && ascii_lower(slot.attendee.email) == wanted)
+            return &slot.attendee;
+    return nullptr;
+}
+
+// ---- verdicts ----
+
+LedgerEntry Attendance::base_entry(const ScanContext& context, Direction direction,
+                                   Method method) const {
+    LedgerEntry entry;
+    entry.scan_id = context.scan_id;
+    entry.direction = direction;
+    entry.method = method;
+    entry.device = context.device;
+    entry.role = context.role;
+    entry.kiosk_time = context.kiosk_time;
+    entry.server_time = context.now;
+    return entry;
+}
+
+void Attendance::admission_verdict(LedgerEntry& entry, const AttendeeSlot& slot) const {
+    const Presence& presence = slot.presence;
+    if (entry.direction == Direction::in) {
+        if (presence.present) {
+            entry.result = ScanOutcome::already_in;
+            entry.first_entry_seq = presence.admission_seq;
+        } else {
+            entry.result = ScanOutcome::ok;
+        }
+    } else {
+        entry.result = presence.present ? ScanOutcome::ok : ScanOutcome::not_in;
+    }
+}
+
+LedgerEntry Attendance::judge_scan(const ScanContext& context, Direction direction,
+                                   std::string_view payload, const TokenFacts& facts,
+                                   const std::function<bool()>& verify_signature) const {
+    LedgerEntry entry = base_entry(context, direction, Method::scan);
+    entry.payload = protocol::utf8_prefix(payload, protocol::kMaxPayloadExcerptChars);
+    if (!facts.well_formed) {
+        entry.result = ScanOutcome::malformed;
+        return entry;
+    }
+    entry.badge_serial = facts.serial;
+    if (!facts.event_matches) {
+        entry.result = ScanOutcome::wrong_event;
+        return entry;
+    }
+    auto it = attendees_.find(facts.attendee_id);
+    const AttendeeSlot* slot = it == attendees_.end() ? nullptr : &it->second;
+    // Ed25519 signatures are deterministic: the exact text issued for the current badge needs
+    // no signature check, which keeps the hot path at a hash lookup and a string compare.
+    bool issued_text = slot && slot->attendee.serial != 0 &&
+                       slot->attendee.serial == facts.serial && slot->attendee.token == payload;
+    if (!issued_text && !verify_signature()) {
+        entry.result = ScanOutcome::bad_signature;
+        return entry;
+    }
+    if (!slot || slot->attendee.serial == 0 || facts.serial > slot->attendee.serial) {
+        entry.result = ScanOutcome::unknown_badge;
+        return entry;
+    }
+    entry.attendee_id = slot->attendee.id;
+    if (facts.serial < slot->attendee.serial || slot->attendee.blocked) {
+        entry.result = ScanOutcome::revoked;
+        return entry;
+    }
+    admission_verdict(entry, *slot);
+    return entry;
+}
+
+LedgerEntry Attendance::judge_manual(const ScanContext& context, Direction direction,
+                                     std::int64_t attendee_id, Method method) const {
+    LedgerEntry entry = base_entry(context, direction, method);
+    auto it = attendees_.find(attendee_id);
+    if (it == attendees_.end()) {
+        entry.result = ScanOutcome::unknown_badge;
+        return entry;
+    }
+    entry.attendee_id = attendee_id;
+    if (it->second.attendee.blocked) {
+        entry.result = ScanOutcome::revoked;
+        return entry;
+    }
+    admission_verdict(entry, it->second);
+    return entry;
+}
+
+UndoDecision Attendance::judge_undo(std::string_view scan_id, std::string_view role,
+                                    std::string_view device, std::int64_t now) const {
+    UndoDecision decision;
+    const LedgerEntry* target = find_scan(scan_id);
+    if (!target) {
+        decision.kind = UndoDecision::Kind::not_found;
+        decision.message = "no check-in with this scan_id";
+        return decision;
+    }
+    decision.target_seq = target->seq;
+    if (role == "door") {
+        if (target->device != device) {
+            decision.kind = UndoDecision::Kind::forbidden;
+            decision.message = "a door may only undo its own scans";
+            return decision;
+        }
+        if (now - target->server_time > kDoorUndoWindowMs) {
+            decision.kind = UndoDecision::Kind::forbidden;
+            decision.message = "a door may only undo scans of the last 10 minutes";
+            return decision;
+        }
+    } else if (role != "organiser") {
+        decision.kind = UndoDecision::Kind::forbidden;
+        decision.message = "this role may not undo check-ins";
+        return decision;
+    }
+    if (target->result != ScanOutcome::ok) {
+        decision.kind = UndoDecision::Kind::conflict;
+        decision.message = "only an admission or an exit can be undone, this scan was " +
+                           std::string(protocol::to_string(target->result));
+        return decision;
+    }
+    if (reversed_by_.contains(target->seq)) {
+        decision.kind = UndoDecision::Kind::already_undone;
+        decision.message = "already undone";
+        return decision;
+    }
+    decision.kind = UndoDecision::Kind::reverse;
+    return decision;
+}
+
+LedgerEntry Attendance::make_reversal(const ScanContext& context, std::int64_t target_seq) const {
+    const LedgerEntry* target = entry(target_seq);
+    LedgerEntry reversal = base_entry(context, target ? target->direction : Direction::in,
+                                      target ? target->method : Method::scan);
+    if (target) {
+        reversal.scan_id = target->scan_id;
+        reversal.attendee_id = target->attendee_id;
+    }
+    reversal.result = ScanOutcome::ok;
+    reversal.reverses_seq = target_seq;
+    return reversal;
+}
+
+// ---- ledger ----
+
+void Attendance::recompute_presence(AttendeeSlot& slot) {
+    Presence& presence = slot.presence;
+    presence.present = false;
+    presence.arrived_at.reset();
+    presence.first_in_seq.reset();
+    presence.admission_seq.reset();
+    presence.last_out_at.reset();
+    for (std::int64_t seq : presence.ok_entries) {
+        if (reversed_by_.contains(seq)) continue;
+        const LedgerEntry* item = entry(seq);
+        if (!item) continue;
+        if (item->direction == Direction::in) {
+            if (!presence.arrived_at) {
+                presence.arrived_at = item->server_time;
+                presence.first_in_seq = seq;
+            }
+            presence.present = true;
+            presence.admission_seq = seq;
+        } else {
+            presence.present = false;
+            presence.admission_seq.reset();
+            presence.last_out_at = item->server_time;
+        }
+    }
+}
+
+const LedgerEntry& Attendance::append(LedgerEntry item) {
+    if (item.seq == 0) item.seq = next_seq();
+    max_seq_ = std::max(max_seq_, item.seq);
+    seq_index_[item.seq] = ledger_.size();
+    ledger_.push_back(std::move(item));
+    const LedgerEntry& stored = ledger_.back();
+
+    DeviceActivity& device = devices_[stored.device];
+    device.role = stored.role;
+    device.last_seen = std::max(device.last_seen, stored.server_time);
+
+    std::optional<std::int64_t> touched;
+    if (stored.is_reversal()) {
+        reversed_by_[*stored.reverses_seq] = stored.seq;
+        touched = stored.attendee_id;
+    } else {
+        scan_index_[stored.scan_id] = stored.seq;
+        if (stored.result == ScanOutcome::ok) {
+            if (stored.direction == Direction::in) ++device.admitted;
+            if (stored.attendee_id) {
+                auto it = attendees_.find(*stored.attendee_id);
+                if (it != attendees_.end()) {
+                    // The newest entry of this attendee: update presence in O(1) (a full
+                    // recompute is only needed for reversals and discards).
+                    AttendeeSlot& slot = it->second;
+                    Presence& presence = slot.presence;
+                    count_attendee(slot, -1);
+                    presence.ok_entries.push_back(stored.seq);
+                    if (stored.direction == Direction::in) {
+                        if (!presence.arrived_at) {
+                            presence.arrived_at = stored.server_time;
+                            presence.first_in_seq = stored.seq;
+                        }
+                        presence.present = true;
+                        presence.admission_seq = stored.seq;
+                    } else {
+                        presence.present = false;
+                        presence.admission_seq.reset();
+                        presence.last_out_at = stored.server_time;
+                    }
+                    count_attendee(slot, +1);
+                }
+            }
+        } else {
+            ++device.rejected;
+            ++rejected_[std::string(protocol::to_string(stored.result))];
+        }
+    }
+    if (touched) {
+        auto it = attendees_.find(*touched);
+        if (it != attendees_.end()) {
+            count_attendee(it->second, -1);
+            recompute_presence(it->second);
+            count_attendee(it->second, +1);
+        }
+    }
+    return stored;
+}
+
+void Attendance::discard(std::int64_t seq) {
+    auto index_it = seq_index_.find(seq);
+    if (index_it == seq_index_.end()) return;
+    LedgerEntry item = ledger_[index_it->second];
+    ledger_.erase(ledger_.begin() + static_cast<std::ptrdiff_t>(index_it->second));
+    seq_index_.clear();
+    for (std::size_t i = 0; i < ledger_.size(); ++i)
+        seq_index_[ledger_[i].seq] = i;
+
+    auto device_it = devices_.find(item.device);
+    if (item.is_reversal()) {
+        reversed_by_.erase(*item.reverses_seq);
+    } else {
+        auto scan_it = scan_index_.find(item.scan_id);
+        if (scan_it != scan_index_.end() && scan_it->second == seq) scan_index_.erase(scan_it);
+        if (item.result == ScanOutcome::ok) {
+            if (item.direction == Direction::in && device_it != devices_.end())
+                --device_it->second.admitted;
+        } else {
+            if (device_it != devices_.end()) --device_it->second.rejected;
+            --rejected_[std::string(protocol::to_string(item.result))];
+        }
+    }
+    if (item.attendee_id) {
+        auto it = attendees_.find(*item.attendee_id);
+        if (it != attendees_.end()) {
+            auto& seqs = it->second.presence.ok_entries;
+            seqs.erase(std::remove(seqs.begin(), seqs.end(), seq), seqs.end());
+            count_attendee(it->second, -1);
+            recompute_presence(it->second);
+            count_attendee(it->second, +1);
+        }
+    }
+}
+
+const LedgerEntry* Attendance::entry(std::int64_t seq) const {
+    auto it = seq_index_.find(seq);
+    return it == seq_index_.end() ? nullptr : &ledger_[it->second];
+}
+
+const LedgerEntry* Attendance::find_scan(std::string_view scan_id) const {
+    auto it = scan_index_.find(std::string(scan_id));
+    return it == scan_index_.end() ? nullptr : entry(it->second);
+}
+
+std::optional<std::int64_t> Attendance::reversed_by(std::int64_t seq) const {
+    auto it = reversed_by_.find(seq);
+    if (it == reversed_by_.end()) return std::nullopt;
+    return it->second;
+}
+
+// ---- derived state ----
+
+const Presence* Attendance::presence(std::int64_t attendee_id) const {
+    auto it = attendees_.find(attendee_id);
+    return it == attendees_.end() ? nullptr : &it->second.presence;
+}
+
+protocol::CountsBody Attendance::counts() const {
+    return counts_;
+}
+
+protocol::Attendance Attendance::snapshot(std::int64_t now) const {
+    protocol::Attendance out;
+    out.counts = counts_;
+    out.server_time = now;
+    for (const auto& [name, category] : protocol::kCategories)
+        out.by_category[std::string(name)];
+
+    std::map<std::int64_t, std::int64_t> buckets;
+    std::vector<protocol::VipArrival> vips_arrived;
+    std::vector<const Attendee*> vips_missing;
+    for (const auto& [id, slot] : attendees_) {
+        const Attendee& person = slot.attendee;
+        const Presence& presence = slot.presence;
+        auto add = [&](protocol::GroupCounts& group) {
+            if (!person.walk_in && !person.blocked) ++group.expected;
+            if (presence.arrived_at) ++group.arrived;
+            if (presence.present) ++group.present;
+        };
+        add(out.by_category[std::string(protocol::to_string(person.category))]);
+        add(out.by_sector[person.sector]);
+        if (presence.arrived_at) ++buckets[bucket_start(*presence.arrived_at)];
+        if (person.vip) {
+            if (presence.arrived_at)
+                vips_arrived.push_back({person.info(), *presence.arrived_at});
+            else if (!person.blocked)
+                vips_missing.push_back(&person);
+        }
+    }
+    if (!buckets.empty()) {
+        std::int64_t first = buckets.begin()->first;
+        std::int64_t last = buckets.rbegin()->first;
+        std::int64_t span = (last - first) / kArrivalBucketMs + 1;
+        if (span > static_cast<std::int64_t>(kMaxArrivalBuckets))
+            first = last - static_cast<std::int64_t>(kMaxArrivalBuckets - 1) * kArrivalBucketMs;
+        for (std::int64_t t = first; t <= last; t += kArrivalBucketMs) {
+            auto it = buckets.find(t);
+            out.arrivals.push_back({t, it == buckets.end() ? 0 : it->second});
+        }
+    }
+    std::sort(vips_arrived.begin(), vips_arrived.end(),
+              [](const auto& a, const auto& b) { return a.at < b.at; });
+    out.vips_arrived = std::move(vips_arrived);
+    std::sort(vips_missing.begin(), vips_missing.end(),
+              [](auto* a, auto* b) { return a->name < b->name; });
+    for (const Attendee* person : vips_missing)
+        out.vips_missing.push_back(person->info());
+
+    std::map<std::string, std::int64_t> per_minute;
+    for (auto it = ledger_.rbegin(); it != ledger_.rend(); ++it) {
+        // Server times only grow (one loop thread); the slack tolerates a clock step.
+        if (it->server_time <= now - 120'000) break;
+        if (it->server_time > now - 60'000 && !it->is_reversal()) ++per_minute[it->device];
+    }
+    for (auto it = ledger_.rbegin(); it != ledger_.rend() && out.recent.size() < kRecentAdmissions;
+         ++it) {
+        if (it->is_reversal() || it->result != ScanOutcome::ok || it->direction != Direction::in ||
+            reversed_by_.contains(it->seq) || !it->attendee_id)
+            continue;
+        const Attendee* person = attendee(*it->attendee_id);
+        if (!person) continue;
+        out.recent.push_back(
+            {it->scan_id, it->server_time, it->device, it->method, it->direction, person->info()});
+    }
+    for (const auto& [name, activity] : devices_) {
+        auto rate = per_minute.find(name);
+        out.devices.push_back({name, activity.role, activity.admitted, activity.rejected,
+                               activity.last_seen, rate == per_minute.end() ? 0 : rate->second});
+    }
+    for (const auto& [name, count] : rejected_)
+        if (count > 0) out.rejected[name] = count;
+    return out;
+}
+
+std::vector<protocol::LookupMatch> Attendance::lookup(std::string_view query,
+                                                      std::size_t limit) const {
+    FoldedQuery folded = FoldedQuery::of(query);
+    std::vector<protocol::LookupMatch> matches;
+    if (folded.empty()) return matches;
+    struct Scored {
+        int score;
+        const AttendeeSlot* slot;
+    };
+    std::vector<Scored> scored;
+    for (const auto& [id, slot] : attendees_) {
+        int score = match_score(folded, slot.search);
+        if (score > 0) scored.push_back({score, &slot});
+    }
+    std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
+        if (a.score != b.score) return a.score > b.score;
+        if (a.slot->search.name != b.slot->search.name)
+            return a.slot->search.name < b.slot->search.name;
+        return a.slot->attendee.id < b.slot->attendee.id;
+    });
+    for (std::size_t i = 0; i < scored.size() && i < limit; ++i) {
+        const AttendeeSlot& slot = *scored[i].slot;
+        matches.push_back({slot.attendee.info(), slot.presence.present, slot.presence.arrived_at});
+    }
+    return matches;
+}
+
+std::optional<protocol::FirstEntry> Attendance::first_entry(const LedgerEntry& item) const {
+    if (item.result != ScanOutcome::already_in || !item.first_entry_seq) return std::nullopt;
+    const LedgerEntry* admission = entry(*item.first_entry_seq);
+    if (!admission) return std::nullopt;
+    return protocol::FirstEntry{admission->server_time, admission->device};
+}
+
+std::string Attendance::reason(const LedgerEntry& item) const {
+    const Attendee* person = item.attendee_id ? attendee(*item.attendee_id) : nullptr;
+    switch (item.result) {
+    case ScanOutcome::ok:
+        if (item.is_reversal()) return "Undone";
+        if (item.direction == Direction::out) return "Checked out";
+        return item.method == Method::walk_in ? "Registered and checked in" : "Checked in";
+    case ScanOutcome::already_in: {
+        auto first = first_entry(item);
+        return first ? "Already checked in (at " + first->device + ")" : "Already checked in";
+    }
+    case ScanOutcome::not_in:
+        return "Not checked in, so cannot check out";
+    case ScanOutcome::unknown_badge:
+        return item.method == Method::scan ? "Badge is not on the guest list"
+                                           : "No attendee with this id";
+    case ScanOutcome::bad_signature:
+        return "Badge signature is invalid (forged or damaged)";
+    case ScanOutcome::revoked:
+        if (person && item.badge_serial && *item.badge_serial < person->serial)
+            return "Badge was replaced by a newer one: ask for the current badge";
+        return "Admission blocked for this person: send to the help desk";
+    case ScanOutcome::wrong_event:
+        return "Badge is for a different event";
+    case ScanOutcome::malformed:
+        return item.payload.empty() ? "Nothing readable was scanned" : "Not a stagedoor badge";
+    }
+    return {};
+}
+
+// ---- exports ----
+
+std::string iso_local_time(std::int64_t unix_ms) {
+    std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    char text[40];
+    std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S%z", &local);
+    std::string out(text, length);
+    // +0100 -> +01:00
+    if (out.size() >= 5) out.insert(out.size() - 2, ":");
+    return out;
+}
+
+std::string csv_cell(std::string_view text) {
+    std::string value(text);
+    if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' ||
+                           value[0] == '@' || value[0] == '\t' || value[0] == '\r'))
+        value.insert(0, "'");
+    if (value.find_first_of(",;\"\r\n") == std::string::npos) return value;
+    std::string quoted = "\"";
+    for (char c : value) {
+        if (c == '"') quoted += '"';
+        quoted += c;
+    }
+    quoted += '"';
+    return quoted;
+}
+
+std::string attendance_csv(const Attendance& state) {
+    std::string out = "id,external_id,name,organisation,category,sector,vip,first_in,last_out,"
+                      "present,method,device\r\n";
+    for (const Attendee* person : state.attendees()) {
+        const Presence* presence = state.presence(person->id);
+        const LedgerEntry* first =
+            presence && presence->first_in_seq ? state.entry(*presence->first_in_seq) : nullptr;
+        out += std::to_string(person->id) + ',' + csv_cell(person->external_id) + ',' +
+               csv_cell(person->name) + ',' + csv_cell(person->organisation) + ',' +
+               std::string(protocol::to_string(person->category)) + ',' + csv_cell(person->sector) +
+               ',' + (person->vip ? "yes" : "no") + ',';
+        out += first ? iso_local_time(first->server_time) : std::string();
+        out += ',';
+        out += presence && presence->last_out_at ? iso_local_time(*presence->last_out_at)
+                                                 : std::string();
+        out += ',';
+        out += presence && presence->present ? "yes" : "no";
+        out += ',';
+        out += first ? std::string(protocol::to_string(first->method)) : std::string();
+        out += ',';
+        out += first ? csv_cell(first->device) : std::string();
+        out += "\r\n";
+    }
+    return out;
+}
+
+std::string ledger_csv(const Attendance& state) {
+    std::string out = "seq,server_time,kiosk_time,scan_id,device,role,method,direction,result,"
+                      "attendee_id,attendee_name,undoes_seq,payload\r\n";
+    for (const LedgerEntry& item : state.ledger()) {
+        const Attendee* person = item.attendee_id ? state.attendee(*item.attendee_id) : nullptr;
+        out += std::to_string(item.seq) + ',' + iso_local_time(item.server_time) + ',';
+        out += item.kiosk_time ? iso_local_time(*item.kiosk_time) : std::string();
+        out += ',' + csv_cell(item.scan_id) + ',' + csv_cell(item.device) + ',' +
+               csv_cell(item.role) + ',' + std::string(protocol::to_string(item.method)) + ',' +
+               std::string(protocol::to_string(item.direction)) + ',' +
+               (item.is_reversal() ? std::string("undo")
+                                   : std::string(protocol::to_string(item.result))) +
+               ',';
+        out += item.attendee_id ? std::to_string(*item.attendee_id) : std::string();
+        out += ',';
+        out += person ? csv_cell(person->name) : std::string();
+        out += ',';
+        out += item.reverses_seq ? std::to_string(*item.reverses_seq) : std::string();
+        out += ',' + csv_cell(item.payload) + "\r\n";
+    }
+    return out;
+}
+
+} // namespace stagedoor::domain

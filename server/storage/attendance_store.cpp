@@ -1,0 +1,435 @@
+#include "storage/attendance_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <memory>
+#include <set>
+#include <sqlite3.h>
+
+namespace stagedoor::storage {
+
+namespace {
+
+constexpr std::string_view kRosterSchema = R"sql(
+CREATE TABLE attendees (
+    id INTEGER PRIMARY KEY,
+    external_id TEXT,
+    name TEXT NOT NULL,
+    organisation TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    sector TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL DEFAULT 'member'
+        CHECK (category IN ('member','guest','new_member','speaker','staff','press')),
+    vip INTEGER NOT NULL DEFAULT 0,
+    notes TEXT NOT NULL DEFAULT '',
+    blocked INTEGER NOT NULL DEFAULT 0,
+    walk_in INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX attendees_external_id ON attendees(external_id)
+    WHERE external_id IS NOT NULL AND external_id <> '';
+CREATE INDEX attendees_email ON attendees(email COLLATE NOCASE);
+CREATE TABLE badges (
+    attendee_id INTEGER NOT NULL REFERENCES attendees(id),
+    serial INTEGER NOT NULL CHECK (serial BETWEEN 1 AND 65535),
+    token TEXT NOT NULL,
+    issued_at INTEGER NOT NULL,
+    PRIMARY KEY (attendee_id, serial)
+);
+CREATE TRIGGER badges_append_only_update BEFORE UPDATE ON badges
+    BEGIN SELECT RAISE(ABORT, 'issued badges are never changed'); END;
+CREATE TRIGGER badges_append_only_delete BEFORE DELETE ON badges
+    BEGIN SELECT RAISE(ABORT, 'issued badges are never deleted'); END;
+)sql";
+
+constexpr std::string_view kLedgerSchema = R"sql(
+CREATE TABLE ledger (
+    seq INTEGER PRIMARY KEY,
+    scan_id TEXT NOT NULL,
+    attendee_id INTEGER REFERENCES attendees(id),
+    result TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in','out')),
+    method TEXT NOT NULL CHECK (method IN ('scan','manual','walk_in')),
+    device TEXT NOT NULL,
+    role TEXT NOT NULL,
+    kiosk_time INTEGER,
+    server_time INTEGER NOT NULL,
+    reverses_seq INTEGER REFERENCES ledger(seq),
+    first_entry_seq INTEGER REFERENCES ledger(seq),
+    badge_serial INTEGER,
+    payload TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX ledger_scan_id ON ledger(scan_id) WHERE reverses_seq IS NULL;
+CREATE UNIQUE INDEX ledger_reversal ON ledger(reverses_seq) WHERE reverses_seq IS NOT NULL;
+CREATE INDEX ledger_attendee ON ledger(attendee_id);
+CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+)sql";
+
+const std::array<Migration, 2> kMigrations{{
+    {"attendance-001-roster-and-badges", kRosterSchema},
+    {"attendance-002-ledger", kLedgerSchema},
+}};
+
+std::string ascii_lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+void bind_attendee_fields(Statement& statement, const domain::Attendee& attendee, int first) {
+    statement.bind(first, attendee.external_id.empty() ? std::optional<std::string>()
+                                                       : std::optional(attendee.external_id));
+    statement.bind(first + 1, attendee.name);
+    statement.bind(first + 2, attendee.organisation);
+    statement.bind(first + 3, attendee.email);
+    statement.bind(first + 4, attendee.sector);
+    statement.bind(first + 5, protocol::to_string(attendee.category));
+    statement.bind(first + 6, attendee.vip ? 1 : 0);
+    statement.bind(first + 7, attendee.notes);
+    statement.bind(first + 8, attendee.blocked ? 1 : 0);
+}
+
+// Prepared once per database connection on each thread (the writer's is the hot one).
+struct LedgerInsertCache {
+    sqlite3* handle = nullptr;
+    std::unique_ptr<Statement> statement;
+};
+
+domain::Attendee attendee_from_row(const Statement& row) {
+    domain::Attendee attendee;
+    attendee.id = row.int64(0);
+    attendee.external_id = row.optional_text(1).value_or("");
+    attendee.name = row.text(2);
+    attendee.organisation = row.text(3);
+    attendee.email = row.text(4);
+    attendee.sector = row.text(5);
+    attendee.category =
+        protocol::category_from_string(row.text(6)).value_or(protocol::Category::member);
+    attendee.vip = row.int64(7) != 0;
+    attendee.notes = row.text(8);
+    attendee.blocked = row.int64(9) != 0;
+    attendee.walk_in = row.int64(10) != 0;
+    attendee.created_at = row.int64(11);
+    return attendee;
+}
+
+} // namespace
+
+void migrate_attendance(Database& db) {
+    db.migrate(kMigrations);
+}
+
+domain::Attendance load_attendance(Database& db) {
+    domain::Attendance state;
+    std::map<std::int64_t, domain::Attendee> attendees;
+    auto people = db.prepare("SELECT id, external_id, name, organisation, email, sector, category, "
+                             "vip, notes, blocked, walk_in, created_at FROM attendees ORDER BY id");
+    while (people.step()) {
+        domain::Attendee attendee = attendee_from_row(people);
+        attendees.emplace(attendee.id, std::move(attendee));
+    }
+    auto badges = db.prepare(
+        "SELECT attendee_id, serial, token, issued_at FROM badges ORDER BY attendee_id, serial");
+    while (badges.step()) {
+        auto it = attendees.find(badges.int64(0));
+        if (it == attendees.end()) continue;
+        it->second.serial = static_cast<std::uint16_t>(badges.int64(1));
+        it->second.token = badges.text(2);
+        it->second.token_issued_at = badges.int64(3);
+    }
+    for (auto& [id, attendee] : attendees)
+        state.put_attendee(std::move(attendee));
+
+    auto ledger = db.prepare("SELECT seq, scan_id, attendee_id, result, direction, method, device, "
+                             "role, kiosk_time, server_time, reverses_seq, first_entry_seq, "
+                             "badge_serial, payload FROM ledger ORDER BY seq");
+    while (ledger.step()) {
+        domain::LedgerEntry entry;
+        entry.seq = ledger.int64(0);
+        entry.scan_id = ledger.text(1);
+        entry.attendee_id = ledger.optional_int64(2);
+        entry.result = protocol::scan_outcome_from_string(ledger.text(3))
+                           .value_or(protocol::ScanOutcome::malformed);
+        entry.direction =
+            protocol::direction_from_string(ledger.text(4)).value_or(protocol::Direction::in);
+        entry.method =
+            protocol::method_from_string(ledger.text(5)).value_or(protocol::Method::scan);
+        entry.device = ledger.text(6);
+        entry.role = ledger.text(7);
+        entry.kiosk_time = ledger.optional_int64(8);
+        entry.server_time = ledger.int64(9);
+        entry.reverses_seq = ledger.optional_int64(10);
+        entry.first_entry_seq = ledger.optional_int64(11);
+        entry.badge_serial = ledger.optional_int64(12);
+        entry.payload = ledger.text(13);
+        state.append(std::move(entry));
+    }
+    return state;
+}
+
+std::optional<domain::Attendee> read_attendee(Database& db, std::int64_t attendee_id) {
+    auto people =
+        db.prepare("SELECT id, external_id, name, organisation, email, sector, category, "
+                   "vip, notes, blocked, walk_in, created_at FROM attendees WHERE id = ?");
+    people.bind(1, attendee_id);
+    if (!people.step()) return std::nullopt;
+    domain::Attendee attendee = attendee_from_row(people);
+    auto badge = db.prepare("SELECT serial, token, issued_at FROM badges WHERE attendee_id = ? "
+                            "ORDER BY serial DESC LIMIT 1");
+    badge.bind(1, attendee_id);
+    if (badge.step()) {
+        attendee.serial = static_cast<std::uint16_t>(badge.int64(0));
+        attendee.token = badge.text(1);
+        attendee.token_issued_at = badge.int64(2);
+    }
+    return attendee;
+}
+
+void insert_attendee(Database& db, const domain::Attendee& attendee) {
+    auto statement = db.prepare(
+        "INSERT INTO attendees (id, external_id, name, organisation, email, sector, category, vip, "
+        "notes, blocked, walk_in, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)");
+    statement.bind(1, attendee.id);
+    bind_attendee_fields(statement, attendee, 2);
+    statement.bind(11, attendee.walk_in ? 1 : 0);
+    statement.bind(12, attendee.created_at);
+    statement.run();
+}
+
+void update_attendee(Database& db, const domain::Attendee& attendee, std::int64_t now_ms) {
+    auto statement = db.prepare(
+        "UPDATE attendees SET external_id = ?2, name = ?3, organisation = ?4, email = ?5, "
+        "sector = ?6, category = ?7, vip = ?8, notes = ?9, blocked = ?10, updated_at = ?11 "
+        "WHERE id = ?1");
+    statement.bind(1, attendee.id);
+    bind_attendee_fields(statement, attendee, 2);
+    statement.bind(11, now_ms);
+    statement.run();
+}
+
+void insert_badge(Database& db, const domain::Attendee& attendee) {
+    auto statement = db.prepare(
+        "INSERT INTO badges (attendee_id, serial, token, issued_at) VALUES (?1, ?2, ?3, ?4)");
+    statement.bind(1, attendee.id);
+    statement.bind(2, static_cast<std::int64_t>(attendee.serial));
+    statement.bind(3, attendee.token);
+    statement.bind(4, attendee.token_issued_at);
+    statement.run();
+}
+
+void insert_ledger_entry(Database& db, const domain::LedgerEntry& entry) {
+    static thread_local LedgerInsertCache cache;
+    if (cache.handle != db.handle() || !cache.statement) {
+        cache.statement = std::make_unique<Statement>(db.prepare(
+            "INSERT INTO ledger (seq, scan_id, attendee_id, result, direction, method, device, "
+            "role, kiosk_time, server_time, reverses_seq, first_entry_seq, badge_serial, payload) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+        cache.handle = db.handle();
+    }
+    Statement& statement = *cache.statement;
+    statement.reset();
+    statement.bind(1, entry.seq);
+    statement.bind(2, entry.scan_id);
+    statement.bind(3, entry.attendee_id);
+    statement.bind(4, protocol::to_string(entry.result));
+    statement.bind(5, protocol::to_string(entry.direction));
+    statement.bind(6, protocol::to_string(entry.method));
+    statement.bind(7, entry.device);
+    statement.bind(8, entry.role);
+    statement.bind(9, entry.kiosk_time);
+    statement.bind(10, entry.server_time);
+    statement.bind(11, entry.reverses_seq);
+    statement.bind(12, entry.first_entry_seq);
+    statement.bind(13, entry.badge_serial);
+    statement.bind(14, entry.payload);
+    statement.run();
+}
+
+void BadgeIssuer::issue(domain::Attendee& attendee, std::uint16_t serial,
+                        std::int64_t now_ms) const {
+    protocol::badge::Payload payload;
+    payload.event_id = event_id_;
+    payload.attendee_id = static_cast<std::uint32_t>(attendee.id);
+    payload.serial = serial;
+    payload.issued_at = static_cast<std::uint32_t>(now_ms / 1000);
+    attendee.serial = serial;
+    attendee.token = protocol::badge::make_token(payload, key_);
+    attendee.token_issued_at = now_ms;
+}
+
+// ---- import ----
+
+nlohmann::json ImportSummary::to_json() const {
+    auto problems = [](const std::vector<domain::RosterProblem>& list) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& problem : list)
+            out.push_back({{"line", problem.line}, {"reason", problem.reason}});
+        return out;
+    };
+    nlohmann::json out = {{"applied", applied},           {"added", added},
+                          {"updated", updated},           {"unchanged", unchanged},
+                          {"skipped", problems(skipped)}, {"errors", problems(errors)},
+                          {"warnings", warnings}};
+    if (fatal) out["fatal"] = *fatal;
+    return out;
+}
+
+std::string ImportSummary::describe() const {
+    std::string out;
+    if (fatal) return "cannot import: " + *fatal + "\n";
+    for (const auto& warning : warnings)
+        out += "warning: " + warning + "\n";
+    for (const auto& problem : errors)
+        out += "line " + std::to_string(problem.line) + ": " + problem.reason + "\n";
+    for (const auto& problem : skipped)
+        out += "skipped line " + std::to_string(problem.line) + ": " + problem.reason + "\n";
+    if (!applied) {
+        out += std::to_string(errors.size()) +
+               " bad row(s); nothing was imported. Fix them, or pass --skip-bad to import the "
+               "good rows only.\n";
+        return out;
+    }
+    out += "imported: " + std::to_string(added) + " added, " + std::to_string(updated) +
+           " updated, " + std::to_string(unchanged) + " unchanged, " +
+           std::to_string(skipped.size()) + " skipped\n";
+    return out;
+}
+
+namespace {
+
+bool same_roster_fields(const domain::Attendee& a, const domain::Attendee& b) {
+    return a.external_id == b.external_id && a.name == b.name && a.organisation == b.organisation &&
+           a.email == b.email && a.sector == b.sector && a.category == b.category &&
+           a.vip == b.vip && a.notes == b.notes && a.blocked == b.blocked;
+}
+
+} // namespace
+
+ImportSummary import_roster(Database& db, domain::Attendance& state,
+                            const domain::RosterParse& roster, bool skip_bad,
+                            const BadgeIssuer& issuer, std::int64_t now_ms) {
+    ImportSummary summary;
+    summary.warnings = roster.warnings;
+    if (roster.fatal) {
+        summary.fatal = roster.fatal;
+        return summary;
+    }
+    std::vector<domain::RosterProblem> problems = roster.errors;
+
+    // Plan against the current roster; nothing changes until the commit.
+    std::vector<domain::Attendee> added;
+    std::vector<domain::Attendee> updated;
+    std::map<std::int64_t, std::size_t> matched_on_line;
+    std::int64_t next_id = state.next_attendee_id();
+    for (const auto& row : roster.rows) {
+        const domain::Attendee* existing = state.find_by_external_id(row.external_id);
+        if (!existing && !row.email.empty()) {
+            const domain::Attendee* by_email = state.find_by_email(row.email);
+            // An email match is the same person unless both carry different external ids.
+            if (by_email && (by_email->external_id.empty() || row.external_id.empty() ||
+                             by_email->external_id == row.external_id))
+                existing = by_email;
+        }
+        if (existing) {
+            auto [it, first] = matched_on_line.emplace(existing->id, row.line);
+            if (!first) {
+                problems.push_back({row.line, "is the same attendee as line " +
+                                                  std::to_string(it->second) +
+                                                  " (matched by external_id or email)"});
+                continue;
+            }
+        }
+        // New people get every field; known people only the columns this file has.
+        domain::Attendee person = existing ? *existing : domain::Attendee{};
+        const domain::RosterColumns& has = roster.columns;
+        person.name = row.name;
+        if (!existing || has.organisation) person.organisation = row.organisation;
+        if (!existing || has.email) person.email = row.email;
+        if (!existing || has.sector) person.sector = row.sector;
+        if (!existing || has.category) person.category = row.category;
+        if (!existing || has.vip) person.vip = row.vip;
+        if (!existing || has.notes) person.notes = row.notes;
+        if (!existing || has.blocked) person.blocked = row.blocked;
+        if (!row.external_id.empty()) person.external_id = row.external_id;
+        if (!existing) {
+            if (next_id > protocol::kMaxAttendeeId)
+                throw DatabaseError("attendee ids are exhausted (badges carry 32 bits)");
+            person.id = next_id++;
+            person.created_at = now_ms;
+            issuer.issue(person, 1, now_ms);
+            added.push_back(std::move(person));
+        } else if (same_roster_fields(person, *existing)) {
+            ++summary.unchanged;
+        } else {
+            updated.push_back(std::move(person));
+        }
+    }
+    std::sort(problems.begin(), problems.end(),
+              [](const auto& a, const auto& b) { return a.line < b.line; });
+    if (!problems.empty() && !skip_bad) {
+        summary.errors = std::move(problems);
+        summary.unchanged = 0;
+        return summary;
+    }
+    summary.skipped = std::move(problems);
+
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        for (const auto& person : added) {
+            insert_attendee(db, person);
+            insert_badge(db, person);
+        }
+        for (const auto& person : updated)
+            update_attendee(db, person, now_ms);
+        db.exec("COMMIT");
+    } catch (...) {
+        db.exec("ROLLBACK");
+        throw;
+    }
+    summary.applied = true;
+    summary.added = added.size();
+    summary.updated = updated.size();
+    for (auto& person : added)
+        state.put_attendee(std::move(person));
+    for (auto& person : updated)
+        state.put_attendee(std::move(person));
+    return summary;
+}
+
+const domain::Attendee* find_attendee(const domain::Attendance& state, std::string_view text) {
+    if (text.empty()) return nullptr;
+    if (text.find_first_not_of("0123456789") == std::string_view::npos && text.size() < 12) {
+        if (const auto* person = state.attendee(std::stoll(std::string(text)))) return person;
+    }
+    if (const auto* person = state.find_by_external_id(text)) return person;
+    if (text.find('@') != std::string_view::npos) return state.find_by_email(ascii_lower(text));
+    return nullptr;
+}
+
+domain::Attendee reissue_badge(Database& db, domain::Attendance& state, std::int64_t attendee_id,
+                               const BadgeIssuer& issuer, std::int64_t now_ms) {
+    const domain::Attendee* current = state.attendee(attendee_id);
+    if (!current) throw DatabaseError("no attendee with id " + std::to_string(attendee_id));
+    if (current->serial == 65535) throw DatabaseError("this badge cannot be reissued again");
+    domain::Attendee person = *current;
+    issuer.issue(person, static_cast<std::uint16_t>(current->serial + 1), now_ms);
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        insert_badge(db, person);
+        db.exec("COMMIT");
+    } catch (...) {
+        db.exec("ROLLBACK");
+        throw;
+    }
+    state.put_attendee(person);
+    return person;
+}
+
+} // namespace stagedoor::storage

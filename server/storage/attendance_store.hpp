@@ -1,0 +1,81 @@
+// SQLite persistence of the attendance domain: schema (named migrations), loading at start,
+// the writes the module submits to the group-commit Writer, roster import and badge reissue.
+//
+// Tables: attendees (roster), badges (one row per issued serial; the highest is current),
+// ledger (append-only: UPDATE and DELETE are refused by triggers).
+#pragma once
+
+#include "domain/attendance.hpp"
+#include "domain/roster_csv.hpp"
+#include "stagedoor/protocol/badge_token.hpp"
+#include "storage/database.hpp"
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace stagedoor::storage {
+
+void migrate_attendance(Database& db);
+// Everything: attendees with their current badge, then the ledger replayed in order.
+domain::Attendance load_attendance(Database& db);
+
+// Reads one attendee with its current badge (std::nullopt if absent). Lets a running server
+// pick up a badge issued or an attendee imported by the command line meanwhile.
+std::optional<domain::Attendee> read_attendee(Database& db, std::int64_t attendee_id);
+
+// ---- writes (on the writer thread, inside its transaction) ----
+void insert_attendee(Database& db, const domain::Attendee& attendee);
+void update_attendee(Database& db, const domain::Attendee& attendee, std::int64_t now_ms);
+// Records attendee.serial/token/token_issued_at as an issued badge.
+void insert_badge(Database& db, const domain::Attendee& attendee);
+// The hot path: one prepared statement per connection and thread.
+void insert_ledger_entry(Database& db, const domain::LedgerEntry& entry);
+
+// Signs badges for this event.
+class BadgeIssuer {
+  public:
+    BadgeIssuer(protocol::badge::SigningKey key, protocol::badge::EventId event_id)
+        : key_(std::move(key))
+        , event_id_(event_id) {}
+    // Sets serial, token and token_issued_at on the attendee.
+    void issue(domain::Attendee& attendee, std::uint16_t serial, std::int64_t now_ms) const;
+    const protocol::badge::EventId& event_id() const { return event_id_; }
+
+  private:
+    protocol::badge::SigningKey key_;
+    protocol::badge::EventId event_id_;
+};
+
+struct ImportSummary {
+    bool applied = false; // false: nothing was written
+    std::size_t added = 0;
+    std::size_t updated = 0;
+    std::size_t unchanged = 0;
+    std::vector<domain::RosterProblem> skipped; // bad rows left out (skip_bad)
+    std::vector<domain::RosterProblem> errors;  // bad rows that stopped the import
+    std::vector<std::string> warnings;
+    std::optional<std::string> fatal;
+    nlohmann::json to_json() const;
+    // Lines for a terminal.
+    std::string describe() const;
+};
+
+// Re-import matches attendees by external_id, else by email (case-insensitive), and never
+// duplicates them. Bad rows stop the import unless skip_bad. Runs as ONE transaction on db
+// and, once committed, applies the changes to state.
+ImportSummary import_roster(Database& db, domain::Attendance& state,
+                            const domain::RosterParse& roster, bool skip_bad,
+                            const BadgeIssuer& issuer, std::int64_t now_ms);
+
+// Finds an attendee by id, external_id or email (as typed on a command line).
+const domain::Attendee* find_attendee(const domain::Attendance& state, std::string_view text);
+
+// A new badge serial for the attendee (older serials are revoked), committed on db and
+// applied to state. Throws when the serial space (65535) is exhausted.
+domain::Attendee reissue_badge(Database& db, domain::Attendance& state, std::int64_t attendee_id,
+                               const BadgeIssuer& issuer, std::int64_t now_ms);
+
+} // namespace stagedoor::storage

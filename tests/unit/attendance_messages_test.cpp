@@ -1,0 +1,327 @@
+#include "stagedoor/protocol/messages_attendance.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace stagedoor::protocol;
+using nlohmann::json;
+
+namespace {
+
+template <class M> M round_trip(const M& message) {
+    auto text = serialize(message);
+    auto envelope = parse_envelope(text);
+    REQUIRE(envelope.ok());
+    CHECK(envelope->type == M::type);
+    auto decoded = decode<M>(envelope->object);
+    INFO(text);
+    REQUIRE(decoded.ok());
+    // Encoding the decoded message again gives the same frame.
+    CHECK(serialize(*decoded) == text);
+    return *decoded;
+}
+
+template <class M> Error decode_error(const std::string& text) {
+    auto envelope = parse_envelope(text);
+    REQUIRE(envelope.ok());
+    auto decoded = decode<M>(envelope->object);
+    INFO(text);
+    REQUIRE_FALSE(decoded.ok());
+    return decoded.error();
+}
+
+AttendeeInfo jana() {
+    return AttendeeInfo{
+        12, "Jana Köhler", "TU Dresden", Category::new_member, "Wissenschaft & Forschung", true};
+}
+
+} // namespace
+
+TEST_CASE("attendance messages: scan round-trips and is strict") {
+    Scan scan{7, "door1-000042", "SD1.abc.def", Direction::out, 1764158400123};
+    auto decoded = round_trip(scan);
+    CHECK(decoded.scan_id == "door1-000042");
+    CHECK(decoded.direction == Direction::out);
+    CHECK(decoded.at == 1764158400123);
+
+    // An empty payload is a scan of nothing readable: decoded, judged malformed later.
+    CHECK(round_trip(Scan{1, "s", "", Direction::in, 0}).payload.empty());
+
+    CHECK(decode_error<Scan>(R"({"type":"scan","id":1,"payload":"x","direction":"in","at":1})")
+              .field == "scan_id");
+    CHECK(decode_error<Scan>(
+              R"({"type":"scan","id":1,"scan_id":"","payload":"x","direction":"in","at":1})")
+              .field == "scan_id");
+    std::string long_id(65, 'a');
+    CHECK(decode_error<Scan>(R"({"type":"scan","id":1,"scan_id":")" + long_id +
+                             R"(","payload":"x","direction":"in","at":1})")
+              .field == "scan_id");
+    CHECK(decode_error<Scan>(
+              R"({"type":"scan","id":1,"scan_id":"a\nb","payload":"x","direction":"in","at":1})")
+              .field == "scan_id");
+    std::string big_payload(4097, 'x');
+    CHECK(decode_error<Scan>(R"({"type":"scan","id":1,"scan_id":"a","payload":")" + big_payload +
+                             R"(","direction":"in","at":1})")
+              .field == "payload");
+    CHECK(decode_error<Scan>(
+              R"({"type":"scan","id":1,"scan_id":"a","payload":"x","direction":"up","at":1})")
+              .field == "direction");
+    CHECK(decode_error<Scan>(
+              R"({"type":"scan","id":1,"scan_id":"a","payload":7,"direction":"in","at":1})")
+              .field == "payload");
+    CHECK(decode_error<Scan>(
+              R"({"type":"scan","id":1,"scan_id":"a","payload":"x","direction":"in","at":-5})")
+              .field == "at");
+    CHECK(
+        decode_error<Scan>(R"({"type":"scan","id":1,"scan_id":"a","payload":"x","direction":"in",)"
+                           R"("at":1,"extra":true})")
+            .field == "extra");
+}
+
+TEST_CASE("attendance messages: checkin_manual round-trips with and without optionals") {
+    CheckinManual full{3, 12, Direction::in, std::string("desk-1"), 1000};
+    auto decoded = round_trip(full);
+    CHECK(decoded.attendee_id == 12);
+    CHECK(decoded.scan_id == std::optional<std::string>("desk-1"));
+    CHECK(decoded.at == std::optional<std::int64_t>(1000));
+
+    CheckinManual bare{4, 13, Direction::out, std::nullopt, std::nullopt};
+    auto decoded_bare = round_trip(bare);
+    CHECK_FALSE(decoded_bare.scan_id.has_value());
+    CHECK_FALSE(decoded_bare.at.has_value());
+
+    CHECK(decode_error<CheckinManual>(
+              R"({"type":"checkin_manual","id":1,"attendee_id":0,"direction":"in"})")
+              .field == "attendee_id");
+    CHECK(decode_error<CheckinManual>(
+              R"({"type":"checkin_manual","id":1,"attendee_id":"12","direction":"in"})")
+              .field == "attendee_id");
+    CHECK(decode_error<CheckinManual>(
+              R"({"type":"checkin_manual","id":1,"attendee_id":12,"direction":"in","scan_id":""})")
+              .field == "scan_id");
+    CHECK(
+        decode_error<CheckinManual>(R"({"type":"checkin_manual","id":1,"attendee_id":12})").field ==
+        "direction");
+}
+
+TEST_CASE("attendance messages: walk_in round-trips and validates") {
+    WalkIn walk_in;
+    walk_in.id = 5;
+    walk_in.name = "Zoë Müller-Lüdenscheidt";
+    walk_in.organisation = "Stadtwerke";
+    walk_in.category = Category::guest;
+    walk_in.sector = "Wirtschaft";
+    walk_in.email = "zoe@example.org";
+    walk_in.scan_id = "desk-7";
+    walk_in.at = 99;
+    auto decoded = round_trip(walk_in);
+    CHECK(decoded.name == walk_in.name);
+    CHECK(decoded.category == std::optional<Category>(Category::guest));
+
+    WalkIn minimal;
+    minimal.id = 6;
+    minimal.name = "Ali";
+    auto decoded_minimal = round_trip(minimal);
+    CHECK_FALSE(decoded_minimal.category.has_value());
+    CHECK_FALSE(decoded_minimal.organisation.has_value());
+
+    CHECK(decode_error<WalkIn>(R"({"type":"walk_in","id":1,"name":"   "})").field == "name");
+    CHECK(decode_error<WalkIn>(R"({"type":"walk_in","id":1,"name":"A","category":"vip"})").field ==
+          "category");
+    CHECK(decode_error<WalkIn>(R"({"type":"walk_in","id":1})").field == "name");
+    CHECK(decode_error<WalkIn>(R"({"type":"walk_in","id":1,"name":")" + std::string(201, 'n') +
+                               R"("})")
+              .field == "name");
+}
+
+TEST_CASE("attendance messages: lookup and undo round-trip and validate") {
+    CHECK(round_trip(Lookup{8, "müller"}).query == "müller");
+    CHECK(decode_error<Lookup>(R"({"type":"lookup","id":1,"query":""})").field == "query");
+    CHECK(decode_error<Lookup>(R"({"type":"lookup","id":1,"query":")" + std::string(101, 'q') +
+                               R"("})")
+              .field == "query");
+
+    CHECK(round_trip(Undo{9, "door1-000042"}).scan_id == "door1-000042");
+    CHECK(decode_error<Undo>(R"({"type":"undo","id":1})").field == "scan_id");
+}
+
+TEST_CASE("attendance messages: scan_result round-trips for every result") {
+    for (const auto& [name, outcome] : kScanOutcomes) {
+        ScanResult result;
+        result.re = 7;
+        result.scan_id = "s-1";
+        result.result = outcome;
+        result.direction = Direction::in;
+        result.method = Method::scan;
+        result.reason = std::string("because ") + std::string(name);
+        result.server_time = 1764158400999;
+        if (outcome != ScanOutcome::malformed && outcome != ScanOutcome::unknown_badge)
+            result.attendee = jana();
+        if (outcome == ScanOutcome::already_in)
+            result.first_entry = FirstEntry{1764158000000, "Door 2"};
+        if (outcome == ScanOutcome::malformed) result.payload_excerpt = "garbage";
+        result.replayed = outcome == ScanOutcome::revoked;
+        auto decoded = round_trip(result);
+        CHECK(decoded.result == outcome);
+        CHECK(decoded.attendee == result.attendee);
+        CHECK(decoded.first_entry == result.first_entry);
+        CHECK(decoded.payload_excerpt == result.payload_excerpt);
+        CHECK(decoded.replayed == result.replayed);
+    }
+    // attendee is always present on the wire, as null when nobody was identified.
+    auto text = serialize(ScanResult{});
+    CHECK(json::parse(text).at("attendee").is_null());
+
+    CHECK(decode_error<ScanResult>(
+              R"({"type":"scan_result","re":1,"scan_id":"a","result":"maybe","direction":"in",)"
+              R"("method":"scan","attendee":null,"reason":"","server_time":1,"replayed":false})")
+              .field == "result");
+    CHECK(decode_error<ScanResult>(
+              R"({"type":"scan_result","re":1,"scan_id":"a","result":"ok","direction":"in",)"
+              R"("method":"scan","reason":"","server_time":1,"replayed":false})")
+              .field == "attendee");
+    CHECK(decode_error<ScanResult>(
+              R"({"type":"scan_result","re":1,"scan_id":"a","result":"ok","direction":"in",)"
+              R"("method":"scan","attendee":{"id":1,"name":"A"},"reason":"","server_time":1,)"
+              R"("replayed":false})")
+              .field == "attendee");
+    CHECK(decode_error<ScanResult>(
+              R"({"type":"scan_result","re":1,"scan_id":"a","result":"malformed","direction":"in",)"
+              R"("method":"scan","attendee":null,"reason":"","server_time":1,"replayed":false,)"
+              R"("payload_excerpt":")" +
+              std::string(201, 'x') + R"("})")
+              .field == "payload_excerpt");
+}
+
+TEST_CASE("attendance messages: walk_in_result and lookup_result round-trip") {
+    WalkInResult walk_in{11, "desk-7", ScanOutcome::ok, jana(), "SD1.payload.signature"};
+    auto decoded = round_trip(walk_in);
+    CHECK(decoded.attendee == jana());
+    CHECK(decoded.token == "SD1.payload.signature");
+
+    LookupResult lookup;
+    lookup.re = 12;
+    lookup.attendees.push_back({jana(), true, 1764158000000});
+    lookup.attendees.push_back(
+        {AttendeeInfo{13, "José Núñez", "", Category::member, "", false}, false, std::nullopt});
+    auto decoded_lookup = round_trip(lookup);
+    REQUIRE(decoded_lookup.attendees.size() == 2);
+    CHECK(decoded_lookup.attendees[0] == lookup.attendees[0]);
+    CHECK(decoded_lookup.attendees[1] == lookup.attendees[1]);
+    // Attendee fields sit at the top level of each entry, next to present and arrived_at.
+    auto wire = json::parse(serialize(lookup));
+    CHECK(wire["attendees"][0]["name"] == "Jana Köhler");
+    CHECK(wire["attendees"][1]["arrived_at"].is_null());
+
+    LookupResult too_many;
+    too_many.attendees.assign(21, lookup.attendees[0]);
+    auto envelope = parse_envelope(serialize(too_many));
+    REQUIRE(envelope.ok());
+    CHECK_FALSE(decode<LookupResult>(envelope->object).ok());
+}
+
+TEST_CASE("attendance messages: counts round-trip") {
+    Counts counts;
+    counts.expected = 150;
+    counts.arrived = 42;
+    counts.present = 40;
+    counts.walk_ins = 3;
+    auto decoded = round_trip(counts);
+    CHECK(static_cast<const CountsBody&>(decoded) == static_cast<const CountsBody&>(counts));
+    CHECK(decode_error<Counts>(
+              R"({"type":"counts","expected":1,"arrived":-1,"present":0,"walk_ins":0})")
+              .field == "arrived");
+}
+
+TEST_CASE("attendance messages: attendance snapshot round-trips") {
+    Attendance snapshot;
+    snapshot.counts = {150, 42, 40, 3};
+    snapshot.by_category["member"] = {100, 30, 29};
+    snapshot.by_category["new_member"] = {8, 8, 8};
+    snapshot.by_sector["Wirtschaft"] = {50, 20, 19};
+    snapshot.by_sector[""] = {3, 1, 1};
+    snapshot.arrivals = {{1764158400000, 12}, {1764158700000, 30}};
+    snapshot.recent = {{"s-9", 1764158701000, "Door 1", Method::manual, Direction::in, jana()}};
+    snapshot.vips_arrived = {{jana(), 1764158701000}};
+    snapshot.vips_missing = {
+        AttendeeInfo{20, "Dr. Eva Groß", "Rathaus", Category::guest, "Verwaltung", true}};
+    snapshot.devices = {{"Door 1", "door", 40, 2, 1764158701000, 6}};
+    snapshot.rejected = {{"bad_signature", 1}, {"malformed", 1}};
+    snapshot.server_time = 1764158702000;
+    auto decoded = round_trip(snapshot);
+    CHECK(decoded.counts == snapshot.counts);
+    CHECK(decoded.by_category == snapshot.by_category);
+    CHECK(decoded.by_sector == snapshot.by_sector);
+    CHECK(decoded.arrivals == snapshot.arrivals);
+    CHECK(decoded.recent == snapshot.recent);
+    CHECK(decoded.vips_arrived == snapshot.vips_arrived);
+    CHECK(decoded.vips_missing == snapshot.vips_missing);
+    CHECK(decoded.devices == snapshot.devices);
+    CHECK(decoded.rejected == snapshot.rejected);
+
+    auto wire = json::parse(serialize(snapshot));
+    CHECK(wire["expected"] == 150);
+    CHECK(wire["vips"]["missing"][0]["name"] == "Dr. Eva Groß");
+
+    auto bad_category = wire;
+    bad_category["by_category"]["vip"] = {{"expected", 1}, {"arrived", 0}, {"present", 0}};
+    CHECK_FALSE(decode<Attendance>(bad_category).ok());
+    auto bad_rejected = wire;
+    bad_rejected["rejected"]["ok"] = 1;
+    CHECK_FALSE(decode<Attendance>(bad_rejected).ok());
+    auto bad_device = wire;
+    bad_device["devices"][0].erase("per_minute");
+    auto device_error = decode<Attendance>(bad_device);
+    REQUIRE_FALSE(device_error.ok());
+    CHECK(device_error.error().field == "devices");
+}
+
+TEST_CASE("attendance messages: attendance events and vip_arrived round-trip") {
+    AttendanceEventBody body;
+    body.scan_id = "s-1";
+    body.at = 1764158400000;
+    body.device = "Door 1";
+    body.method = Method::scan;
+    body.direction = Direction::in;
+    body.result = ScanOutcome::ok;
+    body.attendee = jana();
+    body.counts = {10, 5, 4, 1};
+
+    CheckedIn checked_in{body};
+    CHECK(round_trip(checked_in).attendee == jana());
+    CheckedOut checked_out{body};
+    checked_out.direction = Direction::out;
+    CHECK(round_trip(checked_out).direction == Direction::out);
+    Undone undone{body};
+    CHECK(round_trip(undone).counts == body.counts);
+    WalkInEvent walk_in{body};
+    walk_in.method = Method::walk_in;
+    CHECK(round_trip(walk_in).method == Method::walk_in);
+    Rejected rejected{body};
+    rejected.result = ScanOutcome::malformed;
+    rejected.attendee.reset();
+    auto decoded = round_trip(rejected);
+    CHECK(decoded.result == ScanOutcome::malformed);
+    CHECK_FALSE(decoded.attendee.has_value());
+    CHECK(json::parse(serialize(rejected))["type"] == "rejected");
+
+    VipArrived vip{jana(), 1764158400000, "Door 2"};
+    auto decoded_vip = round_trip(vip);
+    CHECK(decoded_vip.attendee == jana());
+    CHECK(decoded_vip.device == "Door 2");
+    CHECK(decode_error<VipArrived>(R"({"type":"vip_arrived","at":1,"device":"d"})").field ==
+          "attendee");
+}
+
+TEST_CASE("attendance messages: utf8_prefix cuts on character boundaries") {
+    CHECK(utf8_prefix("abc", 2) == "ab");
+    CHECK(utf8_prefix("äöü", 2) == "äö");
+    CHECK(utf8_prefix("äöü", 10) == "äöü");
+    CHECK(utf8_prefix("", 5).empty());
+    std::string long_text;
+    for (int i = 0; i < 300; ++i)
+        long_text += "ß";
+    auto cut = utf8_prefix(long_text, 200);
+    CHECK(cut.size() == 400);
+    std::string truncated_sequence = "ab\xC3";
+    CHECK(utf8_prefix(truncated_sequence, 10) == "ab");
+}

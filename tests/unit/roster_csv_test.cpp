@@ -1,0 +1,258 @@
+#include "domain/roster_csv.hpp"
+#include "storage/attendance_store.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+using namespace stagedoor::domain;
+using stagedoor::protocol::Category;
+
+namespace {
+
+std::string problems(const RosterParse& parse) {
+    std::string out;
+    for (const auto& error : parse.errors)
+        out += std::to_string(error.line) + ": " + error.reason + "\n";
+    if (parse.fatal) out += "fatal: " + *parse.fatal;
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("roster csv: comma file with quoting, embedded newlines and escaped quotes") {
+    std::string text =
+        "name,organisation,email,sector,category,vip,external_id,notes\n"
+        "Jana Köhler,TU Dresden,jana@example.org,Wissenschaft & Forschung,member,"
+        "no,M-0001,\n"
+        "\"Schmidt, Peter\",\"Firma \"\"Quer\"\" GmbH\",,Wirtschaft,Guest,yes,M-0002,"
+        "\"first line\nsecond line\"\n"
+        "Zoë Ångström,,,,New member,,M-0003,\n";
+    auto parse = parse_roster_csv(text);
+    INFO(problems(parse));
+    REQUIRE(parse.ok());
+    CHECK(parse.delimiter == ',');
+    REQUIRE(parse.rows.size() == 3);
+    CHECK(parse.rows[0].name == "Jana Köhler");
+    CHECK(parse.rows[0].line == 2);
+    CHECK(parse.rows[0].sector == "Wissenschaft & Forschung");
+    CHECK(parse.rows[1].name == "Schmidt, Peter");
+    CHECK(parse.rows[1].organisation == "Firma \"Quer\" GmbH");
+    CHECK(parse.rows[1].category == Category::guest);
+    CHECK(parse.rows[1].vip);
+    CHECK(parse.rows[1].notes == "first line\nsecond line");
+    CHECK(parse.rows[1].line == 3);
+    // The record after an embedded newline starts on physical line 5.
+    CHECK(parse.rows[2].line == 5);
+    CHECK(parse.rows[2].name == "Zoë Ångström");
+    CHECK(parse.rows[2].category == Category::new_member);
+    CHECK_FALSE(parse.rows[2].vip);
+    CHECK(parse.warnings.empty());
+}
+
+TEST_CASE("roster csv: semicolon delimiter, BOM, CRLF and case-insensitive headers") {
+    std::string text = "\xEF\xBB\xBFName;Organisation;E-Mail;VIP;External ID;Kostenstelle\r\n"
+                       "Jörg Weiß;Stadt Leipzig, Amt 12;jw@leipzig.de;ja;V-7;4711\r\n"
+                       "\r\n"
+                       "Ana López;Hafen AG;;nein;V-8;\r\n";
+    auto parse = parse_roster_csv(text);
+    INFO(problems(parse));
+    REQUIRE(parse.ok());
+    CHECK(parse.delimiter == ';');
+    REQUIRE(parse.rows.size() == 2);
+    CHECK(parse.rows[0].name == "Jörg Weiß");
+    CHECK(parse.rows[0].organisation == "Stadt Leipzig, Amt 12");
+    CHECK(parse.rows[0].email == "jw@leipzig.de");
+    CHECK(parse.rows[0].vip);
+    CHECK(parse.rows[0].external_id == "V-7");
+    CHECK(parse.rows[1].line == 4);
+    CHECK(parse.rows[1].category == Category::member); // the default
+    REQUIRE(parse.warnings.size() == 1);
+    CHECK(parse.warnings[0].find("Kostenstelle") != std::string::npos);
+}
+
+TEST_CASE("roster csv: bad rows are reported with their line and reason") {
+    std::string text = "name,category,vip,email\n"
+                       "Good One,member,no,\n"           // 2
+                       ",member,no,\n"                   // 3 missing name
+                       "Bad Cat,vip,no,\n"               // 4 bad category
+                       "Bad Vip,member,maybe,\n"         // 5 bad vip
+                       "Too,Few\n"                       // 6 field count
+                       "Too,many,no,,extra\n"            // 7 field count
+                       "Bro\"ken,member,no,\n"           // 8 quote inside unquoted field
+                       "\"Closed\"x,member,no,\n"        // 9 text after closing quote
+                       "Mail,member,no,not-an-address\n" // 10
+                       "Good Two,staff,1,\n"             // 11
+                       "\"Never closed,member,no,\n"     // 12 unterminated to the end
+                       "Lost,member,no,\n";
+    auto parse = parse_roster_csv(text);
+    CHECK_FALSE(parse.ok());
+    CHECK_FALSE(parse.fatal.has_value());
+    REQUIRE(parse.rows.size() == 2);
+    CHECK(parse.rows[0].name == "Good One");
+    CHECK(parse.rows[1].name == "Good Two");
+    CHECK(parse.rows[1].category == Category::staff);
+    CHECK(parse.rows[1].vip);
+    REQUIRE(parse.errors.size() == 9);
+    std::vector<std::size_t> lines;
+    for (const auto& error : parse.errors)
+        lines.push_back(error.line);
+    CHECK(lines == std::vector<std::size_t>{3, 4, 5, 6, 7, 8, 9, 10, 12});
+    CHECK(parse.errors[0].reason == "name is missing");
+    CHECK(parse.errors[1].reason.find("unknown category 'vip'") != std::string::npos);
+    CHECK(parse.errors[2].reason.find("vip must be yes or no") != std::string::npos);
+    CHECK(parse.errors[3].reason.find("2 fields") != std::string::npos);
+    CHECK(parse.errors[4].reason.find("5 fields") != std::string::npos);
+    CHECK(parse.errors[5].reason.find("quote") != std::string::npos);
+    CHECK(parse.errors[6].reason.find("closing quote") != std::string::npos);
+    CHECK(parse.errors[8].reason.find("never closed") != std::string::npos);
+}
+
+TEST_CASE("roster csv: duplicates inside one file are bad rows") {
+    std::string text = "name,email,external_id\n"
+                       "A,a@x.de,M-1\n"
+                       "B,b@x.de,M-1\n"
+                       "C,C@X.de,\n"
+                       "D,c@x.de,\n";
+    auto parse = parse_roster_csv(text);
+    REQUIRE(parse.errors.size() == 2);
+    CHECK(parse.errors[0].line == 3);
+    CHECK(parse.errors[0].reason.find("line 2") != std::string::npos);
+    CHECK(parse.errors[1].line == 5);
+    CHECK(parse.rows.size() == 2);
+}
+
+TEST_CASE("roster csv: unusable files") {
+    CHECK(parse_roster_csv("").fatal.has_value());
+    CHECK(parse_roster_csv("\xEF\xBB\xBF\r\n").fatal.has_value());
+    auto no_name = parse_roster_csv("vorname,nachname\nA,B\n");
+    REQUIRE(no_name.fatal);
+    CHECK(no_name.fatal->find("no 'name' column") != std::string::npos);
+    auto latin1 = parse_roster_csv("name\nJ\xF6rg\n");
+    REQUIRE(latin1.fatal);
+    CHECK(latin1.fatal->find("UTF-8") != std::string::npos);
+    CHECK(parse_roster_csv("name,Name\nA,B\n").fatal.has_value());
+}
+
+TEST_CASE("roster csv: tolerant details") {
+    // Spaces around quoted fields, trailing empty cells and padding whitespace.
+    std::string text = "name , category\n"
+                       "  \"Lee, Min\"  ,  SPEAKER ,,\n"
+                       "Omar, press\n";
+    auto parse = parse_roster_csv(text);
+    INFO(problems(parse));
+    REQUIRE(parse.ok());
+    REQUIRE(parse.rows.size() == 2);
+    CHECK(parse.rows[0].name == "Lee, Min");
+    CHECK(parse.rows[0].category == Category::speaker);
+    CHECK(parse.rows[1].category == Category::press);
+    CHECK(parse_yes_no("Ja") == true);
+    CHECK(parse_yes_no("NEIN") == false);
+    CHECK(parse_yes_no("") == false);
+    CHECK_FALSE(parse_yes_no("vielleicht").has_value());
+    CHECK(parse_category("New-Member") == Category::new_member);
+    CHECK_FALSE(parse_category("vip").has_value());
+}
+
+TEST_CASE("roster csv: the demo roster parses cleanly") {
+    std::ifstream file(std::string(STAGEDOOR_SOURCE_DIR) + "/scripts/demo-roster.csv",
+                       std::ios::binary);
+    REQUIRE(file);
+    std::stringstream buffer;
+    buffer << file.rdbuf();
+    auto parse = parse_roster_csv(buffer.str());
+    INFO(problems(parse));
+    REQUIRE(parse.ok());
+    CHECK(parse.warnings.empty());
+    CHECK(parse.rows.size() >= 140);
+    int new_members = 0, vips = 0;
+    for (const auto& row : parse.rows) {
+        if (row.category == Category::new_member) ++new_members;
+        if (row.vip) ++vips;
+        CHECK_FALSE(row.external_id.empty());
+    }
+    CHECK(new_members == 8);
+    CHECK(vips >= 1);
+}
+
+TEST_CASE("roster csv: re-import updates by external_id, else email, and never duplicates") {
+    namespace fs = std::filesystem;
+    auto dir = fs::temp_directory_path() / ("stagedoor-roster-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    {
+        stagedoor::storage::Database db(dir / "test.db", true);
+        stagedoor::storage::migrate_attendance(db);
+        stagedoor::storage::BadgeIssuer issuer(stagedoor::protocol::badge::SigningKey::generate(),
+                                               stagedoor::protocol::badge::random_event_id());
+        auto state = stagedoor::storage::load_attendance(db);
+        auto first = parse_roster_csv("name;email;external_id;sector;vip\n"
+                                      "Jana Köhler;jana@x.de;M-1;Wirtschaft;ja\n"
+                                      "Eva Groß;eva@x.de;;Verwaltung;nein\n"
+                                      "Ali Demir;;;;\n");
+        auto summary = stagedoor::storage::import_roster(db, state, first, false, issuer, 1000);
+        REQUIRE(summary.applied);
+        CHECK(summary.added == 3);
+        std::string jana_token = state.find_by_external_id("M-1")->token;
+        CHECK(jana_token.starts_with("SD1."));
+
+        // Jana by external_id (new email), Eva by email (other case), a new person; the file
+        // has no sector or vip column, so those stay as they were.
+        auto second = parse_roster_csv("name,email,external_id\n"
+                                       "Jana Köhler-Schmidt,jana.k@x.de,M-1\n"
+                                       "Dr. Eva Groß,EVA@X.DE,E-7\n"
+                                       "Neu Mensch,neu@x.de,\n");
+        summary = stagedoor::storage::import_roster(db, state, second, false, issuer, 2000);
+        INFO(summary.describe());
+        REQUIRE(summary.applied);
+        CHECK(summary.added == 1);
+        CHECK(summary.updated == 2);
+        CHECK(state.attendee_count() == 4);
+        const auto* jana = state.find_by_external_id("M-1");
+        REQUIRE(jana);
+        CHECK(jana->name == "Jana Köhler-Schmidt");
+        CHECK(jana->sector == "Wirtschaft");
+        CHECK(jana->vip);
+        CHECK(jana->token == jana_token); // the badge stays valid
+        const auto* eva = state.find_by_external_id("E-7");
+        REQUIRE(eva);
+        CHECK(eva->name == "Dr. Eva Groß");
+
+        // The same file again changes nothing; a bad row stops everything unless skip_bad.
+        summary = stagedoor::storage::import_roster(db, state, second, false, issuer, 3000);
+        CHECK(summary.unchanged == 3);
+        CHECK(summary.added + summary.updated == 0);
+        auto bad = parse_roster_csv("name,external_id,category\nNew One,N-1,member\n,N-2,member\n");
+        summary = stagedoor::storage::import_roster(db, state, bad, false, issuer, 4000);
+        CHECK_FALSE(summary.applied);
+        REQUIRE(summary.errors.size() == 1);
+        CHECK(summary.errors[0].line == 3);
+        CHECK(state.attendee_count() == 4);
+        summary = stagedoor::storage::import_roster(db, state, bad, true, issuer, 5000);
+        CHECK(summary.applied);
+        CHECK(summary.added == 1);
+        CHECK(summary.skipped.size() == 1);
+
+        // Two rows for one person are a bad row, not a duplicate.
+        auto twice = parse_roster_csv("name,email,external_id\nA,jana.k@x.de,\nB,,M-1\n");
+        summary = stagedoor::storage::import_roster(db, state, twice, false, issuer, 6000);
+        CHECK_FALSE(summary.applied);
+        REQUIRE(summary.errors.size() == 1);
+        CHECK(summary.errors[0].line == 3);
+
+        // What was committed is what a restart loads.
+        auto reloaded = stagedoor::storage::load_attendance(db);
+        CHECK(reloaded.attendee_count() == 5);
+        CHECK(reloaded.find_by_external_id("M-1")->name == "Jana Köhler-Schmidt");
+        CHECK(reloaded.find_by_external_id("M-1")->token == jana_token);
+
+        // Reissue: a new serial, the old one revoked.
+        auto reissued = stagedoor::storage::reissue_badge(db, state, jana->id, issuer, 7000);
+        CHECK(reissued.serial == 2);
+        CHECK(reissued.token != jana_token);
+        CHECK(stagedoor::storage::load_attendance(db).find_by_external_id("M-1")->serial == 2);
+    }
+    fs::remove_all(dir);
+}
