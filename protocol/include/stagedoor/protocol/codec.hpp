@@ -16,6 +16,8 @@ namespace stagedoor::protocol {
 inline constexpr int kProtocolVersion = 1;
 // A frame larger than this is refused (WebSocket close 1009).
 inline constexpr std::size_t kMaxFrameBytes = 64 * 1024;
+// Device names ("Door 2", "Stage left") as shown to organisers.
+inline constexpr std::size_t kMaxDeviceBytes = 64;
 // Largest integer a JavaScript client can represent exactly.
 inline constexpr std::int64_t kMaxSafeInteger = 9007199254740991LL;
 

@@ -75,7 +75,6 @@ inline constexpr std::size_t kMaxNameBytes = 200;
 inline constexpr std::size_t kMaxOrganisationBytes = 200;
 inline constexpr std::size_t kMaxSectorBytes = 100;
 inline constexpr std::size_t kMaxEmailBytes = 254;
-inline constexpr std::size_t kMaxDeviceBytes = 64;
 inline constexpr std::int64_t kMaxAttendeeId = 0xFFFFFFFFLL; // badge tokens carry 32 bits
 
 // The "attendee" object.

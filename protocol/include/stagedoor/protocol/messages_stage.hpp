@@ -19,7 +19,6 @@ inline constexpr std::size_t kMaxItemOrganisationBytes = 200;
 inline constexpr std::size_t kMaxBlockNameBytes = 100;
 inline constexpr std::size_t kMaxStageTextBytes = 280;
 inline constexpr std::int64_t kMaxItemDurationMs = 8 * 3'600'000;
-inline constexpr std::size_t kMaxDeviceBytes = 64;
 
 using Choice = std::pair<std::string_view, std::string_view>;
 inline constexpr std::array<Choice, 9> kTimerActions{{{"start", "start"},
