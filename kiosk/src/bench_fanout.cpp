@@ -37,7 +37,25 @@ struct Display {
     std::atomic<std::int64_t> round_seq{-1};
     std::atomic<std::int64_t> round_arrival_ns{0};
     std::atomic<std::int64_t> latest_seq{-1};
+    SteadyClock::time_point last_ping = SteadyClock::now();
 };
+
+// The server closes a connection after 60 s without a frame from it; real displays ping every
+// 10 s for clock sync, and so do these (connecting thousands can take longer than a minute).
+constexpr auto kPingEvery = std::chrono::seconds(10);
+
+void ping(client::Connection& connection) {
+    connection.send_request({{"type", "ping"}, {"t0", static_cast<double>(unix_ms())}});
+}
+
+void keep_alive(std::vector<std::unique_ptr<Display>>& displays) {
+    auto now = SteadyClock::now();
+    for (auto& display : displays) {
+        if (now - display->last_ping < kPingEvery) continue;
+        ping(*display->connection);
+        display->last_ping = now;
+    }
+}
 
 struct Fanout {
     std::atomic<std::int64_t> baseline{std::numeric_limits<std::int64_t>::max()};
@@ -148,13 +166,16 @@ int run_bench_fanout(const std::vector<std::string>& args) {
     std::vector<std::unique_ptr<Display>> displays;
     displays.reserve(displays_wanted);
     auto open_start = SteadyClock::now();
+    auto moderator_pinged = open_start;
     for (std::size_t d = 0; d < displays_wanted; ++d) {
         auto display = std::make_unique<Display>();
         display->connection = client::Connection::open(context, endpoint, timeout);
         // Pushes are consumed raw: timer frames are timed, the rest (agenda, stage, displays)
         // dropped. Replies ("re") take the normal path.
         display->connection->on_frame([&fanout, raw = display.get()](std::string_view frame) {
-            if (frame.find("\"re\":") != std::string_view::npos) return false;
+            // Replies stay on the normal path except the keep-alive pongs.
+            if (frame.find("\"re\":") != std::string_view::npos)
+                return frame.find("\"type\":\"pong\"") != std::string_view::npos;
             auto seq = timer_seq(frame);
             if (seq >= 0) on_display_frame(fanout, *raw, seq);
             return true;
@@ -170,6 +191,13 @@ int run_bench_fanout(const std::vector<std::string>& args) {
             throw std::runtime_error("hello as stage display was refused: " +
                                      display_welcome.dump());
         displays.push_back(std::move(display));
+        if (displays.size() % 100 == 0) {
+            keep_alive(displays);
+            if (SteadyClock::now() - moderator_pinged > kPingEvery) {
+                ping(*moderator);
+                moderator_pinged = SteadyClock::now();
+            }
+        }
         if (displays.size() % 1000 == 0)
             std::fprintf(stderr, "  %zu displays connected after %.1f s\n", displays.size(),
                          seconds_between(open_start, SteadyClock::now()));
@@ -226,6 +254,8 @@ int run_bench_fanout(const std::vector<std::string>& args) {
         median_ns.push_back(arrivals[arrivals.size() / 2]);
         last_ns.push_back(arrivals.back());
         newest = std::max(newest, seq);
+        keep_alive(displays);
+        ping(*moderator);
         std::this_thread::sleep_for(gap);
     }
 
