@@ -107,6 +107,19 @@ json timer_after(client::Connection& moderator, std::int64_t seq,
                              std::to_string(seq));
 }
 
+// A request from the moderator; a close by the server is reported with its code.
+json moderator_request(client::Connection& moderator, json message,
+                       std::chrono::milliseconds timeout, const char* when) {
+    try {
+        return moderator.request(std::move(message), timeout);
+    } catch (const client::ClientError& error) {
+        auto code = moderator.wait_closed(std::chrono::seconds(1));
+        if (!code) throw;
+        throw std::runtime_error(std::string("the server closed the moderator's connection ") +
+                                 when + " (close code " + std::to_string(*code) + ")");
+    }
+}
+
 } // namespace
 
 int run_bench_fanout(const std::vector<std::string>& args) {
@@ -129,18 +142,38 @@ int run_bench_fanout(const std::vector<std::string>& args) {
                                  " displays need more (raise the hard limit: ulimit -Hn)");
 
     client::ClientContext context;
-    auto moderator = client::Connection::open(context, endpoint);
     // The display list the server pushes to moderators grows with every display; it is counted
     // and dropped unparsed so the moderator's queue holds only what the rounds need.
     auto display_lists = std::make_shared<std::atomic<std::uint64_t>>(0);
-    moderator->on_frame([display_lists](std::string_view frame) {
-        if (frame.find("\"type\":\"displays\"") == std::string_view::npos) return false;
-        display_lists->fetch_add(1, std::memory_order_relaxed);
-        return true;
-    });
-    auto welcome = moderator->hello("moderator", moderator_key, "bench moderator");
-    if (welcome.value("type", "") != "welcome")
-        throw std::runtime_error("hello as moderator was refused: " + welcome.dump());
+    auto connect_moderator = [&](const char* when) {
+        auto connection = client::Connection::open(context, endpoint, timeout);
+        connection->on_frame([display_lists](std::string_view frame) {
+            if (frame.find("\"type\":\"displays\"") == std::string_view::npos) return false;
+            display_lists->fetch_add(1, std::memory_order_relaxed);
+            return true;
+        });
+        nlohmann::json welcome;
+        try {
+            welcome = connection->request({{"type", "hello"},
+                                           {"protocol", 1},
+                                           {"role", "moderator"},
+                                           {"device", "bench moderator"},
+                                           {"key", moderator_key}},
+                                          timeout);
+        } catch (const client::ClientError&) {
+            auto code = connection->wait_closed(std::chrono::seconds(1));
+            throw std::runtime_error(std::string("the server closed the moderator's connection ") +
+                                     when + " (close code " +
+                                     (code ? std::to_string(*code) : "none") +
+                                     ") before it answered hello");
+        }
+        if (welcome.value("type", "") != "welcome")
+            throw std::runtime_error("hello as moderator was refused: " + welcome.dump());
+        return connection;
+    };
+    // The moderator stays connected from the start, as at a real event. (One that connects
+    // while hundreds of displays are connected is closed by the server: see benchmarks/README.)
+    auto moderator = connect_moderator("at the start");
     auto timer = moderator->wait_for("timer", timeout);
     if (!timer) throw std::runtime_error("no timer push after hello: is the stage module running?");
     std::string state = timer->value("state", "");
@@ -158,6 +191,8 @@ int run_bench_fanout(const std::vector<std::string>& args) {
                     ? (*timer)["item"].value("title", "").c_str()
                     : "");
 
+    auto moderator_pinged = SteadyClock::now();
+
     // Let the server settle before the memory baseline.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::int64_t rss_before = server_pid ? resident_kib(*server_pid).value_or(-1) : -1;
@@ -166,7 +201,6 @@ int run_bench_fanout(const std::vector<std::string>& args) {
     std::vector<std::unique_ptr<Display>> displays;
     displays.reserve(displays_wanted);
     auto open_start = SteadyClock::now();
-    auto moderator_pinged = open_start;
     for (std::size_t d = 0; d < displays_wanted; ++d) {
         auto display = std::make_unique<Display>();
         display->connection = client::Connection::open(context, endpoint, timeout);
@@ -191,12 +225,23 @@ int run_bench_fanout(const std::vector<std::string>& args) {
             throw std::runtime_error("hello as stage display was refused: " +
                                      display_welcome.dump());
         displays.push_back(std::move(display));
-        if (displays.size() % 100 == 0) {
-            keep_alive(displays);
-            if (SteadyClock::now() - moderator_pinged > kPingEvery) {
-                ping(*moderator);
-                moderator_pinged = SteadyClock::now();
+        if (displays.size() % 100 == 0) keep_alive(displays);
+        if (SteadyClock::now() - moderator_pinged > kPingEvery) {
+            // The moderator must send something within the server's idle timeout. Its ping goes
+            // out once the display lists have stopped coming (none for 20 ms, no display
+            // connecting), so the pong never queues behind a list in flight: lists outgrow
+            // the server's per-client queue bound.
+            auto quiet_deadline = SteadyClock::now() + timeout;
+            for (auto seen = display_lists->load(); SteadyClock::now() < quiet_deadline;) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                auto now_seen = display_lists->load();
+                if (now_seen == seen) break;
+                seen = now_seen;
             }
+            moderator_request(*moderator,
+                              {{"type", "ping"}, {"t0", static_cast<double>(unix_ms())}}, timeout,
+                              "while the displays connected");
+            moderator_pinged = SteadyClock::now();
         }
         if (displays.size() % 1000 == 0)
             std::fprintf(stderr, "  %zu displays connected after %.1f s\n", displays.size(),
@@ -228,8 +273,9 @@ int run_bench_fanout(const std::vector<std::string>& args) {
         fanout.baseline.store(newest, std::memory_order_release);
 
         auto sent_ns = steady_ns();
-        auto reply = moderator->request(
-            {{"type", "timer_control"}, {"action", "add_time"}, {"ms", add_ms}}, timeout);
+        auto reply = moderator_request(
+            *moderator, {{"type", "timer_control"}, {"action", "add_time"}, {"ms", add_ms}},
+            timeout, "during the rounds");
         if (reply.value("type", "") == "error")
             throw std::runtime_error("timer_control add_time failed: " + reply.dump());
         auto changed = timer_after(*moderator, newest, timeout);
@@ -255,7 +301,8 @@ int run_bench_fanout(const std::vector<std::string>& args) {
         last_ns.push_back(arrivals.back());
         newest = std::max(newest, seq);
         keep_alive(displays);
-        ping(*moderator);
+        moderator_request(*moderator, {{"type", "ping"}, {"t0", static_cast<double>(unix_ms())}},
+                          timeout, "during the rounds");
         std::this_thread::sleep_for(gap);
     }
 
