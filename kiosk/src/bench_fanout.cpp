@@ -20,22 +20,39 @@ namespace {
 
 using nlohmann::json;
 
-// The seq of a raw `timer` frame, or -1 for any other frame.
-std::int64_t timer_seq(std::string_view frame) {
-    if (frame.find("\"type\":\"timer\"") == std::string_view::npos) return -1;
-    auto at = frame.find("\"seq\":");
-    if (at == std::string_view::npos) return -1;
+// seq and server_time of a raw `timer` frame, read without parsing the JSON.
+struct TimerStamp {
     std::int64_t seq = -1;
-    const char* begin = frame.data() + at + 6;
-    std::from_chars(begin, frame.data() + frame.size(), seq);
-    return seq;
+    std::int64_t server_time = -1;
+};
+
+std::int64_t integer_after(std::string_view frame, std::string_view key) {
+    auto at = frame.find(key);
+    if (at == std::string_view::npos) return -1;
+    std::int64_t value = -1;
+    std::from_chars(frame.data() + at + key.size(), frame.data() + frame.size(), value);
+    return value;
+}
+
+std::optional<TimerStamp> timer_stamp(std::string_view frame) {
+    if (frame.find("\"type\":\"timer\"") == std::string_view::npos) return std::nullopt;
+    return TimerStamp{integer_after(frame, "\"seq\":"), integer_after(frame, "\"server_time\":")};
+}
+
+std::int64_t unix_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 struct Display {
     std::shared_ptr<client::Connection> connection;
-    // The first timer frame of this round with a seq above the round's baseline.
+    // The first timer frame of this round above the round's baseline (seq, or server_time
+    // when timing heartbeats), and when it arrived.
     std::atomic<std::int64_t> round_seq{-1};
+    std::atomic<std::int64_t> round_server_time{-1};
     std::atomic<std::int64_t> round_arrival_ns{0};
+    std::atomic<std::int64_t> round_arrival_unix_us{0};
     std::atomic<std::int64_t> latest_seq{-1};
     SteadyClock::time_point last_ping = SteadyClock::now();
 };
@@ -43,6 +60,8 @@ struct Display {
 // The server closes a connection after 60 s without a frame from it; real displays ping every
 // 10 s for clock sync, and so do these (connecting thousands can take longer than a minute).
 constexpr auto kPingEvery = std::chrono::seconds(10);
+constexpr auto kHeartbeatEvery = std::chrono::seconds(5);
+constexpr int kMaxHeartbeatRounds = 10;
 
 void ping(client::Connection& connection) {
     connection.send_request({{"type", "ping"}, {"t0", static_cast<double>(unix_ms())}});
@@ -59,6 +78,8 @@ void keep_alive(std::vector<std::unique_ptr<Display>>& displays) {
 
 struct Fanout {
     std::atomic<std::int64_t> baseline{std::numeric_limits<std::int64_t>::max()};
+    std::atomic<bool> by_server_time{false}; // heartbeat rounds: frames are told apart by time
+    std::atomic<std::int64_t> latest_server_time{-1};
     std::atomic<std::size_t> arrived{0};    // displays with a frame above baseline this round
     std::atomic<std::size_t> have_timer{0}; // displays that got their first timer after hello
     std::mutex mutex;
@@ -71,15 +92,23 @@ std::int64_t steady_ns() {
         .count();
 }
 
-void on_display_frame(Fanout& fanout, Display& display, std::int64_t seq) {
+void on_display_frame(Fanout& fanout, Display& display, TimerStamp stamp) {
     auto now = steady_ns();
+    auto now_unix_us = unix_us();
     if (display.latest_seq.load(std::memory_order_relaxed) < 0) fanout.have_timer.fetch_add(1);
-    display.latest_seq.store(std::max(seq, display.latest_seq.load(std::memory_order_relaxed)),
-                             std::memory_order_relaxed);
-    if (seq > fanout.baseline.load(std::memory_order_acquire) &&
+    display.latest_seq.store(
+        std::max(stamp.seq, display.latest_seq.load(std::memory_order_relaxed)),
+        std::memory_order_relaxed);
+    if (stamp.server_time > fanout.latest_server_time.load(std::memory_order_relaxed))
+        fanout.latest_server_time.store(stamp.server_time, std::memory_order_relaxed);
+    std::int64_t key =
+        fanout.by_server_time.load(std::memory_order_relaxed) ? stamp.server_time : stamp.seq;
+    if (key > fanout.baseline.load(std::memory_order_acquire) &&
         display.round_seq.load(std::memory_order_relaxed) < 0) {
         display.round_arrival_ns.store(now, std::memory_order_relaxed);
-        display.round_seq.store(seq, std::memory_order_release);
+        display.round_arrival_unix_us.store(now_unix_us, std::memory_order_relaxed);
+        display.round_server_time.store(stamp.server_time, std::memory_order_relaxed);
+        display.round_seq.store(stamp.seq, std::memory_order_release);
         fanout.arrived.fetch_add(1, std::memory_order_acq_rel);
     }
 }
@@ -107,6 +136,10 @@ json timer_after(client::Connection& moderator, std::int64_t seq,
                              std::to_string(seq));
 }
 
+struct ModeratorClosed : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 // A request from the moderator; a close by the server is reported with its code.
 json moderator_request(client::Connection& moderator, json message,
                        std::chrono::milliseconds timeout, const char* when) {
@@ -115,8 +148,8 @@ json moderator_request(client::Connection& moderator, json message,
     } catch (const client::ClientError& error) {
         auto code = moderator.wait_closed(std::chrono::seconds(1));
         if (!code) throw;
-        throw std::runtime_error(std::string("the server closed the moderator's connection ") +
-                                 when + " (close code " + std::to_string(*code) + ")");
+        throw ModeratorClosed(std::string("the server closed the moderator's connection ") + when +
+                              " (close code " + std::to_string(*code) + ")");
     }
 }
 
@@ -192,6 +225,7 @@ int run_bench_fanout(const std::vector<std::string>& args) {
                     : "");
 
     auto moderator_pinged = SteadyClock::now();
+    std::optional<std::string> moderator_lost;
 
     // Let the server settle before the memory baseline.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -210,8 +244,7 @@ int run_bench_fanout(const std::vector<std::string>& args) {
             // Replies stay on the normal path except the keep-alive pongs.
             if (frame.find("\"re\":") != std::string_view::npos)
                 return frame.find("\"type\":\"pong\"") != std::string_view::npos;
-            auto seq = timer_seq(frame);
-            if (seq >= 0) on_display_frame(fanout, *raw, seq);
+            if (auto stamp = timer_stamp(frame)) on_display_frame(fanout, *raw, *stamp);
             return true;
         });
         auto display_welcome =
@@ -226,7 +259,7 @@ int run_bench_fanout(const std::vector<std::string>& args) {
                                      display_welcome.dump());
         displays.push_back(std::move(display));
         if (displays.size() % 100 == 0) keep_alive(displays);
-        if (SteadyClock::now() - moderator_pinged > kPingEvery) {
+        if (!moderator_lost && SteadyClock::now() - moderator_pinged > kPingEvery) {
             // The moderator must send something within the server's idle timeout. Its ping goes
             // out once the display lists have stopped coming (none for 20 ms, no display
             // connecting), so the pong never queues behind a list in flight: lists outgrow
@@ -238,9 +271,13 @@ int run_bench_fanout(const std::vector<std::string>& args) {
                 if (now_seen == seen) break;
                 seen = now_seen;
             }
-            moderator_request(*moderator,
-                              {{"type", "ping"}, {"t0", static_cast<double>(unix_ms())}}, timeout,
-                              "while the displays connected");
+            try {
+                moderator_request(*moderator,
+                                  {{"type", "ping"}, {"t0", static_cast<double>(unix_ms())}},
+                                  timeout, "while the displays connected");
+            } catch (const ModeratorClosed& closed) {
+                moderator_lost = closed.what();
+            }
             moderator_pinged = SteadyClock::now();
         }
         if (displays.size() % 1000 == 0)
@@ -260,50 +297,94 @@ int run_bench_fanout(const std::vector<std::string>& args) {
     std::printf("fanout: %zu displays connected and greeted in %.2f s (%.0f/s)\n", displays.size(),
                 open_seconds, static_cast<double>(displays.size()) / open_seconds);
 
-    std::int64_t newest = drain_moderator(*moderator, timer->value("seq", std::int64_t{-1}));
+    std::int64_t newest = timer->value("seq", std::int64_t{-1});
     std::vector<std::int64_t> last_ns, median_ns, first_ns;
     std::size_t mismatched = 0;
-    for (int round = 0; round < rounds; ++round) {
+    auto reset_round = [&](std::int64_t baseline) {
         for (auto& display : displays) {
             newest = std::max(newest, display->latest_seq.load());
             display->round_seq.store(-1, std::memory_order_relaxed);
         }
-        newest = drain_moderator(*moderator, newest);
         fanout.arrived = 0;
-        fanout.baseline.store(newest, std::memory_order_release);
-
-        auto sent_ns = steady_ns();
-        auto reply = moderator_request(
-            *moderator, {{"type", "timer_control"}, {"action", "add_time"}, {"ms", add_ms}},
-            timeout, "during the rounds");
-        if (reply.value("type", "") == "error")
-            throw std::runtime_error("timer_control add_time failed: " + reply.dump());
-        auto changed = timer_after(*moderator, newest, timeout);
-        auto seq = changed.value("seq", std::int64_t{-1});
-
-        auto deadline = SteadyClock::now() + timeout;
-        while (fanout.arrived.load() < displays.size() && SteadyClock::now() < deadline)
+        fanout.baseline.store(baseline, std::memory_order_release);
+    };
+    auto wait_for_all = [&](std::chrono::milliseconds limit, const std::string& what) {
+        auto deadline = SteadyClock::now() + limit;
+        while (fanout.arrived.load() < displays.size() && SteadyClock::now() < deadline) {
             std::this_thread::sleep_for(std::chrono::microseconds(200));
-        if (fanout.arrived.load() < displays.size())
-            throw std::runtime_error("round " + std::to_string(round + 1) + ": " +
-                                     std::to_string(displays.size() - fanout.arrived.load()) +
-                                     " displays did not get timer seq " + std::to_string(seq) +
-                                     " within the timeout");
-        std::vector<std::int64_t> arrivals;
-        arrivals.reserve(displays.size());
-        for (auto& display : displays) {
-            if (display->round_seq.load(std::memory_order_acquire) != seq) ++mismatched;
-            arrivals.push_back(display->round_arrival_ns.load(std::memory_order_relaxed) - sent_ns);
+            keep_alive(displays);
         }
+        if (fanout.arrived.load() < displays.size())
+            throw std::runtime_error(std::to_string(displays.size() - fanout.arrived.load()) +
+                                     " displays did not get " + what + " in time");
+    };
+    auto record = [&](std::vector<std::int64_t>& arrivals) {
         std::sort(arrivals.begin(), arrivals.end());
         first_ns.push_back(arrivals.front());
         median_ns.push_back(arrivals[arrivals.size() / 2]);
         last_ns.push_back(arrivals.back());
-        newest = std::max(newest, seq);
-        keep_alive(displays);
-        moderator_request(*moderator, {{"type", "ping"}, {"t0", static_cast<double>(unix_ms())}},
-                          timeout, "during the rounds");
+    };
+
+    // Rounds driven by the moderator: add_time, timed from just before the send.
+    int moderator_rounds = 0;
+    while (!moderator_lost && moderator_rounds < rounds) {
+        try {
+            newest = drain_moderator(*moderator, newest);
+            reset_round(newest);
+            auto sent_ns = steady_ns();
+            auto reply = moderator_request(
+                *moderator, {{"type", "timer_control"}, {"action", "add_time"}, {"ms", add_ms}},
+                timeout, "during the rounds");
+            if (reply.value("type", "") == "error")
+                throw std::runtime_error("timer_control add_time failed: " + reply.dump());
+            auto seq = timer_after(*moderator, newest, timeout).value("seq", std::int64_t{-1});
+            wait_for_all(timeout, "timer seq " + std::to_string(seq));
+            std::vector<std::int64_t> arrivals;
+            arrivals.reserve(displays.size());
+            for (auto& display : displays) {
+                if (display->round_seq.load(std::memory_order_acquire) != seq) ++mismatched;
+                arrivals.push_back(display->round_arrival_ns.load(std::memory_order_relaxed) -
+                                   sent_ns);
+            }
+            record(arrivals);
+            newest = std::max(newest, seq);
+            ++moderator_rounds;
+            keep_alive(displays);
+            moderator_request(*moderator,
+                              {{"type", "ping"}, {"t0", static_cast<double>(unix_ms())}}, timeout,
+                              "during the rounds");
+        } catch (const ModeratorClosed& closed) {
+            moderator_lost = closed.what();
+            break;
+        }
         std::this_thread::sleep_for(gap);
+    }
+
+    // Without a moderator the server's own timer heartbeat (every 5 s, to every display) is
+    // timed instead: from the server_time it carries (the same machine clock) to arrival.
+    // It goes through the same broadcast, without the durable write a control makes first.
+    int heartbeat_rounds = 0;
+    if (moderator_lost) {
+        std::printf("fanout: %s; timing the timer heartbeat instead\n", moderator_lost->c_str());
+        last_ns.clear(), median_ns.clear(), first_ns.clear();
+        fanout.by_server_time = true;
+        int wanted = std::min(rounds, kMaxHeartbeatRounds);
+        for (; heartbeat_rounds < wanted; ++heartbeat_rounds) {
+            reset_round(fanout.latest_server_time.load());
+            wait_for_all(kHeartbeatEvery * 2 + timeout, "a timer heartbeat");
+            std::int64_t server_time = std::numeric_limits<std::int64_t>::max();
+            for (auto& display : displays)
+                server_time = std::min(server_time, display->round_server_time.load());
+            std::vector<std::int64_t> arrivals;
+            arrivals.reserve(displays.size());
+            for (auto& display : displays) {
+                if (display->round_server_time.load() != server_time) ++mismatched;
+                arrivals.push_back((display->round_arrival_unix_us.load(std::memory_order_relaxed) -
+                                    server_time * 1000) *
+                                   1000);
+            }
+            record(arrivals);
+        }
     }
 
     std::string each_round;
@@ -314,8 +395,14 @@ int run_bench_fanout(const std::vector<std::string>& args) {
     auto last = summarise(last_ns);
     auto median = summarise(median_ns);
     auto first = summarise(first_ns);
-    std::printf("fanout: %zu displays, %d rounds of add_time %lld ms\n", displays.size(), rounds,
-                static_cast<long long>(add_ms));
+    const char* mode = moderator_lost ? "heartbeat" : "add_time";
+    int rounds_done = moderator_lost ? heartbeat_rounds : moderator_rounds;
+    if (moderator_lost)
+        std::printf("fanout: %zu displays, %d timer heartbeats (server_time to arrival)\n",
+                    displays.size(), rounds_done);
+    else
+        std::printf("fanout: %zu displays, %d rounds of add_time %lld ms\n", displays.size(),
+                    rounds_done, static_cast<long long>(add_ms));
     std::printf("  last display   ms: p50 %.2f  max %.2f\n", last.p50_ms, last.max_ms);
     std::printf("  median display ms: p50 %.2f  max %.2f\n", median.p50_ms, median.max_ms);
     std::printf("  first display  ms: p50 %.2f  max %.2f\n", first.p50_ms, first.max_ms);
@@ -323,12 +410,13 @@ int run_bench_fanout(const std::vector<std::string>& args) {
     std::printf("  display lists pushed to the moderator: %llu\n",
                 static_cast<unsigned long long>(display_lists->load()));
     if (mismatched)
-        std::printf("  note: %zu display-rounds saw another seq first (timed that frame)\n",
+        std::printf("  note: %zu display-rounds saw another timer frame first (timed that one)\n",
                     mismatched);
 
     std::vector<std::pair<std::string, std::string>> fields{
         {"displays", std::to_string(displays.size())},
-        {"rounds", std::to_string(rounds)},
+        {"rounds", std::to_string(rounds_done)},
+        {"mode", mode},
         {"last_p50_ms", fixed(last.p50_ms, 2)},
         {"last_max_ms", fixed(last.max_ms, 2)},
         {"median_p50_ms", fixed(median.p50_ms, 2)},
