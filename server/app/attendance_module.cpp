@@ -264,13 +264,15 @@ void AttendanceModule::handle_walk_in(const Connection& connection,
                             "scan_id '" + scan_id + "' was already used for another check-in",
                             "scan_id");
     if (answer_known_scan(scan_id, waiter)) return;
-    if (state_.next_attendee_id() > protocol::kMaxAttendeeId)
+    // Above the stored ids too, in case `stagedoor import` ran while serving.
+    std::int64_t id = std::max(state_.next_attendee_id(), storage::max_attendee_id(*db_) + 1);
+    if (id > protocol::kMaxAttendeeId)
         return reply_.error(connection.id, walk_in->id, ErrorCode::internal,
                             "no attendee ids left");
 
     std::int64_t now = context_.clock();
     domain::Attendee person;
-    person.id = state_.next_attendee_id();
+    person.id = id;
     person.name = std::string(trim_whitespace(walk_in->name));
     person.organisation = std::string(trim_whitespace(walk_in->organisation.value_or("")));
     person.category = walk_in->category.value_or(protocol::Category::guest);
@@ -540,7 +542,20 @@ std::optional<HttpResponse> AttendanceModule::http_roster(const HttpRequest& req
 }
 
 std::optional<HttpResponse> AttendanceModule::http_badges(const HttpRequest& request) {
-    if (auto denied = require_organiser(request)) return denied;
+    // A door may fetch the badge of a walk-in, so it can be printed or photographed at the
+    // door; everything else here is the organiser's.
+    bool door_walk_in_badge = false;
+    if (request.role == protocol::Role::door && request.path.ends_with(".svg")) {
+        std::string_view id_text = std::string_view(request.path).substr(12);
+        id_text.remove_suffix(4);
+        if (!id_text.empty() && id_text.size() <= 10 &&
+            id_text.find_first_not_of("0123456789") == std::string_view::npos) {
+            const domain::Attendee* person = state_.attendee(std::stoll(std::string(id_text)));
+            door_walk_in_badge = person && person->walk_in;
+        }
+    }
+    if (!door_walk_in_badge)
+        if (auto denied = require_organiser(request)) return denied;
     const std::string& path = request.path;
     if (path == "/badges") {
         if (!is_get(request)) return method_not_allowed("GET");

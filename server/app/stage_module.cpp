@@ -2,6 +2,7 @@
 
 #include "app/log.hpp"
 #include "domain/agenda_import.hpp"
+#include "domain/csv.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -82,20 +83,6 @@ std::string local_time(std::optional<std::int64_t> unix_ms) {
     char text[32];
     std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
     return text;
-}
-
-std::string csv_cell(std::string value, bool text) {
-    // A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if (text && !value.empty() &&
-        std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos)
-        value.insert(value.begin(), '\'');
-    if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
-    std::string quoted = "\"";
-    for (char c : value) {
-        if (c == '"') quoted += '"';
-        quoted += c;
-    }
-    return quoted + "\"";
 }
 
 std::string signed_clock(std::int64_t ms) {
@@ -751,19 +738,19 @@ std::string StageModule::report_csv(const d::StageState& state, std::int64_t now
         const d::AgendaItem& item = *row.item;
         std::vector<std::string> cells = {
             std::to_string(row.position),
-            csv_cell(item.id, true),
-            csv_cell(item.title, true),
+            d::csv_field(item.id),
+            d::csv_field(item.title),
             std::string(d::to_string(item.kind)),
-            csv_cell(row.speaker_name.value_or(""), true),
-            csv_cell(item.organisation, true),
-            csv_cell(item.block, true),
+            d::csv_field(row.speaker_name.value_or("")),
+            d::csv_field(item.organisation),
+            d::csv_field(item.block),
             row.status,
             d::format_clock(item.duration_ms),
             local_time(item.actual.start),
             local_time(item.actual.end),
             row.actual_duration ? d::format_clock(*row.actual_duration) : "",
             row.overtime_ms > 0 ? "+" + d::format_clock(row.overtime_ms) : "0:00",
-            csv_cell(signed_clock(item.actual.added_ms), false),
+            d::csv_field(signed_clock(item.actual.added_ms), {.neutralise_formulas = false}),
             item.skipped ? "yes" : "no",
             item.no_show ? "yes" : "no"};
         for (std::size_t i = 0; i < cells.size(); ++i)

@@ -43,6 +43,10 @@ inline Frame make_frame(std::string text) {
 struct Outgoing {
     Frame frame;
     std::string_view coalesce_key; // empty: never replaced (replies, events)
+    // Set by the network layer for broadcasts: pushes the client did not ask for are held to
+    // the small queue bound; replies to its own requests only to the large one, so a kiosk
+    // that sends a burst of queued scans is not dropped for reading its answers.
+    bool unsolicited = false;
 };
 
 class Transport {

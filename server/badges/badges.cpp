@@ -1,5 +1,7 @@
 #include "badges/badges.hpp"
 
+#include "domain/csv.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -246,23 +248,9 @@ std::string badge_svg_document(const BadgeCard& card, std::string_view event_nam
            badge_svg_element(card, event_name, "width=\"105mm\" height=\"148mm\"") + "\n";
 }
 
-// RFC 4180 field. Spreadsheets run cells starting with = + - @ as formulas; such fields get a
-// leading apostrophe so an attendee's name cannot become a formula on the organiser's PC.
+// Quotes a leading or trailing space too, so a mail merge keeps names exactly as printed.
 std::string csv_field(std::string_view value) {
-    std::string text(value);
-    if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
-                          text[0] == '\t' || text[0] == '\r')) {
-        text.insert(text.begin(), '\'');
-    }
-    bool quote = text.find_first_of(",\"\r\n") != std::string::npos ||
-                 (!text.empty() && (text.front() == ' ' || text.back() == ' '));
-    if (!quote) return text;
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
+    return domain::csv_field(value, {.quote_edge_spaces = true});
 }
 
 // Writes via a temporary file and rename, so a reader never sees half a file.

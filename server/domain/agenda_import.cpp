@@ -1,5 +1,7 @@
 #include "domain/agenda_import.hpp"
 
+#include "domain/csv.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -366,87 +368,6 @@ std::optional<std::int64_t> parse_clock_duration(std::string_view text) {
     return total * 1000;
 }
 
-CsvTable read_csv(std::string_view text, char delimiter) {
-    CsvTable table;
-    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    if (delimiter == 0) {
-        // Count separators in the first line outside quotes.
-        std::size_t commas = 0, semicolons = 0;
-        bool quoted = false;
-        for (char c : text) {
-            if (c == '"')
-                quoted = !quoted;
-            else if (!quoted && (c == '\n' || c == '\r'))
-                break;
-            else if (!quoted && c == ',')
-                ++commas;
-            else if (!quoted && c == ';')
-                ++semicolons;
-        }
-        delimiter = semicolons > commas ? ';' : ',';
-    }
-    table.delimiter = delimiter;
-
-    std::size_t line = 1;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        CsvRecord record;
-        record.line = line;
-        std::string field;
-        bool record_done = false;
-        while (!record_done) {
-            field.clear();
-            bool quoted_field = false;
-            if (i < text.size() && text[i] == '"') {
-                quoted_field = true;
-                ++i;
-                bool closed = false;
-                while (i < text.size()) {
-                    char c = text[i];
-                    if (c == '"') {
-                        if (i + 1 < text.size() && text[i + 1] == '"') {
-                            field += '"';
-                            i += 2;
-                            continue;
-                        }
-                        ++i;
-                        closed = true;
-                        break;
-                    }
-                    if (c == '\n') ++line;
-                    field += c;
-                    ++i;
-                }
-                if (!closed) {
-                    table.error = "a quoted field is not closed";
-                    table.error_line = record.line;
-                    return table;
-                }
-            }
-            // Unquoted text (or text after a closing quote, kept as is, as spreadsheets do).
-            while (i < text.size() && text[i] != delimiter && text[i] != '\n' && text[i] != '\r') {
-                field += text[i];
-                ++i;
-            }
-            record.fields.push_back(quoted_field ? field : trim(field));
-            if (i >= text.size()) {
-                record_done = true;
-            } else if (text[i] == delimiter) {
-                ++i;
-            } else {
-                if (text[i] == '\r') ++i;
-                if (i < text.size() && text[i] == '\n') ++i;
-                ++line;
-                record_done = true;
-            }
-        }
-        bool blank = std::all_of(record.fields.begin(), record.fields.end(),
-                                 [](const std::string& f) { return f.empty(); });
-        if (!blank) table.records.push_back(std::move(record));
-    }
-    return table;
-}
-
 std::string ImportResult::describe() const {
     std::string out;
     for (const auto& error : errors) {
@@ -461,18 +382,25 @@ ImportResult import_agenda_csv(std::string_view text, const std::vector<Attendee
                                const ImportOptions& options) {
     ImportResult result;
     Builder builder(attendees, options, result);
-    CsvTable table = read_csv(text);
-    if (!table.error.empty()) {
-        builder.error(table.error_line, table.error);
-        builder.finish();
-        return result;
+    text = strip_utf8_bom(text);
+    // Blank lines are left out anywhere, also before the header.
+    std::vector<CsvRecord> records;
+    for (auto& record : read_csv_records(text, detect_csv_delimiter(text))) {
+        bool blank = !record.error && std::all_of(record.fields.begin(), record.fields.end(),
+                                                  [](const std::string& f) { return f.empty(); });
+        if (!blank) records.push_back(std::move(record));
     }
-    if (table.records.empty()) {
+    if (records.empty()) {
         builder.error(0, "the file is empty; the first row must name the columns");
         builder.finish();
         return result;
     }
-    const CsvRecord& header = table.records.front();
+    const CsvRecord& header = records.front();
+    if (header.error) {
+        builder.error(header.line, *header.error);
+        builder.finish();
+        return result;
+    }
     std::map<std::string, std::size_t> columns;
     for (std::size_t i = 0; i < header.fields.size(); ++i) {
         std::string name = lower(trim(header.fields[i]));
@@ -494,8 +422,12 @@ ImportResult import_agenda_csv(std::string_view text, const std::vector<Attendee
         return result;
     }
 
-    for (std::size_t row = 1; row < table.records.size(); ++row) {
-        const CsvRecord& record = table.records[row];
+    for (std::size_t row = 1; row < records.size(); ++row) {
+        const CsvRecord& record = records[row];
+        if (record.error) {
+            builder.error(record.line, *record.error);
+            continue;
+        }
         if (record.fields.size() > header.fields.size()) {
             builder.error(record.line, "has " + std::to_string(record.fields.size()) +
                                            " fields, the header has " +

@@ -1,7 +1,7 @@
 // Agenda import from CSV or JSON, as written by organisers in a spreadsheet or a script.
 //
-// CSV: a header row names the columns (any order, case-insensitive); ',' or ';' separated
-// (detected from the header), RFC 4180 quoting, UTF-8 with or without BOM.
+// CSV: a header row names the columns (any order, case-insensitive); ',' ';' or tab separated
+// (detected from the header), RFC 4180 quoting (domain/csv.hpp), UTF-8 with or without BOM.
 //   title         required
 //   duration      required: m:ss, h:mm:ss or whole seconds ("3:00", "180")
 //   kind          talk (default) | pitch | break | other
@@ -64,20 +64,6 @@ ImportResult import_agenda_json(std::string_view text, const std::vector<Attende
 // Chooses by the first non-blank character ('{' or '[' is JSON).
 ImportResult import_agenda(std::string_view text, const std::vector<AttendeeRecord>& attendees,
                            const ImportOptions& options = {});
-
-// RFC 4180 reader: records with the 1-based line each starts on. delimiter 0 = detect ','
-// or ';' from the first line. Throws nothing; an unterminated quote is reported in error.
-struct CsvRecord {
-    std::size_t line = 0;
-    std::vector<std::string> fields;
-};
-struct CsvTable {
-    std::vector<CsvRecord> records;
-    char delimiter = ',';
-    std::string error; // empty when the text was well-formed
-    std::size_t error_line = 0;
-};
-CsvTable read_csv(std::string_view text, char delimiter = 0);
 
 // "3:00" -> 180000, "1:02:03" -> 3723000, "90" -> 90000; nullopt when malformed.
 std::optional<std::int64_t> parse_clock_duration(std::string_view text);

@@ -1,18 +1,14 @@
 #include "domain/attendance.hpp"
 
+#include "domain/csv.hpp"
+#include "domain/text_fold.hpp"
+
 #include <algorithm>
 #include <ctime>
 
 namespace stagedoor::domain {
 
 namespace {
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 std::int64_t bucket_start(std::int64_t at) {
     return at >= 0 ? at - at % kArrivalBucketMs : at - (kArrivalBucketMs + at % kArrivalBucketMs);
@@ -531,19 +527,9 @@ std::string iso_local_time(std::int64_t unix_ms) {
     return out;
 }
 
+// Also quotes ';', so a German Excel that splits at semicolons keeps every cell whole.
 std::string csv_cell(std::string_view text) {
-    std::string value(text);
-    if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' ||
-                           value[0] == '@' || value[0] == '\t' || value[0] == '\r'))
-        value.insert(0, "'");
-    if (value.find_first_of(",;\"\r\n") == std::string::npos) return value;
-    std::string quoted = "\"";
-    for (char c : value) {
-        if (c == '"') quoted += '"';
-        quoted += c;
-    }
-    quoted += '"';
-    return quoted;
+    return csv_field(text, {.quote_semicolons = true});
 }
 
 std::string attendance_csv(const Attendance& state) {

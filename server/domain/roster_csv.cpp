@@ -1,5 +1,8 @@
 #include "domain/roster_csv.hpp"
 
+#include "domain/csv.hpp"
+#include "domain/text_fold.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -8,23 +11,9 @@ namespace stagedoor::domain {
 
 namespace {
 
-std::string trim(std::string_view text) {
-    auto begin = text.find_first_not_of(" \t");
-    if (begin == std::string_view::npos) return {};
-    auto end = text.find_last_not_of(" \t");
-    return std::string(text.substr(begin, end - begin + 1));
-}
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 // Lower case, and spaces or hyphens as underscores: "External ID" -> "external_id".
 std::string normalise_key(std::string_view text) {
-    std::string out = ascii_lower(trim(text));
+    std::string out = ascii_lower(trim_csv_blanks(text));
     for (char& c : out)
         if (c == ' ' || c == '-') c = '_';
     return out;
@@ -46,142 +35,6 @@ bool valid_utf8(std::string_view text) {
         i += length;
     }
     return true;
-}
-
-struct Record {
-    std::size_t line = 0;
-    std::vector<std::string> fields;
-    std::vector<bool> quoted;
-    std::optional<std::string> error; // broken quoting
-};
-
-// Splits text into records. Physical line numbers count CRLF, LF and a lone CR once each.
-class Splitter {
-  public:
-    Splitter(std::string_view text, char delimiter)
-        : text_(text)
-        , delimiter_(delimiter) {}
-
-    bool done() const { return pos_ >= text_.size(); }
-
-    Record next() {
-        Record record;
-        record.line = line_;
-        std::string field;
-        bool quoted = false;
-        while (true) {
-            if (pos_ >= text_.size()) {
-                finish_field(record, field, quoted);
-                return record;
-            }
-            char c = text_[pos_];
-            // A quote opens a quoted field only at its start (spaces before it are ignored).
-            if (c == '"' && !quoted && field.find_first_not_of(" \t") == std::string::npos) {
-                quoted = true;
-                field.clear();
-                if (!read_quoted(record, field)) {
-                    skip_to_line_end();
-                    return record;
-                }
-                while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t') &&
-                       delimiter_ != text_[pos_])
-                    ++pos_;
-                // After the closing quote: a delimiter, a line end or the end of the text.
-                if (pos_ < text_.size() && text_[pos_] != delimiter_ && text_[pos_] != '\n' &&
-                    text_[pos_] != '\r') {
-                    record.error = "unexpected text after a closing quote";
-                    skip_to_line_end();
-                    return record;
-                }
-                continue;
-            }
-            if (c == '"') {
-                record.error = "a quote inside an unquoted field (quote the whole field and "
-                               "double the quote: \"\")";
-                skip_to_line_end();
-                return record;
-            }
-            if (c == delimiter_) {
-                finish_field(record, field, quoted);
-                field.clear();
-                quoted = false;
-                ++pos_;
-                continue;
-            }
-            if (c == '\r' || c == '\n') {
-                consume_line_break();
-                finish_field(record, field, quoted);
-                return record;
-            }
-            field += c;
-            ++pos_;
-        }
-    }
-
-  private:
-    void finish_field(Record& record, const std::string& field, bool quoted) {
-        record.fields.push_back(quoted ? field : trim(field));
-        record.quoted.push_back(quoted);
-    }
-    void consume_line_break() {
-        if (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ++pos_;
-        ++pos_;
-        ++line_;
-    }
-    // pos_ at the opening quote; leaves pos_ after the closing quote.
-    bool read_quoted(Record& record, std::string& field) {
-        std::size_t start_line = line_;
-        ++pos_;
-        while (pos_ < text_.size()) {
-            char c = text_[pos_];
-            if (c == '"') {
-                if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
-                    field += '"';
-                    pos_ += 2;
-                    continue;
-                }
-                ++pos_;
-                return true;
-            }
-            if (c == '\r' || c == '\n') {
-                // Embedded line breaks are kept as \n, whatever the file uses.
-                consume_line_break();
-                field += '\n';
-                continue;
-            }
-            field += c;
-            ++pos_;
-        }
-        record.error =
-            "a quoted field opened on line " + std::to_string(start_line) + " is never closed";
-        return false;
-    }
-    void skip_to_line_end() {
-        while (pos_ < text_.size() && text_[pos_] != '\r' && text_[pos_] != '\n')
-            ++pos_;
-        if (pos_ < text_.size()) consume_line_break();
-    }
-
-    std::string_view text_;
-    char delimiter_;
-    std::size_t pos_ = 0;
-    std::size_t line_ = 1;
-};
-
-char detect_delimiter(std::string_view text) {
-    std::size_t commas = 0, semicolons = 0, tabs = 0;
-    bool in_quotes = false;
-    for (char c : text) {
-        if (c == '"') in_quotes = !in_quotes;
-        if (in_quotes) continue;
-        if (c == '\n' || c == '\r') break;
-        if (c == ',') ++commas;
-        if (c == ';') ++semicolons;
-        if (c == '\t') ++tabs;
-    }
-    if (semicolons > commas && semicolons >= tabs) return ';';
-    if (tabs > commas && tabs > semicolons) return '\t';
-    return ',';
 }
 
 enum class Column { name, organisation, email, sector, category, vip, external_id, notes, blocked };
@@ -236,19 +89,19 @@ std::optional<protocol::Category> parse_category(std::string_view text) {
 
 RosterParse parse_roster_csv(std::string_view text) {
     RosterParse result;
-    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    text = strip_utf8_bom(text);
     if (!valid_utf8(text)) {
         result.fatal = "the file is not UTF-8 text (in Excel: Save As > CSV UTF-8)";
         return result;
     }
-    if (trim(text).find_first_not_of("\r\n") == std::string::npos) {
+    if (trim_csv_blanks(text).find_first_not_of("\r\n") == std::string::npos) {
         result.fatal = "the file is empty: it needs a header row with at least a 'name' column";
         return result;
     }
-    result.delimiter = detect_delimiter(text);
-    Splitter splitter(text, result.delimiter);
+    result.delimiter = detect_csv_delimiter(text);
+    std::vector<CsvRecord> records = read_csv_records(text, result.delimiter);
 
-    Record header = splitter.next();
+    const CsvRecord& header = records.front(); // the text is not blank, so there is one
     if (header.error) {
         result.fatal = "line 1 (header): " + *header.error;
         return result;
@@ -286,8 +139,8 @@ RosterParse parse_roster_csv(std::string_view text) {
 
     std::map<std::string, std::size_t> external_ids;
     std::map<std::string, std::size_t> emails;
-    while (!splitter.done()) {
-        Record record = splitter.next();
+    for (std::size_t index = 1; index < records.size(); ++index) {
+        const CsvRecord& record = records[index];
         auto fail = [&](std::string reason) {
             result.errors.push_back({record.line, std::move(reason)});
         };
@@ -312,7 +165,7 @@ RosterParse parse_roster_csv(std::string_view text) {
         std::optional<std::string> problem;
         for (std::size_t i = 0; i < columns.size() && !problem; ++i) {
             if (!columns[i]) continue;
-            std::string value = trim(record.fields[i]);
+            std::string value = trim_csv_blanks(record.fields[i]);
             switch (*columns[i]) {
             case Column::name:
                 row.name = value;

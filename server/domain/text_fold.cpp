@@ -245,4 +245,11 @@ int match_score(const FoldedQuery& query, const SearchText& candidate) {
     return 0;
 }
 
+std::string ascii_lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
 } // namespace stagedoor::domain

@@ -97,6 +97,7 @@ class Hub final : public app::Transport, public app::Scheduler {
             if (!state || !state->authenticated || !roles.contains(state->info.role)) continue;
             if (auto session = weak.lock()) recipients_.push_back(std::move(session));
         }
+        message.unsolicited = true;
         for (auto& session : recipients_)
             session->enqueue(message);
         recipients_.clear();
@@ -259,7 +260,9 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
                 }
             }
         }
-        if (queued_bytes_ > 0 && queued_bytes_ + size > hub_.options().max_queue_bytes) {
+        std::size_t limit = message.unsolicited ? hub_.options().max_queue_bytes
+                                                : hub_.options().hard_queue_bytes;
+        if (queued_bytes_ > 0 && queued_bytes_ + size > limit) {
             // The client is not reading: drop it rather than buffer without bound. It will
             // reconnect and resync from the snapshots.
             app::log::info("closing a client that does not keep up (" +

@@ -27,8 +27,10 @@ struct ServerOptions {
     std::filesystem::path web_root;
     std::filesystem::path vendor_root; // node_modules, for /vendor/*
     std::optional<TlsFiles> tls;
-    std::size_t max_queue_bytes = 64 * 1024;    // per client, before frames are coalesced
-    std::size_t hard_queue_bytes = 1024 * 1024; // per client, before it is dropped as too slow
+    // Unsent bytes per client: a broadcast beyond max_queue_bytes, or any frame beyond
+    // hard_queue_bytes, drops the client as too slow (after coalescing).
+    std::size_t max_queue_bytes = 64 * 1024;
+    std::size_t hard_queue_bytes = 1024 * 1024;
 };
 
 using ModuleFactory = std::function<std::vector<std::unique_ptr<app::Module>>(app::ModuleContext&)>;

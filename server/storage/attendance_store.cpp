@@ -1,5 +1,7 @@
 #include "storage/attendance_store.hpp"
 
+#include "domain/text_fold.hpp"
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -74,13 +76,6 @@ const std::array<Migration, 2> kMigrations{{
     {"attendance-001-roster-and-badges", kRosterSchema},
     {"attendance-002-ledger", kLedgerSchema},
 }};
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 void bind_attendee_fields(Statement& statement, const domain::Attendee& attendee, int first) {
     statement.bind(first, attendee.external_id.empty() ? std::optional<std::string>()
@@ -189,6 +184,11 @@ std::optional<domain::Attendee> read_attendee(Database& db, std::int64_t attende
         attendee.token_issued_at = badge.int64(2);
     }
     return attendee;
+}
+
+std::int64_t max_attendee_id(Database& db) {
+    auto query = db.prepare("SELECT COALESCE(MAX(id), 0) FROM attendees");
+    return query.step() ? query.int64(0) : 0;
 }
 
 void insert_attendee(Database& db, const domain::Attendee& attendee) {
@@ -327,7 +327,7 @@ ImportSummary import_roster(Database& db, domain::Attendance& state,
     std::vector<domain::Attendee> added;
     std::vector<domain::Attendee> updated;
     std::map<std::int64_t, std::size_t> matched_on_line;
-    std::int64_t next_id = state.next_attendee_id();
+    std::int64_t next_id = std::max(state.next_attendee_id(), max_attendee_id(db) + 1);
     for (const auto& row : roster.rows) {
         const domain::Attendee* existing = state.find_by_external_id(row.external_id);
         if (!existing && !row.email.empty()) {
@@ -409,7 +409,8 @@ const domain::Attendee* find_attendee(const domain::Attendance& state, std::stri
         if (const auto* person = state.attendee(std::stoll(std::string(text)))) return person;
     }
     if (const auto* person = state.find_by_external_id(text)) return person;
-    if (text.find('@') != std::string_view::npos) return state.find_by_email(ascii_lower(text));
+    if (text.find('@') != std::string_view::npos)
+        return state.find_by_email(domain::ascii_lower(text));
     return nullptr;
 }
 

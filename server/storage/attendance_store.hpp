@@ -26,6 +26,10 @@ domain::Attendance load_attendance(Database& db);
 // pick up a badge issued or an attendee imported by the command line meanwhile.
 std::optional<domain::Attendee> read_attendee(Database& db, std::int64_t attendee_id);
 
+// The highest attendee id in the database (0 when empty). New ids are allocated above both
+// this and the in-memory roster, so a running server and `stagedoor import` never collide.
+std::int64_t max_attendee_id(Database& db);
+
 // ---- writes (on the writer thread, inside its transaction) ----
 void insert_attendee(Database& db, const domain::Attendee& attendee);
 void update_attendee(Database& db, const domain::Attendee& attendee, std::int64_t now_ms);

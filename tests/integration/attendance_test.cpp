@@ -400,6 +400,16 @@ TEST_CASE("attendance: help desk lookup and walk-ins") {
     CHECK(json::parse(counts.body)["walk_ins"] == 1);
     CHECK(json::parse(counts.body)["expected"] == 4);
 
+    // The door may fetch a walk-in's badge to print it, but not anyone else's.
+    std::string door_key = door_event.event.key("door");
+    auto walk_in_svg = http_request(server.endpoint(), "GET",
+                                    "/api/badges/" + walk_in["attendee"]["id"].dump() + ".svg", "", door_key);
+    CHECK(walk_in_svg.status == 200);
+    CHECK_THAT(walk_in_svg.body, Catch::Contains("Zo\xc3\xab Walker"));
+    auto other_id = found["attendees"][0]["id"].dump();
+    CHECK(http_request(server.endpoint(), "GET", "/api/badges/" + other_id + ".svg", "", door_key).status == 403);
+    CHECK(http_request(server.endpoint(), "GET", "/badges", "", door_key).status == 403);
+
     auto unknown =
         door->request({{"type", "checkin_manual"}, {"attendee_id", 999}, {"direction", "in"}});
     CHECK(unknown["result"] == "unknown_badge");
@@ -592,4 +602,30 @@ TEST_CASE("attendance: CLI import re-import, badges and reissue") {
     auto door = connect_as(context, server, door_event.event, "door", "Door 1");
     CHECK(scan(*door, "r-1", old_token)["result"] == "revoked");
     CHECK(scan(*door, "r-2", new_token)["result"] == "ok");
+}
+
+TEST_CASE("attendance: a running server picks up people imported by the command line meanwhile") {
+    DoorEvent door_event;
+    ServerProcess server(door_event.event.data);
+    server.start();
+    ClientContext context;
+    auto door = connect_as(context, server, door_event.event, "door", "Door 1");
+
+    auto late = write_file(door_event.event.temp.path / "late.csv",
+                           "name,external_id\nLate Comer,L-1\nLater Still,L-2\n");
+    auto imported = run_cli({"import", "--data", door_event.event.data.string(), late.string()});
+    INFO(imported.output);
+    REQUIRE(imported.exit_code == 0);
+
+    // Their badges are genuine, so the server looks them up instead of calling them unknown.
+    auto ok = scan(*door, "late-1", door_event.tokens()["L-1"]);
+    INFO(ok.dump());
+    CHECK(ok["result"] == "ok");
+    CHECK(ok["attendee"]["name"] == "Late Comer");
+    // A walk-in gets an id above the imported ones instead of colliding with them.
+    auto walk_in = door->request({{"type", "walk_in"}, {"name", "Walk In"}, {"scan_id", "late-2"}});
+    INFO(walk_in.dump());
+    REQUIRE(walk_in["type"] == "walk_in_result");
+    CHECK(walk_in["attendee"]["id"].get<std::int64_t>() > door_event.ids()["L-2"]);
+    CHECK(scan(*door, "late-3", door_event.tokens()["L-2"])["result"] == "ok");
 }

@@ -56,21 +56,27 @@ TEST_CASE("agenda import: durations") {
     CHECK_FALSE(parse_clock_duration("1:2:3:4"));
 }
 
-TEST_CASE("agenda import: RFC 4180 reader") {
-    auto table = read_csv("a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n\r\n1,2,3");
-    REQUIRE(table.error.empty());
-    CHECK(table.delimiter == ',');
-    REQUIRE(table.records.size() == 3);
-    CHECK(table.records[1].fields == std::vector<std::string>{"x, y", "say \"hi\"", "two\nlines"});
-    CHECK(table.records[1].line == 2);
-    CHECK(table.records[2].line == 5); // the quoted newline and the blank line count
-    auto semicolons = read_csv("\xEF\xBB\xBFtitle;duration\n\"A; B\";3:00\n");
-    CHECK(semicolons.delimiter == ';');
-    CHECK(semicolons.records[0].fields[0] == "title"); // BOM removed
-    CHECK(semicolons.records[1].fields[0] == "A; B");
-    auto broken = read_csv("a,b\n\"open,2\n3,4\n");
-    CHECK_FALSE(broken.error.empty());
-    CHECK(broken.error_line == 2);
+TEST_CASE("agenda import: blank lines, BOM, tabs and broken quoting in CSV") {
+    auto result = import_agenda("\xEF\xBB\xBFtitle\tduration\r\n\r\n\"Two\r\nlines\"\t3:00\r\n"
+                                "\r\nLast\t1:00",
+                                attendees());
+    INFO(result.describe());
+    REQUIRE(result.ok());
+    REQUIRE(result.agenda.items.size() == 2);
+    CHECK(result.agenda.items[0].title == "Two\nlines");
+    CHECK(result.agenda.items[1].title == "Last");
+    auto late_header = import_agenda_csv("\n \n\r\ntitle,duration\nA,1:00,\nB,1:00\n", attendees());
+    CHECK(late_header.describe() == "line 5: has 3 fields, the header has 2");
+    auto broken =
+        import_agenda_csv("title,duration\nA,1:00\nB\"ad,1:00\nC,1:00\n\"Open,1:00\n", attendees());
+    REQUIRE(broken.errors.size() == 2);
+    CHECK(broken.errors[0].line == 3);
+    CHECK(broken.errors[0].message.find("quote") != std::string::npos);
+    CHECK(broken.errors[1].line == 5);
+    CHECK(broken.errors[1].message == "a quoted field opened on line 5 is never closed");
+    CHECK(broken.agenda.items.empty());
+    CHECK(import_agenda_csv("\"title,duration\n", attendees()).describe() ==
+          "line 1: a quoted field opened on line 1 is never closed");
 }
 
 TEST_CASE("agenda import: CSV with speakers, blocks and defaults") {

@@ -1,3 +1,4 @@
+#include "message_checks.hpp"
 #include "stagedoor/protocol/messages_attendance.hpp"
 
 #include <catch2/catch.hpp>
@@ -7,26 +8,9 @@ using nlohmann::json;
 
 namespace {
 
-template <class M> M round_trip(const M& message) {
-    auto text = serialize(message);
-    auto envelope = parse_envelope(text);
-    REQUIRE(envelope.ok());
-    CHECK(envelope->type == M::type);
-    auto decoded = decode<M>(envelope->object);
-    INFO(text);
-    REQUIRE(decoded.ok());
-    // Encoding the decoded message again gives the same frame.
-    CHECK(serialize(*decoded) == text);
-    return *decoded;
-}
-
+using stagedoor::testing::round_trip;
 template <class M> Error decode_error(const std::string& text) {
-    auto envelope = parse_envelope(text);
-    REQUIRE(envelope.ok());
-    auto decoded = decode<M>(envelope->object);
-    INFO(text);
-    REQUIRE_FALSE(decoded.ok());
-    return decoded.error();
+    return stagedoor::testing::refused<M>(text);
 }
 
 AttendeeInfo jana() {

@@ -1,5 +1,6 @@
 // The strict codec: every core message round-trips, every malformed input is refused with the
 // right code and the offending field, and nothing throws.
+#include "message_checks.hpp"
 #include "stagedoor/protocol/messages.hpp"
 
 #include <catch2/catch.hpp>
@@ -8,17 +9,7 @@ using namespace stagedoor::protocol;
 using nlohmann::json;
 
 namespace {
-template <class M> M round_trip(const M& message) {
-    auto text = serialize(message);
-    auto envelope = parse_envelope(text);
-    REQUIRE(envelope.ok());
-    CHECK(envelope->type == M::type);
-    auto decoded = decode<M>(envelope->object);
-    INFO(text);
-    REQUIRE(decoded.ok());
-    CHECK(serialize(*decoded) == text);
-    return *decoded;
-}
+using stagedoor::testing::round_trip;
 
 template <class M> Error decode_error(const json& object) {
     auto decoded = decode<M>(object);

@@ -1,3 +1,4 @@
+#include "message_checks.hpp"
 #include "stagedoor/protocol/messages_stage.hpp"
 
 #include <catch2/catch.hpp>
@@ -7,35 +8,14 @@ using nlohmann::json;
 
 namespace {
 
-template <class M> M round_trip(const M& message) {
-    std::string text = serialize(message);
-    auto envelope = parse_envelope(text);
-    REQUIRE(envelope.ok());
-    CHECK(envelope->type == M::type);
-    auto decoded = decode<M>(envelope->object);
-    INFO(text << " -> " << (decoded.ok() ? "" : decoded.error().message));
-    REQUIRE(decoded.ok());
-    CHECK(serialize(*decoded) == text); // nothing lost, nothing added
-    return *decoded;
-}
+using stagedoor::testing::accepted;
+using stagedoor::testing::round_trip;
 
+// Every refusal of a well-formed envelope is a bad_message.
 template <class M> Error refused(std::string_view text) {
-    auto envelope = parse_envelope(text);
-    REQUIRE(envelope.ok());
-    auto decoded = decode<M>(envelope->object);
-    INFO(text);
-    REQUIRE_FALSE(decoded.ok());
-    CHECK(decoded.error().code == ErrorCode::bad_message);
-    return decoded.error();
-}
-
-template <class M> M accepted(std::string_view text) {
-    auto envelope = parse_envelope(text);
-    REQUIRE(envelope.ok());
-    auto decoded = decode<M>(envelope->object);
-    INFO(text << ": " << (decoded.ok() ? "" : decoded.error().message));
-    REQUIRE(decoded.ok());
-    return *decoded;
+    auto error = stagedoor::testing::refused<M>(text);
+    CHECK(error.code == ErrorCode::bad_message);
+    return error;
 }
 
 TimerMessage sample_timer() {

@@ -1,0 +1,334 @@
+// /moderator: run-of-show console. Every control is a request; the screen only changes when
+// the server's `timer`/`agenda`/`stage` pushes say so, so what you see is what the stage shows.
+
+import { $, $$, fill, h, setText } from './dom.js';
+import { displayHealth, formatDelta, formatDurationShort, formatMs, formatTimeOfDay } from './format.js';
+import { icon } from './icons.js';
+import { onLangChange, t } from './i18n.js';
+import { startView } from './shell.js';
+import { timerView } from './timer-model.js';
+import { showToast } from './toast.js';
+
+const shell = startView({ role: 'moderator', deviceBase: t('device.moderator'), syncReport: true });
+const conn = shell.conn;
+
+let timer = null;
+let agenda = null;
+let stage = { message: null, blackout: false };
+let displays = [];
+
+conn.on('timer', (m) => {
+    timer = m;
+    renderNow();
+    renderPlay();
+});
+conn.on('agenda', (m) => {
+    agenda = m;
+    renderAgenda();
+    renderNow();
+});
+conn.on('stage', (m) => {
+    stage = m;
+    renderStageState();
+});
+conn.on('displays', (m) => {
+    displays = m.displays || [];
+    renderDisplays();
+});
+
+// ---- requests ----------------------------------------------------------------------------
+async function send(message, okText) {
+    const fb = $('#ctl-feedback');
+    try {
+        await conn.request(message);
+        fb.dataset.kind = 'ok';
+        setText(fb, okText ? `✓ ${okText}` : '');
+        return true;
+    } catch (err) {
+        fb.dataset.kind = 'err';
+        const text = `✕ ${t(`error.${err.code}`, { fallback: err.message })}`;
+        setText(fb, text);
+        showToast(text, 'err');
+        return false;
+    }
+}
+const control = (action, extra = {}, okText) => send({ type: 'timer_control', action, ...extra }, okText);
+
+function playAction() {
+    const s = timer?.state || 'idle';
+    if (s === 'running' || s === 'overtime') return 'pause';
+    if (s === 'paused') return 'resume';
+    return 'start';
+}
+function renderPlay() {
+    const action = playAction();
+    $('#play-icon').replaceChildren(icon(action === 'pause' ? 'pause' : 'play'));
+    setText($('#play-label'), t(`mod.${action}`));
+    $('#ctl-play').dataset.action = action;
+}
+
+$('#ctl-play').addEventListener('click', () => control(playAction()));
+$('#ctl-next').addEventListener('click', () => control('next'));
+$('#ctl-prev').addEventListener('click', () => control('previous'));
+for (const b of $$('[data-add]')) b.addEventListener('click', () => control('add_time', { ms: Number(b.dataset.add) }));
+$('#ctl-swap').addEventListener('click', () => send({ type: 'swap_next' }, t('mod.swapped')));
+
+/** Destructive buttons ask for a second press within 3 s. */
+function confirmButton(button, labelEl, labelKey, run) {
+    let armed = null;
+    button.addEventListener('click', () => {
+        if (armed) {
+            clearTimeout(armed);
+            armed = null;
+            button.classList.remove('armed');
+            labelEl.textContent = t(labelKey);
+            run();
+            return;
+        }
+        button.classList.add('armed');
+        labelEl.textContent = t('mod.confirm');
+        armed = setTimeout(() => {
+            armed = null;
+            button.classList.remove('armed');
+            labelEl.textContent = t(labelKey);
+        }, 3000);
+    });
+    return () => button.click();
+}
+const pressReset = confirmButton($('#ctl-reset'), $('#reset-label'), 'mod.reset', () => control('reset'));
+confirmButton($('#ctl-stop'), $('#stop-label'), 'mod.stop', () => control('stop'));
+
+window.addEventListener('keydown', (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const tag = document.activeElement?.tagName;
+    if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
+    if (tag === 'BUTTON' && (ev.key === ' ' || ev.key === 'Enter')) {
+        if (ev.key === 'Enter') return; // Enter on a focused button activates it as usual
+        document.activeElement.blur(); // Space is always start/pause, never "press the focused button"
+    }
+    const k = ev.key;
+    let handled = true;
+    if (k === ' ') control(playAction());
+    else if (k === 'n' || k === 'N') control('next');
+    else if (k === 'p' || k === 'P') control('previous');
+    else if (k === '+' || k === '=') control('add_time', { ms: 30000 });
+    else if (k === '-' || k === '−') control('add_time', { ms: -30000 });
+    else if (k === 'r' || k === 'R') pressReset();
+    else handled = false;
+    if (handled) ev.preventDefault();
+});
+
+// ---- now panel ------------------------------------------------------------------------------
+function renderNow() {
+    const item = timer?.item;
+    setText($('#now-title'), item ? item.title : t('mod.nothing'));
+    const sp = item?.speaker;
+    const agendaItem = agenda?.items.find((i) => i.id === item?.id);
+    const speakerEl = $('#now-speaker');
+    speakerEl.replaceChildren();
+    if (sp) {
+        speakerEl.append(sp.name + (sp.organisation ? ` · ${sp.organisation}` : ''), ' ');
+        if (agendaItem?.speaker) speakerEl.append(presenceTag(agendaItem.speaker));
+    } else if (item?.organisation) {
+        speakerEl.append(item.organisation);
+    }
+    const n = timer?.next;
+    setText($('#now-next'), n ? `${t('stage.next')}: ${[n.speaker_name, n.title].filter(Boolean).join(' · ')}` : '');
+    if (agenda && item) {
+        const idx = agenda.items.findIndex((i) => i.id === item.id);
+        setText($('#now-index'), idx >= 0 ? t('mod.itemOf', { n: idx + 1, total: agenda.items.length }) : '');
+    } else setText($('#now-index'), '');
+    renderBlocks();
+}
+
+function renderBlocks() {
+    const blocks = agenda?.blocks?.length ? agenda.blocks : timer?.block ? [timer.block] : [];
+    fill($('#blocks'), blocks.map((b) => {
+        const late = b.target_end ? b.projected_end - b.target_end : null;
+        let status = null;
+        if (late !== null) {
+            status = late > 30000
+                ? h('span.tag.tag-err', `⚠ ${t('mod.late', { d: formatDelta(late).slice(1) })}`)
+                : late < -30000
+                    ? h('span.tag.tag-ok', `✓ ${t('mod.early', { d: formatDelta(late).slice(1) })}`)
+                    : h('span.tag.tag-ok', `✓ ${t('mod.onTime')}`);
+        }
+        return h('div.block-line',
+            h('b', b.name), ' ',
+            h('span.muted', `${t('mod.projectedEnd')} ${formatTimeOfDay(b.projected_end)}`),
+            b.target_end ? h('span.muted', ` · ${t('mod.target')} ${formatTimeOfDay(b.target_end)}`) : null,
+            ' ', status);
+    }));
+}
+
+function presenceTag(speaker) {
+    return speaker.present
+        ? h('span.tag.tag-ok', `● ${t('presence.here')}`)
+        : h('span.tag.tag-warn', `○ ${t('presence.missing')}`);
+}
+
+function frame() {
+    const now = conn.serverNow();
+    const v = timerView(timer, now);
+    setText($('#mini-clock'), v.text);
+    const phase = v.state === 'paused' ? 'paused' : v.state === 'stopped' ? 'stopped' : v.phase;
+    if (document.body.dataset.phase !== phase) document.body.dataset.phase = phase;
+    $('#progress').style.transform = `scaleX(${v.progress.toFixed(4)})`;
+    const label = !timer?.item ? '' : phase === 'paused' ? `‖ ${t('stage.paused')}`
+        : phase === 'stopped' ? `■ ${t('stage.stopped')}`
+            : phase === 'idle' ? `○ ${t('stage.ready')}`
+                : phase === 'overtime' ? `⚠ ${t('stage.overtime')}`
+                    : phase === 'danger' ? `⚠ ${t('stage.danger')}`
+                        : phase === 'warning' ? `⚠ ${t('stage.warning')}` : `▶ ${t('stage.running')}`;
+    setText($('#phase-label'), label);
+    requestAnimationFrame(frame);
+}
+
+// ---- agenda -------------------------------------------------------------------------------------
+const STATUS_ICON = { pending: '○', current: '▶', done: '✓', skipped: '⤼', no_show: '✕' };
+
+function renderAgenda() {
+    if (!agenda) return;
+    const items = agenda.items;
+    fill($('#warnings'), (agenda.warnings || []).map((w) => h('li.warning', h('span', { 'aria-hidden': 'true' }, '⚠ '), w.text)));
+    fill($('#agenda'), items.map((item, i) => {
+        const sp = item.speaker;
+        const times = [];
+        if (item.status === 'done' && item.actual_start && item.actual_end) {
+            const actual = item.actual_end - item.actual_start;
+            times.push(h('span', `${formatTimeOfDay(item.actual_start)}–${formatTimeOfDay(item.actual_end)}`));
+            const delta = actual - item.duration_ms;
+            times.push(h(`span.delta${Math.abs(delta) > 30000 ? (delta > 0 ? '.late' : '.early') : ''}`, formatDelta(delta)));
+        } else {
+            times.push(h('span', { title: t('mod.projectedStart') }, `≈ ${formatTimeOfDay(item.actual_start || item.projected_start)}`));
+        }
+        times.push(h('span.muted', formatDurationShort(item.duration_ms + (item.added_ms || 0))));
+        const isCurrent = item.id === agenda.current;
+        return h(`li.agenda-item.status-${item.status}${isCurrent ? '.current' : ''}`, { dataset: { id: item.id } },
+            h('div.ai-status', { title: t(`status.${item.status}`) },
+                h('span.ai-icon', { 'aria-hidden': 'true' }, STATUS_ICON[item.status] || '○'),
+                h('span.visually-hidden', t(`status.${item.status}`))),
+            h('div.ai-main',
+                h('div.ai-title', item.title, item.status === 'skipped' || item.status === 'no_show'
+                    ? h('span.tag.tag-muted', t(`status.${item.status}`)) : null),
+                h('div.ai-speaker', sp ? [sp.name, sp.organisation ? h('span.muted', ` · ${sp.organisation}`) : null, ' ', presenceTag(sp)] : item.organisation || ''),
+                h('div.ai-times', times)),
+            h('div.ai-actions',
+                isCurrent ? null : h('button.btn.btn-small', { type: 'button', title: t('mod.goto'), 'aria-label': `${t('mod.goto')}: ${item.title}`, on: { click: () => control('goto', { item: item.id }) } }, '▶'),
+                h('button.btn.btn-small', { type: 'button', disabled: i === 0, title: t('mod.up'), 'aria-label': `${t('mod.up')}: ${item.title}`, on: { click: () => move(i, -1) } }, '↑'),
+                h('button.btn.btn-small', { type: 'button', disabled: i === items.length - 1, title: t('mod.down'), 'aria-label': `${t('mod.down')}: ${item.title}`, on: { click: () => move(i, +1) } }, '↓'),
+                item.status === 'done' || isCurrent ? null : h('button.btn.btn-small', {
+                    type: 'button', 'aria-pressed': String(item.status === 'skipped'),
+                    on: { click: () => send({ type: 'agenda_skip', item_id: item.id, skipped: item.status !== 'skipped' }) },
+                }, item.status === 'skipped' ? t('mod.unskip') : t('mod.skip')),
+                sp && item.status !== 'done' && !isCurrent ? h('button.btn.btn-small', {
+                    type: 'button', 'aria-pressed': String(item.status === 'no_show'),
+                    on: { click: () => send({ type: 'no_show', item_id: item.id, no_show: item.status !== 'no_show' }) },
+                }, item.status === 'no_show' ? t('mod.unNoShow') : t('mod.noShow')) : null));
+    }));
+}
+
+function move(index, direction) {
+    const items = agenda.items;
+    const item = items[index];
+    const before = direction < 0 ? items[index - 1].id : (items[index + 2]?.id ?? null);
+    send({ type: 'agenda_move', item_id: item.id, before });
+}
+
+$('#add-toggle').addEventListener('click', () => {
+    const f = $('#add-form');
+    f.hidden = !f.hidden;
+    if (!f.hidden) f.title.focus();
+});
+$('#add-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const duration = (Number(f.minutes.value) || 0) * 60000 + (Number(f.seconds.value) || 0) * 1000;
+    if (duration <= 0) return;
+    const item = { title: f.title.value.trim(), duration_ms: duration };
+    if (f.organisation.value.trim()) item.organisation = f.organisation.value.trim();
+    const last = agenda?.items[agenda.items.length - 1];
+    const msg = { type: 'agenda_add', item };
+    if (last) msg.after = last.id;
+    if (await send(msg, t('mod.added'))) {
+        f.reset();
+        f.hidden = true;
+    }
+});
+
+// ---- messages -------------------------------------------------------------------------------
+const PRESETS = [
+    { key: 'preset.oneMinute', tone: 'info', flash: false },
+    { key: 'preset.wrapUp', tone: 'wrap_up', flash: false },
+    { key: 'preset.timeUp', tone: 'stop', flash: true },
+];
+function renderPresets() {
+    fill($('#presets'), PRESETS.map((p) => h(`button.btn.preset.tone-${p.tone}`, {
+        type: 'button',
+        on: { click: () => send({ type: 'stage_message', text: t(p.key), tone: p.tone, flash: p.flash }, t('mod.sent')) },
+    }, t(p.key))));
+}
+$('#msg-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const text = $('#msg-text').value.trim();
+    if (!text) return;
+    if (await send({ type: 'stage_message', text, tone: $('#msg-tone').value, flash: $('#msg-flash').checked }, t('mod.sent'))) {
+        $('#msg-text').value = '';
+    }
+});
+$('#msg-clear').addEventListener('click', () => send({ type: 'stage_clear' }));
+$('#blackout').addEventListener('click', () => send({ type: 'blackout', on: !stage.blackout }));
+
+function renderStageState() {
+    const m = stage.message;
+    const box = $('#current-message');
+    box.replaceChildren();
+    if (m) {
+        box.dataset.tone = m.tone;
+        box.append(h('span.muted', `${t('mod.onStage')}: `), h('b', m.text), ' ', h('span.tag.tag-muted', t(`tone.${m.tone}`)));
+    } else {
+        delete box.dataset.tone;
+        box.append(h('span.muted', t('mod.noMessage')));
+    }
+    const b = $('#blackout');
+    b.setAttribute('aria-pressed', String(!!stage.blackout));
+    b.classList.toggle('btn-danger', !!stage.blackout);
+    setText($('#blackout-label'), stage.blackout ? t('mod.blackoutOff') : t('mod.blackoutOn'));
+}
+
+// ---- displays ----------------------------------------------------------------------------------
+function healthTag(health) {
+    const look = { good: ['tag-ok', '●'], fair: ['tag-warn', '◐'], bad: ['tag-err', '◐'], none: ['tag-muted', '○'], offline: ['tag-err', '○'] }[health];
+    const word = health === 'offline' ? t('conn.offline') : health === 'none' ? t('sync.noReport') : t(`sync.${health}`);
+    return h(`span.tag.${look[0]}`, `${look[1]} ${word}`);
+}
+function renderDisplays() {
+    fill($('#display-list'), displays.length === 0 ? h('li.empty', t('mod.noDisplays')) : displays.map((d) => {
+        const health = displayHealth(d);
+        return h('li.display', { dataset: { device: d.device, health } },
+            healthTag(health),
+            h('b', d.device), h('span.muted', t(`role.${d.role}`)),
+            health === 'none' || health === 'offline' ? null : [
+                h('span.num', `${t('sync.offset')} ${formatMs(d.offset_ms)}`),
+                h('span.num', `${t('sync.delay')} ${Math.round(d.delay_ms)} ms`),
+                h('span.muted.num', d.last_report ? t('mod.ago', { s: Math.max(0, Math.round((conn.serverNow() - d.last_report) / 1000)) }) : ''),
+            ]);
+    }));
+}
+setInterval(renderDisplays, 5000);
+
+onLangChange(() => {
+    renderPlay();
+    renderNow();
+    renderAgenda();
+    renderPresets();
+    renderStageState();
+    renderDisplays();
+});
+renderPlay();
+renderNow();
+renderPresets();
+renderStageState();
+renderDisplays();
+requestAnimationFrame(frame);
+window.stagedoorModerator = { get timer() { return timer; }, get agenda() { return agenda; }, conn };

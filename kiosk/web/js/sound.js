@@ -1,0 +1,53 @@
+// Generated tones (no audio files): each verdict sounds different, so staff can tell them apart
+// without looking. Browsers start audio only after a user gesture; kiosks can launch Chromium
+// with --autoplay-policy=no-user-gesture-required.
+
+let ctx = null;
+
+function audio() {
+    if (!ctx) {
+        const Ctor = window.AudioContext || window.webkitAudioContext;
+        if (!Ctor) return null;
+        ctx = new Ctor();
+    }
+    if (ctx.state === 'suspended') ctx.resume().catch(() => {});
+    return ctx;
+}
+
+// Unlock on the first interaction anywhere.
+for (const ev of ['pointerdown', 'keydown']) {
+    window.addEventListener(ev, () => audio(), { once: true, capture: true });
+}
+
+/** notes: [[frequency Hz, start s, length s, wave]] */
+function play(notes, volume = 0.25) {
+    const ac = audio();
+    if (!ac) return;
+    const t0 = ac.currentTime + 0.01;
+    for (const [freq, start, length, wave = 'sine'] of notes) {
+        const osc = ac.createOscillator();
+        const gain = ac.createGain();
+        osc.type = wave;
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0, t0 + start);
+        gain.gain.linearRampToValueAtTime(volume, t0 + start + 0.01);
+        gain.gain.setValueAtTime(volume, t0 + start + length - 0.04);
+        gain.gain.linearRampToValueAtTime(0, t0 + start + length);
+        osc.connect(gain).connect(ac.destination);
+        osc.start(t0 + start);
+        osc.stop(t0 + start + length + 0.02);
+    }
+}
+
+export const sounds = {
+    ok: () => play([[880, 0, 0.09], [1318.5, 0.09, 0.16]]),                    // bright rising two-tone
+    warning: () => play([[660, 0, 0.14, 'triangle'], [660, 0.2, 0.14, 'triangle']], 0.3), // double beep
+    error: () => play([[196, 0, 0.45, 'square']], 0.18),                          // low buzz
+    vip: () => play([[784, 0, 0.12], [988, 0.12, 0.12], [1175, 0.24, 0.12], [1568, 0.36, 0.3]]),
+    chimeWarning: () => play([[1046.5, 0, 0.6]], 0.2),
+    chimeZero: () => play([[784, 0, 0.4], [523.25, 0.35, 0.8]], 0.25),
+};
+
+export function soundReady() {
+    return !!ctx && ctx.state === 'running';
+}

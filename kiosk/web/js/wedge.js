@@ -1,0 +1,74 @@
+// Keyboard-wedge barcode scanners type the badge and press Enter, far faster than a person.
+// We tell them apart by speed: a burst of at least minLength characters whose typical (median)
+// gap is under maxGapMs. Single slow gaps inside the burst (a busy browser, a USB hiccup) are
+// tolerated up to burstGapMs; a longer pause starts a new burst.
+
+export class WedgeDetector {
+    constructor({ maxGapMs = 35, minLength = 20, burstGapMs = 300 } = {}) {
+        this.maxGapMs = maxGapMs;
+        this.minLength = minLength;
+        this.burstGapMs = burstGapMs;
+        this.reset();
+    }
+
+    /**
+     * Feed one keydown (key, timeStamp in ms). Returns the scanned text when this key is the
+     * Enter that ends a fast burst, otherwise null.
+     */
+    key(key, timeStamp) {
+        if (key === 'Enter') {
+            const recent = timeStamp - this.lastAt < this.burstGapMs;
+            const text = this.chars.join('');
+            const fast = this.medianGap() < this.maxGapMs;
+            this.reset();
+            return recent && fast && text.length >= this.minLength ? text : null;
+        }
+        if (key.length !== 1) return null; // Shift, Alt, arrows: not part of the payload
+        if (timeStamp - this.lastAt >= this.burstGapMs) {
+            this.chars = [];
+            this.gaps = [];
+        } else {
+            this.gaps.push(timeStamp - this.lastAt);
+        }
+        this.chars.push(key);
+        this.lastAt = timeStamp;
+        if (this.chars.length > 8192) this.reset(); // nobody scans that much: drop it
+        return null;
+    }
+
+    medianGap() {
+        if (this.gaps.length === 0) return Infinity;
+        const sorted = [...this.gaps].sort((a, b) => a - b);
+        return sorted[Math.floor(sorted.length / 2)];
+    }
+
+    reset() {
+        this.chars = [];
+        this.gaps = [];
+        this.lastAt = -Infinity;
+    }
+}
+
+/**
+ * The camera sees the same badge many times per second. Submit it once; ignore the same payload
+ * until it has been out of sight for holdMs, unless another payload was seen in between.
+ */
+export class RepeatFilter {
+    constructor(holdMs = 3000) {
+        this.holdMs = holdMs;
+        this.last = null;
+        this.lastSeen = -Infinity;
+    }
+
+    accept(payload, now) {
+        const repeat = payload === this.last && now - this.lastSeen < this.holdMs;
+        this.last = payload;
+        this.lastSeen = now;
+        return !repeat;
+    }
+
+    forget() {
+        this.last = null;
+        this.lastSeen = -Infinity;
+    }
+}
