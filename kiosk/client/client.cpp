@@ -55,8 +55,9 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     std::int64_t next_id = 1;
     bool open = false;
     std::optional<int> close_code;
-    bool paused = false;  // on the strand
-    bool reading = false; // on the strand
+    bool paused = false;                              // on the strand
+    bool reading = false;                             // on the strand
+    std::function<bool(std::string_view)> frame_hook; // only touched on the strand
 
     void start_reading() {
         if (paused) return;
@@ -76,6 +77,14 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
                              : 1006;
             arrived.notify_all();
             return;
+        }
+        if (frame_hook) {
+            auto bytes = buffer.cdata();
+            if (frame_hook(
+                    std::string_view(static_cast<const char*>(bytes.data()), bytes.size()))) {
+                buffer.consume(buffer.size());
+                return start_reading();
+            }
         }
         json frame = json::parse(beast::buffers_to_string(buffer.data()), nullptr, false);
         buffer.consume(buffer.size());
@@ -263,6 +272,14 @@ void Connection::request_async(json message, std::function<void(const json&)> on
     }
     message["id"] = id;
     send_text(message.dump());
+}
+
+void Connection::on_frame(std::function<bool(std::string_view)> hook) {
+    // Posted to the strand like every send, so it is in place before the reply to any request
+    // sent after this call.
+    asio::post(impl_->ws.get_executor(), [impl = impl_, hook = std::move(hook)]() mutable {
+        impl->frame_hook = std::move(hook);
+    });
 }
 
 std::optional<int> Connection::wait_closed(Millis timeout) {

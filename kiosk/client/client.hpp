@@ -76,6 +76,10 @@ class Connection {
     // Stops reading from the socket (the server then sees a slow client), and starts again.
     void pause_reading();
     void resume_reading();
+    // Sees every incoming frame first, on the I/O thread, before it is parsed; returning true
+    // consumes it (no parse, no queue, no callback). For load tools that time or count pushes
+    // without the cost of queueing them. Takes effect before any frame of a later request.
+    void on_frame(std::function<bool(std::string_view frame)> hook);
 
     // Close code the server sent (or 1006 for an abnormal close), once closed.
     std::optional<int> wait_closed(Millis timeout = 5s);
