@@ -560,6 +560,12 @@ TEST_CASE("stage module: sync reports and display health") {
         kStageLeft,
         {{"type", "sync_report"}, {"offset_ms", -12.5}, {"delay_ms", 4}, {"sample_age_ms", 800}});
     CHECK(reply["type"] == "ok");
+    // The list goes out at most once a second, so thousands of displays connecting and
+    // reporting cost one push per second: the second display and the report wait for it.
+    CHECK(rig.transport.broadcasts_of("displays").size() == 1);
+    rig.now += 1000;
+    rig.scheduler.run_due(rig.now);
+    CHECK(rig.transport.broadcasts_of("displays").size() == 2);
     auto displays = rig.last_broadcast("displays");
     REQUIRE(displays["displays"].size() == 2);
     CHECK(displays["displays"][0]["offset_ms"] == -12.5);
@@ -570,11 +576,15 @@ TEST_CASE("stage module: sync reports and display health") {
                               {"delay_ms", -1},
                               {"sample_age_ms", 0}})["code"] == "bad_message");
     rig.module->on_disconnect(kStageRight);
+    rig.now += 1000;
+    rig.scheduler.run_due(rig.now);
     displays = rig.last_broadcast("displays");
     CHECK(displays["displays"][1]["connected"] == false);
     CHECK(rig.transport.broadcasts_of("displays").back()->key == "displays");
     // The display reconnects under the same name: one entry, connected.
     rig.module->on_welcome(Connection{9, Role::stage, "Stage right"});
+    rig.now += 1000;
+    rig.scheduler.run_due(rig.now);
     displays = rig.last_broadcast("displays");
     REQUIRE(displays["displays"].size() == 2);
     CHECK(displays["displays"][1]["connected"] == true);
