@@ -443,22 +443,30 @@ body { background: #9e9e9e; font-family: "DejaVu Sans", "Helvetica Neue", Arial,
     return html;
 }
 
-std::size_t write_badge_set(const std::filesystem::path& out_dir, std::string_view event_name,
-                            const std::vector<BadgeCard>& cards) {
-    // Check every token first, so a bad one leaves no half-written set behind.
-    for (const BadgeCard& card : cards)
-        badge_qr(card);
-    std::filesystem::create_directories(out_dir);
+std::string badges_csv(const std::vector<BadgeCard>& cards) {
     std::string csv = "name,email,file,token\r\n";
-    for (const BadgeCard& card : cards) {
-        std::string stem = badge_file_stem(card);
-        write_file(out_dir / (stem + ".svg"), badge_svg_document(card, event_name));
-        write_file(out_dir / (stem + ".png"), qr_png(badge_qr(card)));
-        csv += csv_field(card.name) + "," + csv_field(card.email) + "," + csv_field(stem + ".png") +
-               "," + csv_field(card.token) + "\r\n";
+    for (const BadgeCard& card : cards)
+        csv += csv_field(card.name) + "," + csv_field(card.email) + "," +
+               csv_field(badge_file_stem(card) + ".png") + "," + csv_field(card.token) + "\r\n";
+    return csv;
+}
+
+std::size_t write_badge_set(const std::filesystem::path& out_dir, std::string_view event_name,
+                            const std::vector<BadgeCard>& cards, bool csv_only) {
+    // Check every token first, so a bad one leaves no half-written set behind.
+    if (!csv_only)
+        for (const BadgeCard& card : cards)
+            badge_qr(card);
+    std::filesystem::create_directories(out_dir);
+    if (!csv_only) {
+        for (const BadgeCard& card : cards) {
+            std::string stem = badge_file_stem(card);
+            write_file(out_dir / (stem + ".svg"), badge_svg_document(card, event_name));
+            write_file(out_dir / (stem + ".png"), qr_png(badge_qr(card)));
+        }
+        write_file(out_dir / "badges.html", badge_sheet_html(event_name, cards));
     }
-    write_file(out_dir / "badges.html", badge_sheet_html(event_name, cards));
-    write_file(out_dir / "badges.csv", csv);
+    write_file(out_dir / "badges.csv", badges_csv(cards));
     return cards.size();
 }
 

@@ -45,7 +45,11 @@ std::string badge_svg(const BadgeCard& card);
 
 // Writes badge-<id>.svg and badge-<id>.png per attendee, badges.html and badges.csv
 // (name,email,file,token) into out_dir. Returns the number of badges written.
+// csv_only: just badges.csv (tokens for a mail merge or a load tool; milliseconds, not minutes,
+// for tens of thousands of attendees).
 std::size_t write_badge_set(const std::filesystem::path& out_dir, std::string_view event_name,
-                            const std::vector<BadgeCard>& cards);
+                            const std::vector<BadgeCard>& cards, bool csv_only = false);
+// name,email,file,token (RFC 4180, CRLF).
+std::string badges_csv(const std::vector<BadgeCard>& cards);
 
 } // namespace stagedoor::badges

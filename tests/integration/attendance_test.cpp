@@ -402,12 +402,14 @@ TEST_CASE("attendance: help desk lookup and walk-ins") {
 
     // The door may fetch a walk-in's badge to print it, but not anyone else's.
     std::string door_key = door_event.event.key("door");
-    auto walk_in_svg = http_request(server.endpoint(), "GET",
-                                    "/api/badges/" + walk_in["attendee"]["id"].dump() + ".svg", "", door_key);
+    auto walk_in_svg =
+        http_request(server.endpoint(), "GET",
+                     "/api/badges/" + walk_in["attendee"]["id"].dump() + ".svg", "", door_key);
     CHECK(walk_in_svg.status == 200);
     CHECK_THAT(walk_in_svg.body, Catch::Contains("Zo\xc3\xab Walker"));
     auto other_id = found["attendees"][0]["id"].dump();
-    CHECK(http_request(server.endpoint(), "GET", "/api/badges/" + other_id + ".svg", "", door_key).status == 403);
+    CHECK(http_request(server.endpoint(), "GET", "/api/badges/" + other_id + ".svg", "", door_key)
+              .status == 403);
     CHECK(http_request(server.endpoint(), "GET", "/badges", "", door_key).status == 403);
 
     auto unknown =
@@ -587,6 +589,16 @@ TEST_CASE("attendance: CLI import re-import, badges and reissue") {
     CHECK(fs::exists(out / "badges.csv"));
     CHECK(fs::exists(out / "badge-1.svg"));
     CHECK(fs::exists(out / "badge-1.png"));
+    auto tokens_only = door_event.event.temp.path / "tokens";
+    CHECK(run_cli({"badges", "--data", data, "--out", tokens_only.string(), "--csv-only"})
+              .exit_code == 0);
+    CHECK(fs::exists(tokens_only / "badges.csv"));
+    CHECK_FALSE(fs::exists(tokens_only / "badge-1.svg"));
+    {
+        std::ifstream full(out / "badges.csv"), quick(tokens_only / "badges.csv");
+        CHECK(std::string(std::istreambuf_iterator<char>(full), {}) ==
+              std::string(std::istreambuf_iterator<char>(quick), {}));
+    }
 
     auto old_token = door_event.tokens()["M-1"];
     auto reissued = run_cli({"badge", "reissue", "--data", data, "jana@example.org"});
