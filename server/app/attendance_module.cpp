@@ -100,6 +100,8 @@ void AttendanceModule::start() {
 
 void AttendanceModule::stop() {
     started_ = false;
+    if (counts_timer_) context_.scheduler.cancel(counts_timer_);
+    counts_timer_ = 0;
 }
 
 // ---- presence for the stage ----
@@ -482,17 +484,20 @@ void AttendanceModule::publish_to_organisers(const domain::LedgerEntry& entry,
 }
 
 void AttendanceModule::broadcast_counts() {
-    // The writer posts a whole batch's completions as one task; a flush posted from inside it
-    // runs after all of them, so every door gets one counts frame per batch.
-    if (counts_flush_pending_) return;
-    counts_flush_pending_ = true;
-    context_.transport.post([this, alive = std::weak_ptr<bool>(alive_)] {
-        if (alive.expired()) return;
-        counts_flush_pending_ = false;
+    // Every door shows the counts in a corner: a few updates a second are plenty, while one
+    // per admission would cost a frame to every door for every scan at a busy entrance.
+    constexpr std::int64_t kCountsIntervalMs = 250;
+    if (counts_timer_) return; // an update is already due
+    auto push = [this] {
+        counts_timer_ = 0;
+        counts_pushed_at_ = context_.clock();
         protocol::Counts counts;
         static_cast<protocol::CountsBody&>(counts) = state_.counts();
         context_.transport.broadcast(kCountsRoles, frame(counts, protocol::Counts::coalesce_key));
-    });
+    };
+    std::int64_t due = counts_pushed_at_ + kCountsIntervalMs;
+    // Scheduled even when due now, so the whole batch of commits being answered goes first.
+    counts_timer_ = context_.scheduler.schedule_at(std::max(due, context_.clock()), push);
 }
 
 void AttendanceModule::broadcast_snapshot() {

@@ -93,9 +93,9 @@ class AttendanceModule : public Module, public PresenceDirectory {
     std::vector<std::function<void(std::int64_t)>> presence_listeners_;
     // Organiser events are built only when someone is watching.
     std::size_t organisers_connected_ = 0;
-    // Counts go out once per batch of commits, not once per admission.
-    bool counts_flush_pending_ = false;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); // for posted tasks
+    // Counts go out at most four times a second, not once per admission.
+    Scheduler::TimerId counts_timer_ = 0;
+    std::int64_t counts_pushed_at_ = 0;
     std::uint64_t scan_id_counter_ = 0;
     bool started_ = false;
 };

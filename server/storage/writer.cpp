@@ -17,11 +17,14 @@ Writer::~Writer() {
 }
 
 void Writer::submit(Write write, Done done) {
+    bool wake;
     {
         std::lock_guard lock(mutex_);
         queue_.push_back(Job{std::move(write), std::move(done)});
+        // A writer in the middle of a batch picks the job up without a wake-up syscall.
+        wake = idle_;
     }
-    wake_.notify_one();
+    if (wake) wake_.notify_one();
 }
 
 void Writer::stop() {
@@ -40,13 +43,22 @@ Writer::Stats Writer::stats() const {
 }
 
 void Writer::run() {
+    // Prepared once: every batch and every write uses them.
+    Statement begin = db_.prepare("BEGIN IMMEDIATE");
+    Statement commit = db_.prepare("COMMIT");
+    Statement rollback = db_.prepare("ROLLBACK");
+    Statement savepoint = db_.prepare("SAVEPOINT job");
+    Statement release = db_.prepare("RELEASE job");
+    Statement rollback_to = db_.prepare("ROLLBACK TO job");
     std::vector<Job> batch;
     std::vector<bool> results;
     for (;;) {
         batch.clear();
         {
             std::unique_lock lock(mutex_);
+            idle_ = true;
             wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            idle_ = false;
             if (queue_.empty() && stopping_) return;
             // Everything that queued up while the last batch was being synced joins this one.
             while (!queue_.empty() && batch.size() < max_batch_) {
@@ -57,27 +69,27 @@ void Writer::run() {
         results.assign(batch.size(), false);
         bool committed = false;
         try {
-            db_.exec("BEGIN IMMEDIATE");
+            begin.run();
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 // A savepoint per write: one failing write is rolled back alone.
-                db_.exec("SAVEPOINT job");
+                savepoint.run();
                 try {
                     if (batch[i].write) batch[i].write(db_);
-                    db_.exec("RELEASE job");
+                    release.run();
                     results[i] = true;
                 } catch (const std::exception& error) {
                     std::fprintf(stderr, "stagedoor: write failed and was rolled back: %s\n",
                                  error.what());
-                    db_.exec("ROLLBACK TO job");
-                    db_.exec("RELEASE job");
+                    rollback_to.run();
+                    release.run();
                 }
             }
-            db_.exec("COMMIT");
+            commit.run();
             committed = true;
         } catch (const std::exception& error) {
             std::fprintf(stderr, "stagedoor: commit failed: %s\n", error.what());
             try {
-                db_.exec("ROLLBACK");
+                rollback.run();
             } catch (...) {
             }
         }

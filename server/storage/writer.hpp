@@ -54,6 +54,7 @@ class Writer {
     std::condition_variable wake_;
     std::deque<Job> queue_;
     bool stopping_ = false;
+    bool idle_ = false; // the writer waits for work (guarded by mutex_)
     Stats stats_;
     std::thread thread_;
 };
