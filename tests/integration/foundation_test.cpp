@@ -202,7 +202,8 @@ TEST_CASE("envelope: invalid UTF-8 in a text frame is a WebSocket protocol error
     CHECK(bystander->request({{"type", "ping"}, {"t0", 1}})["type"] == "pong");
 }
 
-TEST_CASE("envelope: a frame over 64 KiB closes the connection with 1009 and others are unaffected") {
+TEST_CASE(
+    "envelope: a frame over 64 KiB closes the connection with 1009 and others are unaffected") {
     TestEvent event;
     ServerProcess server(event.data);
     server.start();
