@@ -69,19 +69,29 @@ void Writer::run() {
         results.assign(batch.size(), false);
         bool committed = false;
         try {
+            // Fast path: the whole batch in one transaction, no savepoints.
             begin.run();
-            for (std::size_t i = 0; i < batch.size(); ++i) {
-                // A savepoint per write: one failing write is rolled back alone.
-                savepoint.run();
-                try {
-                    if (batch[i].write) batch[i].write(db_);
-                    release.run();
-                    results[i] = true;
-                } catch (const std::exception& error) {
-                    std::fprintf(stderr, "stagedoor: write failed and was rolled back: %s\n",
-                                 error.what());
-                    rollback_to.run();
-                    release.run();
+            try {
+                for (auto& job : batch)
+                    if (job.write) job.write(db_);
+                results.assign(batch.size(), true);
+            } catch (const std::exception&) {
+                // One write failed: undo the batch and run it again write by write, each in
+                // a savepoint, so only the failing write is lost.
+                rollback.run();
+                begin.run();
+                for (std::size_t i = 0; i < batch.size(); ++i) {
+                    savepoint.run();
+                    try {
+                        if (batch[i].write) batch[i].write(db_);
+                        release.run();
+                        results[i] = true;
+                    } catch (const std::exception& error) {
+                        std::fprintf(stderr, "stagedoor: write failed and was rolled back: %s\n",
+                                     error.what());
+                        rollback_to.run();
+                        release.run();
+                    }
                 }
             }
             commit.run();

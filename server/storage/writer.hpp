@@ -29,7 +29,9 @@ class Writer {
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
 
-    // Thread-safe. write runs on the writer thread; done is posted after the commit.
+    // Thread-safe. write runs on the writer thread; done is posted after the commit. write must
+    // touch nothing but the database: when another write of its batch fails, the batch is
+    // rolled back and run again with a savepoint per write.
     void submit(Write write, Done done);
     // Commits what is queued and joins the thread. Idempotent.
     void stop();
