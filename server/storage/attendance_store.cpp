@@ -72,9 +72,14 @@ CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 )sql";
 
-const std::array<Migration, 2> kMigrations{{
+// Nothing reads the ledger by attendee (the server keeps it in memory), and every index is
+// one more B-tree insert per scan on the hot path.
+constexpr std::string_view kDropLedgerAttendeeIndex = "DROP INDEX IF EXISTS ledger_attendee;";
+
+const std::array<Migration, 3> kMigrations{{
     {"attendance-001-roster-and-badges", kRosterSchema},
     {"attendance-002-ledger", kLedgerSchema},
+    {"attendance-003-drop-ledger-attendee-index", kDropLedgerAttendeeIndex},
 }};
 
 void bind_attendee_fields(Statement& statement, const domain::Attendee& attendee, int first) {
