@@ -119,6 +119,12 @@ void Attendance::admission_verdict(LedgerEntry& entry, const AttendeeSlot& slot)
     }
 }
 
+bool Attendance::is_issued_token(std::int64_t attendee_id, std::uint16_t serial,
+                                 std::string_view text) const {
+    const Attendee* person = attendee(attendee_id);
+    return person && person->serial != 0 && person->serial == serial && person->token == text;
+}
+
 LedgerEntry Attendance::judge_scan(const ScanContext& context, Direction direction,
                                    std::string_view payload, const TokenFacts& facts,
                                    const std::function<bool()>& verify_signature) const {
@@ -139,6 +145,9 @@ LedgerEntry Attendance::judge_scan(const ScanContext& context, Direction directi
     // no signature check, which keeps the hot path at a hash lookup and a string compare.
     bool issued_text = slot && slot->attendee.serial != 0 &&
                        slot->attendee.serial == facts.serial && slot->attendee.token == payload;
+    // The issued text is already stored with the badge (attendee and serial name it), so the
+    // ledger keeps the scanned text only when it is something else: half the bytes per row.
+    if (issued_text) entry.payload.clear();
     if (!issued_text && !verify_signature()) {
         entry.result = ScanOutcome::bad_signature;
         return entry;
@@ -271,7 +280,8 @@ const LedgerEntry& Attendance::append(LedgerEntry item) {
         reversed_by_[*stored.reverses_seq] = stored.seq;
         touched = stored.attendee_id;
     } else {
-        scan_index_[stored.scan_id] = stored.seq;
+        // First wins: the acknowledged scan, should a stored ledger ever repeat a scan_id.
+        scan_index_.try_emplace(stored.scan_id, stored.seq);
         if (stored.result == ScanOutcome::ok) {
             if (stored.direction == Direction::in) ++device.admitted;
             if (stored.attendee_id) {
@@ -560,7 +570,7 @@ std::string attendance_csv(const Attendance& state) {
 
 std::string ledger_csv(const Attendance& state) {
     std::string out = "seq,server_time,kiosk_time,scan_id,device,role,method,direction,result,"
-                      "attendee_id,attendee_name,undoes_seq,payload\r\n";
+                      "attendee_id,attendee_name,undoes_seq,badge_serial,payload\r\n";
     for (const LedgerEntry& item : state.ledger()) {
         const Attendee* person = item.attendee_id ? state.attendee(*item.attendee_id) : nullptr;
         out += std::to_string(item.seq) + ',' + iso_local_time(item.server_time) + ',';
@@ -576,6 +586,8 @@ std::string ledger_csv(const Attendance& state) {
         out += person ? csv_cell(person->name) : std::string();
         out += ',';
         out += item.reverses_seq ? std::to_string(*item.reverses_seq) : std::string();
+        out += ',';
+        out += item.badge_serial ? std::to_string(*item.badge_serial) : std::string();
         out += ',' + csv_cell(item.payload) + "\r\n";
     }
     return out;

@@ -66,7 +66,7 @@ struct LedgerEntry {
     std::optional<std::int64_t> reverses_seq;    // undo: the entry cancelled
     std::optional<std::int64_t> first_entry_seq; // already_in: the admission then in effect
     std::optional<std::int64_t> badge_serial;    // serial read from the token
-    std::string payload;                         // what was scanned, at most 200 characters
+    std::string payload; // what was scanned (at most 200 characters); empty for the issued text
 
     bool is_reversal() const { return reverses_seq.has_value(); }
 };
@@ -122,6 +122,9 @@ class Attendance {
     // Adds or replaces an attendee (same id). Keeps counts right.
     void put_attendee(Attendee attendee);
     const Attendee* attendee(std::int64_t id) const;
+    // text is exactly the token issued for this attendee's current badge serial.
+    bool is_issued_token(std::int64_t attendee_id, std::uint16_t serial,
+                         std::string_view text) const;
     // Takes back an attendee whose registration was not committed (no ledger entries left).
     void remove_attendee(std::int64_t id);
     std::int64_t next_attendee_id() const { return max_attendee_id_ + 1; }

@@ -13,12 +13,15 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace stagedoor::storage {
 
 void migrate_attendance(Database& db);
+// The attendance migrations in order (tests apply a prefix to check later ones on old data).
+std::span<const Migration> attendance_migrations();
 // Everything: attendees with their current badge, then the ledger replayed in order.
 domain::Attendance load_attendance(Database& db);
 

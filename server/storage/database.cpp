@@ -87,7 +87,22 @@ std::optional<std::string> Statement::optional_text(int column) const {
     return text(column);
 }
 
+namespace {
+
+void configure_sqlite_once() {
+    // Memory statistics take a process-wide mutex on every SQLite allocation; nothing here
+    // reads them. Only possible before SQLite initialises, so it runs before the first open.
+    static const bool configured = [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    (void)configured;
+}
+
+} // namespace
+
 Database::Database(const std::filesystem::path& path, bool create) {
+    configure_sqlite_once();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
         std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";

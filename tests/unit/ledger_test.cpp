@@ -76,6 +76,8 @@ TEST_CASE("ledger: every verdict of a scan") {
         CHECK(first.result == ScanOutcome::ok);
         CHECK(first.attendee_id == 1);
         CHECK(door.signature_checks == 0); // the issued text needs no signature check
+        CHECK(first.payload.empty());      // the badge table has it; attendee + serial name it
+        CHECK(first.badge_serial == 1);
         const auto& second = door.scan(1, kStart + 1000);
         CHECK(second.result == ScanOutcome::already_in);
         auto entry_info = state.first_entry(second);
@@ -105,10 +107,12 @@ TEST_CASE("ledger: every verdict of a scan") {
         CHECK(entry.result == ScanOutcome::bad_signature);
         CHECK_FALSE(entry.attendee_id.has_value());
         CHECK(door.signature_checks == 1);
+        CHECK(entry.payload == "SD1.forged.sig"); // anything but the issued text is kept
     }
     SECTION("revoked: an older serial, and a blocked attendee") {
         const auto& old_badge = door.scan(3, kStart, Direction::in, 1);
         CHECK(old_badge.result == ScanOutcome::revoked);
+        CHECK(old_badge.payload == "SD1.other-3.sig");
         CHECK(old_badge.attendee_id == 3);
         CHECK(state.reason(old_badge).find("replaced") != std::string::npos);
         CHECK(door.scan(3, kStart + 1, Direction::in, 2).result == ScanOutcome::ok);
