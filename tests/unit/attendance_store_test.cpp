@@ -1,9 +1,8 @@
 // The attendance tables in real SQLite: migrations on old data, and what a ledger row keeps.
 #include "storage/attendance_store.hpp"
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <random>
 
 using namespace stagedoor;
 using protocol::Direction;
@@ -12,16 +11,7 @@ using protocol::ScanOutcome;
 
 namespace {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::random_device random;
-        path = std::filesystem::temp_directory_path() /
-               ("stagedoor-store-" + std::to_string(random()) + std::to_string(random()));
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
+using testing::TempDir;
 
 domain::Attendee person(std::int64_t id) {
     domain::Attendee attendee;

@@ -1,5 +1,6 @@
 #include "badges/badges.hpp"
 #include "stagedoor/protocol/badge_token.hpp"
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -104,18 +105,7 @@ std::vector<std::uint8_t> modules_from_svg(const std::string& svg, int size, int
     return dark;
 }
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::random_device random;
-        path = std::filesystem::temp_directory_path() /
-               ("stagedoor-badges-" + std::to_string(random()) + std::to_string(random()));
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-};
+using stagedoor::testing::TempDir;
 
 } // namespace
 
