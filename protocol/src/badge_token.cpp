@@ -336,6 +336,15 @@ std::optional<ParsedToken> parse_token(std::string_view text) {
     return token;
 }
 
+std::optional<Payload> peek_token_payload(std::string_view text) {
+    if (text.size() != kTokenChars || !text.starts_with(kPrefix) ||
+        text[kPrefix.size() + kPayloadChars] != '.')
+        return std::nullopt;
+    auto payload_bytes = base64url_decode(text.substr(kPrefix.size(), kPayloadChars));
+    if (!payload_bytes) return std::nullopt;
+    return decode_payload(*payload_bytes);
+}
+
 bool verify_token(const ParsedToken& token, const VerifyKey& key) {
     return key.verify(std::span(reinterpret_cast<const std::uint8_t*>(token.signed_text.data()),
                                 token.signed_text.size()),

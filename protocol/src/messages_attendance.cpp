@@ -135,6 +135,16 @@ void AttendeeInfo::write(json& out) const {
     out["sector"] = sector;
     out["vip"] = vip;
 }
+void AttendeeInfo::write_text(JsonWriter& out) const {
+    out.begin_object();
+    out.key("id").value(id);
+    out.key("name").value(name);
+    out.key("organisation").value(organisation);
+    out.key("category").value(to_string(category));
+    out.key("sector").value(sector);
+    out.key("vip").value(vip);
+    out.end_object();
+}
 
 // ---- requests ----
 
@@ -228,6 +238,12 @@ void FirstEntry::write(json& out) const {
     out["at"] = at;
     out["device"] = device;
 }
+void FirstEntry::write_text(JsonWriter& out) const {
+    out.begin_object();
+    out.key("at").value(at);
+    out.key("device").value(device);
+    out.end_object();
+}
 
 void ScanResult::read(Reader& reader) {
     re = reader.integer("re", 0);
@@ -265,6 +281,23 @@ void ScanResult::write(json& out) const {
     out["replayed"] = replayed;
     if (first_entry) out["first_entry"] = nested_json(*first_entry);
     if (payload_excerpt) out["payload_excerpt"] = *payload_excerpt;
+}
+void ScanResult::write_text(JsonWriter& out) const {
+    out.key("re").value(re);
+    out.key("scan_id").value(scan_id);
+    out.key("result").value(to_string(result));
+    out.key("direction").value(to_string(direction));
+    out.key("method").value(to_string(method));
+    out.key("attendee");
+    if (attendee)
+        attendee->write_text(out);
+    else
+        out.null();
+    out.key("reason").value(reason);
+    out.key("server_time").value(server_time);
+    out.key("replayed").value(replayed);
+    if (first_entry) first_entry->write_text(out.key("first_entry"));
+    if (payload_excerpt) out.key("payload_excerpt").value(*payload_excerpt);
 }
 
 void WalkInResult::read(Reader& reader) {

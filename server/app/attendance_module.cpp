@@ -213,13 +213,20 @@ void AttendanceModule::handle_scan(const Connection& connection,
         text.remove_suffix(2);
     else if (text.ends_with('\n') || text.ends_with('\r'))
         text.remove_suffix(1);
+    // The exact text issued for a current badge is well-formed by construction: only its
+    // payload is decoded. Anything else gets the full parse (signature characters included).
     domain::TokenFacts facts;
-    auto parsed = protocol::badge::parse_token(scan->payload);
-    if (parsed) {
+    std::optional<protocol::badge::ParsedToken> parsed;
+    auto payload = protocol::badge::peek_token_payload(text);
+    if (payload && !state_.is_issued_token(payload->attendee_id, payload->serial, text)) {
+        parsed = protocol::badge::parse_token(scan->payload);
+        if (!parsed) payload.reset();
+    }
+    if (payload) {
         facts.well_formed = true;
-        facts.event_matches = parsed->payload.event_id == event_id_;
-        facts.attendee_id = parsed->payload.attendee_id;
-        facts.serial = parsed->payload.serial;
+        facts.event_matches = payload->event_id == event_id_;
+        facts.attendee_id = payload->attendee_id;
+        facts.serial = payload->serial;
     }
     std::optional<bool> signature_valid;
     auto verify = [&] {

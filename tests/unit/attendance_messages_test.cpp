@@ -309,3 +309,68 @@ TEST_CASE("attendance messages: utf8_prefix cuts on character boundaries") {
     std::string truncated_sequence = "ab\xC3";
     CHECK(utf8_prefix(truncated_sequence, 10) == "ab");
 }
+
+TEST_CASE("attendance messages: scan_result text written directly equals the JSON tree") {
+    // serialize() writes scan_result without building a tree; it must mean the same.
+    std::vector<ScanResult> cases;
+    for (const auto& [name, outcome] : kScanOutcomes) {
+        ScanResult result;
+        result.re = 9007199254740991;
+        result.scan_id = "d\"oor\\1-\u00e9-\t-000042";
+        result.result = outcome;
+        result.direction = Direction::out;
+        result.method = Method::walk_in;
+        result.reason = "Grüße \"quoted\" \n new line, tab\t, bell \x07, emoji \xF0\x9F\x8E\xA4";
+        result.server_time = 0;
+        if (outcome != ScanOutcome::malformed) result.attendee = jana();
+        if (outcome == ScanOutcome::already_in)
+            result.first_entry = FirstEntry{1764158000000, "Tür </script> 2"};
+        if (outcome == ScanOutcome::malformed) result.payload_excerpt = "\x01\x1f\x7f ok";
+        result.replayed = outcome == ScanOutcome::ok;
+        cases.push_back(result);
+    }
+    cases.push_back(ScanResult{});
+    for (const auto& result : cases) {
+        std::string text = serialize(result);
+        INFO(text);
+        CHECK(json::parse(text) == to_json(result));
+        CHECK(text.starts_with(R"({"type":"scan_result",)"));
+    }
+}
+
+TEST_CASE("json writer: strings are escaped as nlohmann escapes them") {
+    const std::vector<std::string> samples{
+        "",
+        "plain ascii",
+        "\"quotes\" and \\backslashes\\",
+        std::string("nul \0 inside", 12),
+        "\b\f\n\r\t\x01\x1f\x7f",
+        "Köhler Straße ÄÖÜ ß é ñ 中文 \xF0\x9F\x8E\xA4",
+        "</script><b>",
+    };
+    for (const auto& sample : samples) {
+        std::string ours;
+        append_json_string(ours, sample);
+        INFO(sample);
+        CHECK(ours == json(sample).dump());
+        CHECK(json::parse(ours).get<std::string>() == sample);
+    }
+    // Invalid UTF-8 becomes U+FFFD, the same as nlohmann's replace handler.
+    const std::vector<std::string> invalid{
+        "\xC3",             // truncated two-byte sequence
+        "a\x80z",           // lone continuation byte
+        "\xC0\xAF",         // overlong '/'
+        "\xED\xA0\x80",     // UTF-16 surrogate
+        "\xF4\x90\x80\x80", // above U+10FFFF
+        "\xFF\xFE ok",
+    };
+    for (const auto& sample : invalid) {
+        std::string ours;
+        append_json_string(ours, sample);
+        auto parsed = json::parse(ours).get<std::string>();
+        INFO(ours);
+        CHECK(parsed.find("\xEF\xBF\xBD") != std::string::npos);
+        CHECK(json::parse(ours) ==
+              json::parse(json(sample).dump(-1, ' ', false, json::error_handler_t::replace)));
+    }
+}

@@ -339,3 +339,26 @@ TEST_CASE("badge: malformed inputs are rejected without throwing") {
         CHECK_FALSE(accepted(soup, verify_key));
     }
 }
+
+TEST_CASE("badge: peeking at the payload reads the payload characters only") {
+    CHECK(peek_token_payload(kVectorToken) == vector_payload());
+    // The signature characters are not looked at: the caller compares the whole text with the
+    // issued token, or falls back to parse_token.
+    std::string bad_signature_chars = kVectorToken;
+    bad_signature_chars.back() = '!';
+    CHECK(peek_token_payload(bad_signature_chars) == vector_payload());
+    CHECK_FALSE(parse_token(bad_signature_chars));
+    // The shape and the payload still have to be right.
+    CHECK_FALSE(peek_token_payload(""));
+    CHECK_FALSE(peek_token_payload(kVectorToken.substr(0, 116)));
+    CHECK_FALSE(peek_token_payload(kVectorToken + "\n")); // the caller trims line endings
+    std::string wrong_prefix = kVectorToken;
+    wrong_prefix[0] = 'X';
+    CHECK_FALSE(peek_token_payload(wrong_prefix));
+    std::string no_dot = kVectorToken;
+    no_dot[30] = 'A';
+    CHECK_FALSE(peek_token_payload(no_dot));
+    std::string bad_payload_chars = kVectorToken;
+    bad_payload_chars[5] = '*';
+    CHECK_FALSE(peek_token_payload(bad_payload_chars));
+}

@@ -80,4 +80,9 @@ struct ParsedToken {
 std::optional<ParsedToken> parse_token(std::string_view text);
 bool verify_token(const ParsedToken& token, const VerifyKey& key);
 
+// The payload of text shaped like a token ("SD1." + 26 + "." + 86 characters), without
+// looking at the signature characters. For a server that recognises the exact text it issued
+// (which is then well-formed by construction) before paying for parse_token.
+std::optional<Payload> peek_token_payload(std::string_view text);
+
 } // namespace stagedoor::protocol::badge

@@ -1,6 +1,8 @@
 // Strict JSON codec for protocol v1: decoding never throws and names the offending field.
 #pragma once
 
+#include "stagedoor/protocol/json_writer.hpp"
+
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -156,8 +158,21 @@ template <class M> nlohmann::json to_json(const M& message) {
     return object;
 }
 
+// Messages on the hot path also provide write_text(JsonWriter&), which writes the same fields
+// as write() straight into the text.
 template <class M> std::string serialize(const M& message) {
-    return to_json(message).dump();
+    if constexpr (requires(JsonWriter & writer) { message.write_text(writer); }) {
+        std::string text;
+        text.reserve(256);
+        JsonWriter writer(text);
+        writer.begin_object();
+        writer.key("type").value(M::type);
+        message.write_text(writer);
+        writer.end_object();
+        return text;
+    } else {
+        return to_json(message).dump();
+    }
 }
 
 // What every frame has in common: a JSON object with a string "type" and, on requests,

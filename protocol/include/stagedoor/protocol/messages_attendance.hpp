@@ -87,6 +87,7 @@ struct AttendeeInfo {
     bool vip = false;
     void read(Reader& reader);
     void write(nlohmann::json& out) const;
+    void write_text(JsonWriter& out) const;
     bool operator==(const AttendeeInfo&) const = default;
 };
 
@@ -151,6 +152,7 @@ struct FirstEntry {
     std::string device;
     void read(Reader& reader);
     void write(nlohmann::json& out) const;
+    void write_text(JsonWriter& out) const;
     bool operator==(const FirstEntry&) const = default;
 };
 
@@ -169,6 +171,7 @@ struct ScanResult {
     std::optional<std::string> payload_excerpt; // malformed only, at most 200 characters
     void read(Reader& reader);
     void write(nlohmann::json& out) const;
+    void write_text(JsonWriter& out) const;
 };
 
 struct WalkInResult {

@@ -1,0 +1,133 @@
+#include "stagedoor/protocol/json_writer.hpp"
+
+#include <array>
+#include <charconv>
+
+namespace stagedoor::protocol {
+
+namespace {
+
+// Length of the valid UTF-8 sequence at text[i], or 0 when it is not valid (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    unsigned char lead = byte(i);
+    std::size_t length = lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return 0;
+    for (std::size_t k = 1; k < length; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    unsigned char second = byte(i + 1);
+    if (lead == 0xE0 && second < 0xA0) return 0; // overlong
+    if (lead == 0xED && second > 0x9F) return 0; // surrogate
+    if (lead == 0xF0 && second < 0x90) return 0; // overlong
+    if (lead == 0xF4 && second > 0x8F) return 0; // above U+10FFFF
+    return length;
+}
+
+} // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+    static constexpr std::array<char, 16> kHex{'0', '1', '2', '3', '4', '5', '6', '7',
+                                               '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+    out += '"';
+    std::size_t plain_from = 0;
+    auto flush = [&](std::size_t until) {
+        out.append(text.data() + plain_from, until - plain_from);
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            ++i;
+            continue;
+        }
+        if (c >= 0x80) {
+            if (std::size_t length = utf8_sequence_length(text, i)) {
+                i += length;
+                continue;
+            }
+            flush(i);
+            out += "\xEF\xBF\xBD";
+            plain_from = ++i;
+            continue;
+        }
+        flush(i);
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+        }
+        plain_from = ++i;
+    }
+    flush(text.size());
+    out += '"';
+}
+
+void JsonWriter::separate() {
+    if (!first_) out_ += ',';
+    first_ = false;
+}
+
+void JsonWriter::begin_object() {
+    out_ += '{';
+    first_ = true;
+}
+
+void JsonWriter::end_object() {
+    out_ += '}';
+    first_ = false;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+    separate();
+    append_json_string(out_, name);
+    out_ += ':';
+    first_ = true; // the value that follows needs no comma
+    return *this;
+}
+
+void JsonWriter::value(std::string_view text) {
+    separate();
+    append_json_string(out_, text);
+}
+
+void JsonWriter::value(std::int64_t number) {
+    separate();
+    char buffer[24];
+    auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, number);
+    (void)error;
+    out_.append(buffer, end);
+}
+
+void JsonWriter::value(bool flag) {
+    separate();
+    out_ += flag ? "true" : "false";
+}
+
+void JsonWriter::null() {
+    separate();
+    out_ += "null";
+}
+
+} // namespace stagedoor::protocol
