@@ -84,6 +84,19 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
+bool is_valid_utf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        if (static_cast<unsigned char>(text[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t length = utf8_sequence_length(text, i);
+        if (length == 0) return false;
+        i += length;
+    }
+    return true;
+}
+
 void JsonWriter::separate() {
     if (!first_) out_ += ',';
     first_ = false;

@@ -198,17 +198,30 @@ bool AttendanceModule::answer_known_scan(const std::string& scan_id, const Waite
     return true;
 }
 
+bool AttendanceModule::handle_text(const Connection& connection, std::string_view text,
+                                   std::optional<std::int64_t>& request_id) {
+    auto request = protocol::decode_scan_fast(text);
+    if (!request) return false;
+    request_id = request->id;
+    check_in_scan(connection, *request);
+    return true;
+}
+
 void AttendanceModule::handle_scan(const Connection& connection,
                                    const protocol::Envelope& envelope) {
-    auto scan = protocol::decode<protocol::Scan>(envelope.object);
-    if (!scan) return reply_.error(connection.id, envelope.id, scan.error());
-    if (!may_check_in(connection, scan->id)) return;
-    Waiter waiter{connection.id, scan->id, ReplyKind::scan_result};
-    if (answer_known_scan(scan->scan_id, waiter)) return;
+    auto request = protocol::decode<protocol::Scan>(envelope.object);
+    if (!request) return reply_.error(connection.id, envelope.id, request.error());
+    check_in_scan(connection, *request);
+}
+
+void AttendanceModule::check_in_scan(const Connection& connection, const protocol::Scan& request) {
+    if (!may_check_in(connection, request.id)) return;
+    Waiter waiter{connection.id, request.id, ReplyKind::scan_result};
+    if (answer_known_scan(request.scan_id, waiter)) return;
 
     // The token parser accepts one trailing line ending (keyboard-wedge scanners type Enter);
     // without it the text is compared with the issued token.
-    std::string_view text = scan->payload;
+    std::string_view text = request.payload;
     if (text.ends_with("\r\n"))
         text.remove_suffix(2);
     else if (text.ends_with('\n') || text.ends_with('\r'))
@@ -219,7 +232,7 @@ void AttendanceModule::handle_scan(const Connection& connection,
     std::optional<protocol::badge::ParsedToken> parsed;
     auto payload = protocol::badge::peek_token_payload(text);
     if (payload && !state_.is_issued_token(payload->attendee_id, payload->serial, text)) {
-        parsed = protocol::badge::parse_token(scan->payload);
+        parsed = protocol::badge::parse_token(request.payload);
         if (!parsed) payload.reset();
     }
     if (payload) {
@@ -234,10 +247,10 @@ void AttendanceModule::handle_scan(const Connection& connection,
             signature_valid = parsed && protocol::badge::verify_token(*parsed, verify_key_);
         return *signature_valid;
     };
-    auto scan_context = context_for(connection, scan->scan_id, scan->at);
-    auto entry = state_.judge_scan(scan_context, scan->direction, text, facts, verify);
+    auto scan_context = context_for(connection, request.scan_id, request.at);
+    auto entry = state_.judge_scan(scan_context, request.direction, text, facts, verify);
     if (entry.result == ScanOutcome::unknown_badge && refresh_attendee(facts.attendee_id))
-        entry = state_.judge_scan(scan_context, scan->direction, text, facts, verify);
+        entry = state_.judge_scan(scan_context, request.direction, text, facts, verify);
     record(std::move(entry), waiter);
 }
 

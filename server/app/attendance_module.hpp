@@ -32,6 +32,8 @@ class AttendanceModule : public Module, public PresenceDirectory {
     void on_welcome(const Connection& connection) override;
     void on_disconnect(const Connection& connection) override;
     bool handle(const Connection& connection, const protocol::Envelope& envelope) override;
+    bool handle_text(const Connection& connection, std::string_view text,
+                     std::optional<std::int64_t>& request_id) override;
     std::optional<HttpResponse> handle_http(const HttpRequest& request) override;
     void stop() override;
 
@@ -53,6 +55,7 @@ class AttendanceModule : public Module, public PresenceDirectory {
     };
 
     void handle_scan(const Connection& connection, const protocol::Envelope& envelope);
+    void check_in_scan(const Connection& connection, const protocol::Scan& request);
     void handle_manual(const Connection& connection, const protocol::Envelope& envelope);
     void handle_walk_in(const Connection& connection, const protocol::Envelope& envelope);
     void handle_lookup(const Connection& connection, const protocol::Envelope& envelope);

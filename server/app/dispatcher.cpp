@@ -103,6 +103,21 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
     if (it == connections_.end()) return;
     ConnectionState& state = it->second;
 
+    if (state.authenticated && take_token(state)) {
+        std::optional<std::int64_t> request_id;
+        for (Module* module : modules_) {
+            try {
+                if (module->handle_text(state.info, text, request_id)) return;
+            } catch (const std::exception& error) {
+                log::error("handling a frame failed: " + std::string(error.what()));
+                reply_.error(connection, request_id, ErrorCode::internal,
+                             "the server could not handle this request");
+                return;
+            }
+        }
+        state.tokens += 1; // not taken here: the general path below takes its own token
+    }
+
     std::optional<std::int64_t> id;
     auto envelope = protocol::parse_envelope(text, &id);
     if (!envelope) {

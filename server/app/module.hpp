@@ -44,6 +44,17 @@ class Module {
     // Returns false when the message type is not this module's. When it returns true, the
     // module has replied (now or after a commit) to envelope.id.
     virtual bool handle(const Connection& connection, const protocol::Envelope& envelope) = 0;
+    // A fast path for the busiest requests, tried before the frame is parsed into a JSON tree
+    // (authenticated connections only). Returns true when the module recognised the frame from
+    // its text and answered it exactly as handle() would have; it sets request_id as soon as
+    // it knows it, so a failure can still be answered. Returns false to take the general path.
+    virtual bool handle_text(const Connection& connection, std::string_view text,
+                             std::optional<std::int64_t>& request_id) {
+        (void)connection;
+        (void)text;
+        (void)request_id;
+        return false;
+    }
     virtual void on_disconnect(const Connection& connection) { (void)connection; }
     // HTTP routes under /api and friends; std::nullopt when the path is not this module's.
     virtual std::optional<HttpResponse> handle_http(const HttpRequest& request) {

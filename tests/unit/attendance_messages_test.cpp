@@ -374,3 +374,93 @@ TEST_CASE("json writer: strings are escaped as nlohmann escapes them") {
               json::parse(json(sample).dump(-1, ' ', false, json::error_handler_t::replace)));
     }
 }
+
+TEST_CASE("attendance messages: the fast scan decoder agrees with the general one") {
+    const std::string token = "SD1.AQEjRWeJq83vAAAQkgABaSbrwA.Az5Y-signature-chars";
+    auto general = [](const std::string& text) -> std::optional<Scan> {
+        auto envelope = parse_envelope(text);
+        if (!envelope || envelope->type != Scan::type) return std::nullopt;
+        auto decoded = decode<Scan>(envelope->object);
+        if (!decoded) return std::nullopt;
+        return *decoded;
+    };
+    auto frame = [](const std::string& fields) { return "{" + fields + "}"; };
+    const std::string base = R"("type":"scan","id":7,"scan_id":"door1-000042","payload":")" +
+                             token + R"(","direction":"in","at":1764158400123)";
+
+    SECTION("plain frames are decoded fast, to the same values") {
+        const std::vector<std::string> plain{
+            frame(base),
+            " \t\r\n" + frame(base) + " \n",
+            R"({ "at" : 0 , "direction" : "out" , "payload" : "" , "scan_id" : "x" , "id" : 0 ,)"
+            R"( "type" : "scan" })",
+            frame(R"("type":"scan","id":9007199254740991,"scan_id":")" + std::string(64, 's') +
+                  R"(","payload":")" + std::string(4096, 'p') +
+                  R"(","direction":"in","at":9007199254740991)"),
+            frame(
+                R"("type":"scan","id":1,"scan_id":"tür-ß-中","payload":"Grüße 🎤 http://x.y/?a=b",)"
+                R"("direction":"in","at":5)"),
+        };
+        for (const auto& text : plain) {
+            INFO(text.substr(0, 200));
+            auto fast = decode_scan_fast(text);
+            REQUIRE(fast);
+            CHECK(fast == general(text));
+        }
+        CHECK(decode_scan_fast(frame(base))->payload == token);
+    }
+    SECTION("frames the general decoder refuses are never decoded fast") {
+        const std::vector<std::string> refused{
+            "",
+            "{}",
+            "[]",
+            frame(base) + "x",
+            frame(base + R"(,"extra":1)"),
+            frame(R"("type":"scan","id":7,"scan_id":"a","payload":"","direction":"in")"),
+            frame(R"("type":"scan","scan_id":"a","payload":"","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":-1,"scan_id":"a","payload":"","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":1.5,"scan_id":"a","payload":"","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":9007199254740992,"scan_id":"a","payload":"",)"
+                  R"("direction":"in","at":1)"),
+            frame(R"("type":"scan","id":"7","scan_id":"a","payload":"","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":7,"scan_id":"","payload":"","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":7,"scan_id":")" + std::string(65, 's') +
+                  R"(","payload":"","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":7,"scan_id":"a)"
+                  "\x7f"
+                  R"(","payload":"","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":7,"scan_id":"a","payload":")" + std::string(4097, 'p') +
+                  R"(","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":7,"scan_id":"a","payload":"","direction":"up","at":1)"),
+            frame(R"("type":"scan","id":7,"scan_id":"a","payload":null,"direction":"in","at":1)"),
+            frame(R"("type":"scanx","id":7,"scan_id":"a","payload":"","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":7,"scan_id":"a","payload":"\xC3","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":7,"scan_id":"a","payload":"a)"
+                  "\x01"
+                  R"(","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":7,"scan_id":"a","payload":"","direction":"in","at":01)"),
+            frame(R"("type":"scan","id":7,"scan_id":"a","payload":"","direction":"in","at":1,})"),
+            frame(base).substr(0, 40),
+            "{" + base + ",\"at\":5" + "}", // a repeated key
+            "{" + base + "}" + std::string(70000, ' '),
+        };
+        for (const auto& text : refused) {
+            INFO(text.substr(0, 200));
+            CHECK_FALSE(decode_scan_fast(text));
+        }
+    }
+    SECTION("unusual but valid frames take the general path and still decode there") {
+        const std::vector<std::string> general_only{
+            frame(R"("type":"scan","id":7,"scan_id":"a\"b","payload":"","direction":"in","at":1)"),
+            frame(
+                R"("type":"scan","id":7,"scan_id":"a","payload":"\u00fc","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":7.0,"scan_id":"a","payload":"","direction":"in","at":1)"),
+            frame(R"("type":"scan","id":7,"scan_id":"a","payload":"","direction":"in","at":1e3)"),
+        };
+        for (const auto& text : general_only) {
+            INFO(text);
+            CHECK_FALSE(decode_scan_fast(text));
+            CHECK(general(text));
+        }
+    }
+}

@@ -36,4 +36,7 @@ class JsonWriter {
 // UTF-8 kept as it is; invalid UTF-8 sequences become U+FFFD (as nlohmann's replace handler).
 void append_json_string(std::string& out, std::string_view text);
 
+// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool is_valid_utf8(std::string_view text);
+
 } // namespace stagedoor::protocol

@@ -102,7 +102,15 @@ struct Scan {
     std::int64_t at = 0; // kiosk clock, unix ms
     void read(Reader& reader);
     void write(nlohmann::json& out) const;
+    bool operator==(const Scan&) const = default;
 };
+
+// The scan frame a kiosk sends thousands of times a minute, decoded from its text without a
+// JSON tree. Returns a Scan only when the text is a plain scan frame (one flat object with
+// exactly the six fields, strings without escapes, integers without fraction or exponent)
+// that parse_envelope + decode<Scan> would accept with the same values. std::nullopt means
+// "not such a frame": decode it the general way, which also gives the coded error.
+std::optional<Scan> decode_scan_fast(std::string_view text);
 
 struct CheckinManual {
     static constexpr std::string_view type = "checkin_manual";
