@@ -116,10 +116,12 @@ void StageModule::start() {
     std::filesystem::path database = context_.data_dir.database_path();
     db_.emplace(database);
     db_->migrate(storage::stage_migrations());
+    // One server per data folder: it is the only writer of the ledger and the timer, and its
+    // in-memory indexes (scan_id among them) are what keep them consistent.
     lock_ = storage::StageLock::try_acquire(context_.data_dir.root());
     if (!lock_)
-        log::error("stage: another process holds " +
-                   (context_.data_dir.root() / "stage.lock").string());
+        throw std::runtime_error("another stagedoor process (serve or agenda import) is using " +
+                                 context_.data_dir.root().string() + "; stop it first");
 
     auto stored = storage::load_stage(*db_);
     state_ = std::move(stored.state);

@@ -296,3 +296,19 @@ TEST_CASE("shutdown: SIGTERM sends 1001 to every client and exits 0") {
         CHECK(client->wait_closed() == 1001);
     CHECK(unauthenticated->wait_closed() == 1001);
 }
+
+TEST_CASE("serve: a second server on the same data folder refuses to start") {
+    // One writer per ledger: the server's in-memory scan_id index is what keeps it consistent.
+    TestEvent event;
+    ServerProcess first(event.data);
+    first.start();
+    auto second = run_cli(
+        {"serve", "--data", event.data.string(), "--listen", "127.0.0.1:0", "--quiet", "--no-qr"});
+    CHECK(second.exit_code == 1);
+    INFO(second.output);
+    CHECK(second.output.find("another stagedoor process") != std::string::npos);
+    ClientContext context;
+    auto door = connect_as(context, first, event, "door");
+    CHECK(door->request({{"type", "ping"}, {"t0", 1}}).at("type") == "pong");
+    CHECK(first.stop(SIGTERM) == 0);
+}
