@@ -49,8 +49,9 @@ void ClockEstimator::add(const ClockSample& sample) {
     window_.push_back(sample);
     while (window_.size() > options_.window)
         window_.pop_front();
+    ++added_;
     double target = target_offset();
-    if (!current_) {
+    if (!current_ || added_ <= options_.warmup_samples) {
         current_ = target;
         last_update_ms_ = sample.t3;
     } else if (std::abs(target - *current_) > options_.jump_threshold_ms) {

@@ -38,7 +38,14 @@ test('stage: both screens connect and the stage reports its clock sync', async (
     await eventually(() => mod.evaluate(() => document.body.dataset.conn === 'online'), { message: 'moderator online' });
     await eventually(() => stage.evaluate(() => document.body.dataset.conn === 'online'), { message: 'stage online' });
     await eventually(async () => (await mod.locator('#display-list').textContent()).includes('Stage 1'), { timeoutMs: 8000, message: 'the stage appears under displays' });
-    const health = await stage.evaluate(() => window.stagedoorStage.conn.syncHealth());
+    // After the connect burst the estimate is the best sample's offset, not still easing
+    // away from a slow first exchange.
+    await eventually(() => stage.evaluate(() => window.stagedoorStage.conn.clock.added >= 8), { message: 'the ping burst is done' });
+    const { health, easing } = await stage.evaluate(() => {
+        const conn = window.stagedoorStage.conn;
+        return { health: conn.syncHealth(), easing: Math.abs(conn.clock.offset(performance.timeOrigin + performance.now()) - conn.clock.targetOffset()) };
+    });
+    assert.ok(easing < 0.001, `the offset in use is the target (off by ${easing} ms)`);
     assert.ok(health && Math.abs(health.offset_ms) < 50 && health.delay_ms < 50, JSON.stringify(health));
 });
 

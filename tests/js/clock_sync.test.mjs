@@ -17,7 +17,7 @@ test('clock sync: shared vectors from protocol/clock_vectors.json', (t) => {
     assert.ok(vectors.cases.length > 0, 'the vectors file has cases');
     let checks = 0;
     for (const c of vectors.cases) {
-        const est = new ClockEstimator(vectors.options);
+        const est = new ClockEstimator({ ...vectors.options, ...(c.options ?? {}) });
         for (const [i, step] of c.steps.entries()) {
             if (step.sample) est.add(step.sample);
             if (step.offset_at !== undefined) {
@@ -38,7 +38,7 @@ test('clock sync: offset and delay of a sample', () => {
 });
 
 test('clock sync: first sample is taken at once, lowest delay wins, ties go to the newest', () => {
-    const est = new ClockEstimator({ window: 16, jump_threshold_ms: 250, slew_ms_per_s: 50 });
+    const est = new ClockEstimator({ window: 16, jump_threshold_ms: 250, slew_ms_per_s: 50, warmup_samples: 1 });
     assert.equal(est.offset(0), 0, 'no estimate yet');
     est.add({ t0: 0, t1: 150, t2: 150, t3: 100 }); // offset 100, delay 100
     assert.equal(est.offset(100), 100);
@@ -50,7 +50,7 @@ test('clock sync: first sample is taken at once, lowest delay wins, ties go to t
 });
 
 test('clock sync: small corrections ease at slew_ms_per_s, large ones jump', () => {
-    const est = new ClockEstimator({ window: 16, jump_threshold_ms: 250, slew_ms_per_s: 50 });
+    const est = new ClockEstimator({ window: 16, jump_threshold_ms: 250, slew_ms_per_s: 50, warmup_samples: 1 });
     est.add({ t0: 0, t1: 110, t2: 110, t3: 20 }); // offset 100, delay 20
     est.add({ t0: 1000, t1: 1130, t2: 1130, t3: 1010 }); // offset 125, delay 10 -> target 125
     assert.equal(est.offset(1010), 100, 'the target moved, the estimate has not yet');
@@ -62,9 +62,26 @@ test('clock sync: small corrections ease at slew_ms_per_s, large ones jump', () 
 });
 
 test('clock sync: the window forgets old samples', () => {
-    const est = new ClockEstimator({ window: 3, jump_threshold_ms: 1, slew_ms_per_s: 50 });
+    const est = new ClockEstimator({ window: 3, jump_threshold_ms: 1, slew_ms_per_s: 50, warmup_samples: 1 });
     est.add({ t0: 0, t1: 101, t2: 101, t3: 2 }); // offset 100, delay 2 (best)
     for (let i = 1; i <= 3; i++) est.add({ t0: i * 1000, t1: i * 1000 + 260, t2: i * 1000 + 260, t3: i * 1000 + 20 }); // offset 250, delay 20
     assert.equal(est.samples, 3);
     assert.equal(est.targetOffset(), 250, 'the best sample left the window');
+});
+
+test('clock sync: the connect burst is applied at once, later samples are eased', () => {
+    const est = new ClockEstimator();
+    assert.equal(est.options.warmup_samples, 8, 'the default matches the burst of 8 pings');
+    est.add({ t0: 0, t1: 135, t2: 135, t3: 136 }); // held up on the way out: offset 67, delay 136
+    assert.equal(est.offset(136), 67);
+    let t = 200;
+    for (let i = 1; i < 8; i++) {
+        est.add({ t0: t, t1: t + 0.5, t2: t + 0.5, t3: t + 1 }); // offset 0, delay 1
+        assert.equal(est.offset(t + 1), 0, `sample ${i + 1} of the burst is taken at once`);
+        t += 2;
+    }
+    est.add({ t0: t + 10000, t1: t + 10050.25, t2: t + 10050.25, t3: t + 10000.5 }); // offset 50, delay 0.5
+    assert.equal(est.targetOffset(), 50);
+    assert.equal(est.offset(t + 10000.5), 0, 'the ninth sample is eased');
+    assert.equal(est.offset(t + 11000.5), 20, '20 ms per second');
 });

@@ -36,7 +36,15 @@ ClockEstimator::Options options_from(const json& options) {
     result.window = options.at("window").get<std::size_t>();
     result.jump_threshold_ms = options.at("jump_threshold_ms").get<double>();
     result.slew_ms_per_s = options.at("slew_ms_per_s").get<double>();
+    result.warmup_samples = options.at("warmup_samples").get<std::size_t>();
     return result;
+}
+
+// The options of one vectors case: the file's "options", overridden by the case's own.
+ClockEstimator::Options case_options(const json& vectors, const json& test_case) {
+    json merged = vectors.at("options");
+    if (test_case.contains("options")) merged.update(test_case.at("options"));
+    return options_from(merged);
 }
 
 json sample_json(const ClockSample& s) {
@@ -47,7 +55,8 @@ json sample_json(const ClockSample& s) {
 // hidden "[.generate]" test and then committed; the browser port checks against the file.
 struct CaseInput {
     std::string name;
-    std::vector<json> steps; // {"sample": ...} or {"offset_at": t}
+    std::vector<json> steps;       // {"sample": ...} or {"offset_at": t}
+    json options = json::object(); // overrides of the file's "options"
 };
 
 json sample_step(const ClockSample& s) {
@@ -209,20 +218,49 @@ std::vector<CaseInput> vector_inputs() {
         c.steps.push_back(at_step(b.t3 + 1000)); // 500 ms after the last call
         cases.push_back(c);
     }
+    {
+        CaseInput c{"the connect burst (warmup_samples) is applied at once, later samples eased",
+                    {},
+                    json{{"warmup_samples", 8}}};
+        // A slow first exchange (a page still loading) is 67 ms off; the burst finds better
+        // samples, and the offset follows them at once instead of easing for seconds.
+        ClockSample slow = exchange(1000, 0, 135, 1);
+        c.steps.push_back(sample_step(slow));
+        c.steps.push_back(at_step(slow.t3));
+        double t = slow.t3;
+        for (int i = 1; i < 8; ++i) {
+            ClockSample s = exchange(t, 0.25 * i, 0.5, 1.5 - 0.125 * i); // each better
+            c.steps.push_back(sample_step(s));
+            c.steps.push_back(at_step(s.t3));
+            t = s.t3;
+        }
+        ClockSample ninth = exchange(t + 10000, 40, 0.25, 0.25); // better, +40: eased
+        c.steps.push_back(sample_step(ninth));
+        c.steps.push_back(at_step(ninth.t3));
+        c.steps.push_back(at_step(ninth.t3 + 1000));
+        c.steps.push_back(at_step(ninth.t3 + 3000));
+        cases.push_back(c);
+    }
     return cases;
 }
 
 json options_json(const ClockEstimator::Options& options) {
     return json{{"window", options.window},
                 {"jump_threshold_ms", options.jump_threshold_ms},
-                {"slew_ms_per_s", options.slew_ms_per_s}};
+                {"slew_ms_per_s", options.slew_ms_per_s},
+                {"warmup_samples", options.warmup_samples}};
 }
 
 json generate_vectors() {
-    ClockEstimator::Options options;
+    // The file's options are the defaults except that only the first sample is taken at once,
+    // so that most cases show easing from their second sample; the warm-up case sets its own.
+    ClockEstimator::Options file_options;
+    file_options.warmup_samples = 1;
     json cases = json::array();
     for (const CaseInput& input : vector_inputs()) {
-        ClockEstimator estimator(options);
+        json merged = options_json(file_options);
+        merged.update(input.options);
+        ClockEstimator estimator(options_from(merged));
         json steps = json::array();
         for (json step : input.steps) {
             if (step.contains("sample")) {
@@ -233,15 +271,19 @@ json generate_vectors() {
             }
             steps.push_back(step);
         }
-        cases.push_back(json{{"name", input.name}, {"steps", steps}});
+        json test_case{{"name", input.name}};
+        if (!input.options.empty()) test_case["options"] = input.options;
+        test_case["steps"] = steps;
+        cases.push_back(test_case);
     }
     return json{
         {"description",
          "stagedoor clock-offset estimator test vectors (PROTOCOL.md, section 4.2). Run each case "
-         "on a fresh estimator with \"options\": a \"sample\" step calls add(sample), an "
-         "\"offset_at\" step calls offset(offset_at) and the result must equal \"expect\" "
-         "exactly (IEEE 754 doubles, same order of operations)."},
-        {"options", options_json(options)},
+         "on a fresh estimator with \"options\", overridden by the case's own \"options\" "
+         "where it has them: a \"sample\" step calls add(sample), an \"offset_at\" step calls "
+         "offset(offset_at) and the result must equal \"expect\" exactly (IEEE 754 doubles, "
+         "same order of operations)."},
+        {"options", options_json(file_options)},
         {"cases", cases}};
 }
 
@@ -251,7 +293,10 @@ std::string vectors_text(const json& vectors) {
     text += " \"options\": " + vectors["options"].dump() + ",\n \"cases\": [\n";
     const json& cases = vectors["cases"];
     for (std::size_t c = 0; c < cases.size(); ++c) {
-        text += "  {\"name\": " + cases[c]["name"].dump() + ",\n   \"steps\": [\n";
+        text += "  {\"name\": " + cases[c]["name"].dump() + ",\n";
+        if (cases[c].contains("options"))
+            text += "   \"options\": " + cases[c]["options"].dump() + ",\n";
+        text += "   \"steps\": [\n";
         const json& steps = cases[c]["steps"];
         for (std::size_t i = 0; i < steps.size(); ++i) {
             json step = steps[i];
@@ -287,12 +332,11 @@ TEST_CASE("clock: regenerate the shared vectors", "[.generate]") {
 
 TEST_CASE("clock: the shared vectors file matches the implementation") {
     json vectors = load_vectors();
-    ClockEstimator::Options options = options_from(vectors.at("options"));
     REQUIRE(vectors.at("cases").size() >= 8);
     std::size_t checked = 0;
     for (const json& test_case : vectors.at("cases")) {
         INFO(test_case.at("name").get<std::string>());
-        ClockEstimator estimator(options);
+        ClockEstimator estimator(case_options(vectors, test_case));
         for (const json& step : test_case.at("steps")) {
             if (step.contains("sample")) {
                 const json& s = step.at("sample");
@@ -315,6 +359,7 @@ TEST_CASE("clock: defaults are the documented ones") {
     CHECK(estimator.options().window == 16);
     CHECK(estimator.options().jump_threshold_ms == 100);
     CHECK(estimator.options().slew_ms_per_s == 20);
+    CHECK(estimator.options().warmup_samples == 8);
     CHECK_FALSE(estimator.has_estimate());
     CHECK(estimator.offset(12345) == 0);
     CHECK_FALSE(estimator.best());
@@ -326,8 +371,32 @@ TEST_CASE("clock: sample offset and delay formulas") {
     CHECK(s.offset() == 250 + (30 - 10) / 2.0);
 }
 
-TEST_CASE("clock: easing moves at the slew rate and lands exactly on the target") {
+TEST_CASE("clock: the connect burst sets the offset at once, later samples are eased") {
     ClockEstimator estimator;
+    // A first exchange held up on the way out (a page still loading): 67 ms off.
+    estimator.add(exchange(0, 0, 135, 1));
+    CHECK(estimator.offset(136) == Approx(67));
+    double t = 200;
+    for (int i = 1; i < 8; ++i) {
+        ClockSample fast = exchange(t, 0, 0.5, 0.5);
+        estimator.add(fast);
+        // Within the burst the estimate is the best sample's, not 67 ms eased at 20 ms/s.
+        CHECK(estimator.offset(fast.t3) == estimator.target_offset());
+        CHECK(std::abs(estimator.offset(fast.t3)) <= 0.5);
+        t = fast.t3 + 1;
+    }
+    CHECK(estimator.samples_added() == 8);
+    ClockSample later = exchange(t + 10000, 50, 0.25, 0.25); // better and 50 ms away
+    estimator.add(later);
+    CHECK(estimator.target_offset() == Approx(50));
+    CHECK(estimator.offset(later.t3) == Approx(0).margin(0.5)); // eased from here on
+    CHECK(estimator.offset(later.t3 + 1000) == Approx(20).margin(0.5));
+}
+
+TEST_CASE("clock: easing moves at the slew rate and lands exactly on the target") {
+    ClockEstimator::Options options;
+    options.warmup_samples = 1; // ease from the second sample on
+    ClockEstimator estimator(options);
     estimator.add(exchange(0, 0, 5, 5));
     ClockSample better = exchange(1000, 60, 1, 1);
     estimator.add(better);
@@ -384,6 +453,8 @@ SimulationResult simulate(std::uint32_t seed, double true_offset, DelayPair draw
         // The stated bound for the target: half the asymmetry of the best sample.
         CHECK(target_error <= best->bound + 1e-6);
         if (i == 7) {
+            // The burst is applied at once: the estimate is the target, not still easing.
+            CHECK(estimator.offset(sample.t3) == estimator.target_offset());
             // After the burst: any correction still in progress (at most the jump threshold)
             // is eased in within threshold / slew seconds.
             settle_until = sample.t3 + 1000 * estimator.options().jump_threshold_ms /

@@ -6,6 +6,7 @@ export const DEFAULT_CLOCK_OPTIONS = Object.freeze({
     window: 16,             // samples kept
     jump_threshold_ms: 100, // larger corrections are applied at once
     slew_ms_per_s: 20,      // smaller ones are eased in at most this fast
+    warmup_samples: 8,      // the first samples (the connect burst) are applied at once
 });
 
 /** offset = server clock - client clock (ms); delay = network round trip without server time. */
@@ -23,6 +24,7 @@ export class ClockEstimator {
         this.window = [];
         this.current = null; // eased offset, null until the first sample
         this.lastUpdate = 0;
+        this.added = 0; // samples since construction
     }
 
     /** Adds a sample received at local time sample.t3. */
@@ -30,8 +32,9 @@ export class ClockEstimator {
         this.offset(sample.t3); // bring the eased value up to this moment before the target moves
         this.window.push({ t0: sample.t0, t1: sample.t1, t2: sample.t2, t3: sample.t3 });
         while (this.window.length > this.options.window) this.window.shift();
+        this.added++;
         const target = this.targetOffset();
-        if (this.current === null) {
+        if (this.current === null || this.added <= this.options.warmup_samples) {
             this.current = target;
             this.lastUpdate = sample.t3;
         } else if (Math.abs(target - this.current) > this.options.jump_threshold_ms) {

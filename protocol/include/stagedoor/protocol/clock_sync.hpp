@@ -23,6 +23,9 @@ class ClockEstimator {
         std::size_t window = 16;        // samples kept (the newest ones)
         double jump_threshold_ms = 100; // larger corrections are applied at once
         double slew_ms_per_s = 20;      // smaller ones are eased in at most this fast
+        // The first samples (the burst a client sends on connect) set the offset at once:
+        // nothing has been shown yet, so a better sample need not be eased in over seconds.
+        std::size_t warmup_samples = 8;
     };
     ClockEstimator()
         : ClockEstimator(Options{}) {}
@@ -39,6 +42,8 @@ class ClockEstimator {
     double target_offset() const;
     bool has_estimate() const { return current_.has_value(); }
     std::size_t samples() const { return window_.size(); }
+    // Samples added since construction (the window keeps at most options().window of them).
+    std::size_t samples_added() const { return added_; }
     const Options& options() const { return options_; }
 
   private:
@@ -46,6 +51,7 @@ class ClockEstimator {
     std::deque<ClockSample> window_;
     std::optional<double> current_;
     double last_update_ms_ = 0;
+    std::size_t added_ = 0;
 };
 
 } // namespace stagedoor::protocol
