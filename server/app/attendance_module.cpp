@@ -183,17 +183,18 @@ std::string AttendanceModule::server_scan_id() {
     for (;;) {
         std::string id =
             "srv-" + std::to_string(context_.clock()) + "-" + std::to_string(++scan_id_counter_);
-        if (!state_.find_scan(id) && !pending_scans_.contains(id)) return id;
+        if (!state_.find_scan(id)) return id; // pending scans are in the state already
     }
 }
 
-bool AttendanceModule::answer_known_scan(const std::string& scan_id, const Waiter& waiter) {
-    if (auto it = pending_scans_.find(scan_id); it != pending_scans_.end()) {
-        it->second.waiters.push_back(waiter);
-        return true;
-    }
+bool AttendanceModule::answer_known_scan(std::string_view scan_id, const Waiter& waiter) {
+    // Entries are in the state from the moment they are decided, committed or not.
     const domain::LedgerEntry* entry = state_.find_scan(scan_id);
     if (!entry) return false;
+    if (auto it = pending_scans_.find(entry->seq); it != pending_scans_.end()) {
+        it->second.push_back(waiter); // answered with the first, after the same commit
+        return true;
+    }
     answer(waiter, *entry, true);
     return true;
 }
@@ -373,8 +374,7 @@ void AttendanceModule::record(domain::LedgerEntry entry, Waiter waiter,
                               std::optional<domain::Attendee> new_attendee) {
     const domain::LedgerEntry& stored = state_.append(std::move(entry));
     std::int64_t seq = stored.seq;
-    std::string scan_id = stored.scan_id;
-    pending_scans_[scan_id] = Pending{seq, {waiter}};
+    pending_scans_[seq].push_back(waiter);
     std::optional<std::int64_t> new_attendee_id;
     if (new_attendee) new_attendee_id = new_attendee->id;
     context_.writer.submit(
@@ -385,31 +385,31 @@ void AttendanceModule::record(domain::LedgerEntry entry, Waiter waiter,
             }
             storage::insert_ledger_entry(db, entry);
         },
-        [this, scan_id, seq, new_attendee_id](bool ok) {
-            committed(scan_id, seq, ok, new_attendee_id);
-        });
+        [this, seq, new_attendee_id](bool ok) { committed(seq, ok, new_attendee_id); });
 }
 
-void AttendanceModule::committed(const std::string& scan_id, std::int64_t seq, bool ok,
+void AttendanceModule::committed(std::int64_t seq, bool ok,
                                  std::optional<std::int64_t> new_attendee_id) {
-    auto it = pending_scans_.find(scan_id);
+    auto it = pending_scans_.find(seq);
     if (it == pending_scans_.end()) return;
-    Pending pending = std::move(it->second);
+    std::vector<Waiter> waiters = std::move(it->second);
     pending_scans_.erase(it);
     if (!ok) {
+        const domain::LedgerEntry* failed = state_.entry(seq);
+        std::string scan_id = failed ? failed->scan_id : std::string();
         // Not durable, so not decided: take it back and let the kiosk retry.
         state_.discard(seq);
         if (new_attendee_id) state_.remove_attendee(*new_attendee_id);
         log::error("attendance: could not store scan '" + scan_id + "'");
-        for (const auto& waiter : pending.waiters)
+        for (const auto& waiter : waiters)
             reply_.error(waiter.connection, waiter.re, ErrorCode::internal,
                          "the check-in could not be stored; retry with the same scan_id");
         return;
     }
     const domain::LedgerEntry* entry = state_.entry(seq);
     if (!entry) return;
-    for (std::size_t i = 0; i < pending.waiters.size(); ++i)
-        answer(pending.waiters[i], *entry, i > 0);
+    for (std::size_t i = 0; i < waiters.size(); ++i)
+        answer(waiters[i], *entry, i > 0);
     publish(*entry);
 }
 

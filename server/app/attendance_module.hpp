@@ -64,15 +64,14 @@ class AttendanceModule : public Module, public PresenceDirectory {
     bool refresh_attendee(std::int64_t attendee_id);
     bool may_check_in(const Connection& connection, std::int64_t re);
     // Answers a scan_id already known (pending or committed). Returns false if it is new.
-    bool answer_known_scan(const std::string& scan_id, const Waiter& waiter);
+    bool answer_known_scan(std::string_view scan_id, const Waiter& waiter);
     std::string server_scan_id();
     domain::ScanContext context_for(const Connection& connection, std::string scan_id,
                                     std::optional<std::int64_t> kiosk_time) const;
     // Appends to memory, submits the write, answers after the commit.
     void record(domain::LedgerEntry entry, Waiter waiter,
                 std::optional<domain::Attendee> new_attendee = std::nullopt);
-    void committed(const std::string& scan_id, std::int64_t seq, bool ok,
-                   std::optional<std::int64_t> new_attendee_id);
+    void committed(std::int64_t seq, bool ok, std::optional<std::int64_t> new_attendee_id);
     void committed_undo(std::int64_t target_seq, std::int64_t seq, bool ok);
     void answer(const Waiter& waiter, const domain::LedgerEntry& entry, bool replayed);
     void publish(const domain::LedgerEntry& entry);
@@ -91,7 +90,8 @@ class AttendanceModule : public Module, public PresenceDirectory {
     protocol::badge::VerifyKey verify_key_;
     protocol::badge::EventId event_id_{};
     domain::Attendance state_;
-    std::unordered_map<std::string, Pending> pending_scans_;
+    // Waiters for scans appended but not yet committed, by seq: the first and any retries.
+    std::unordered_map<std::int64_t, std::vector<Waiter>> pending_scans_;
     std::unordered_map<std::int64_t, Pending> pending_undos_; // by the undone entry's seq
     std::vector<std::function<void(std::int64_t)>> presence_listeners_;
     // Organiser events are built only when someone is watching.

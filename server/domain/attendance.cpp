@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <stdexcept>
 
 namespace stagedoor::domain {
 
@@ -266,8 +267,10 @@ void Attendance::recompute_presence(AttendeeSlot& slot) {
 
 const LedgerEntry& Attendance::append(LedgerEntry item) {
     if (item.seq == 0) item.seq = next_seq();
-    max_seq_ = std::max(max_seq_, item.seq);
-    seq_index_[item.seq] = ledger_.size();
+    // entry() relies on the ledger being in seq order.
+    if (item.seq <= max_seq_)
+        throw std::logic_error("ledger entries must be appended in seq order");
+    max_seq_ = item.seq;
     ledger_.push_back(std::move(item));
     const LedgerEntry& stored = ledger_.back();
 
@@ -281,7 +284,8 @@ const LedgerEntry& Attendance::append(LedgerEntry item) {
         touched = stored.attendee_id;
     } else {
         // First wins: the acknowledged scan, should a stored ledger ever repeat a scan_id.
-        scan_index_.try_emplace(stored.scan_id, stored.seq);
+        std::uint64_t hash = ScanIndex::hash(stored.scan_id);
+        if (find_scan_seq(stored.scan_id, hash) == 0) scan_index_.insert(hash, stored.seq);
         if (stored.result == ScanOutcome::ok) {
             if (stored.direction == Direction::in) ++device.admitted;
             if (stored.attendee_id) {
@@ -325,20 +329,16 @@ const LedgerEntry& Attendance::append(LedgerEntry item) {
 }
 
 void Attendance::discard(std::int64_t seq) {
-    auto index_it = seq_index_.find(seq);
-    if (index_it == seq_index_.end()) return;
-    LedgerEntry item = ledger_[index_it->second];
-    ledger_.erase(ledger_.begin() + static_cast<std::ptrdiff_t>(index_it->second));
-    seq_index_.clear();
-    for (std::size_t i = 0; i < ledger_.size(); ++i)
-        seq_index_[ledger_[i].seq] = i;
+    const LedgerEntry* found = entry(seq);
+    if (!found) return;
+    LedgerEntry item = *found;
+    ledger_.erase(ledger_.begin() + (found - ledger_.data()));
 
     auto device_it = devices_.find(item.device);
     if (item.is_reversal()) {
         reversed_by_.erase(*item.reverses_seq);
     } else {
-        auto scan_it = scan_index_.find(item.scan_id);
-        if (scan_it != scan_index_.end() && scan_it->second == seq) scan_index_.erase(scan_it);
+        scan_index_.erase(ScanIndex::hash(item.scan_id), seq);
         if (item.result == ScanOutcome::ok) {
             if (item.direction == Direction::in && device_it != devices_.end())
                 --device_it->second.admitted;
@@ -360,13 +360,26 @@ void Attendance::discard(std::int64_t seq) {
 }
 
 const LedgerEntry* Attendance::entry(std::int64_t seq) const {
-    auto it = seq_index_.find(seq);
-    return it == seq_index_.end() ? nullptr : &ledger_[it->second];
+    if (ledger_.empty() || seq < ledger_.front().seq) return nullptr;
+    // Seqs are dense unless a failed commit was discarded, so the guess is nearly always it.
+    auto guess = static_cast<std::size_t>(seq - ledger_.front().seq);
+    if (guess < ledger_.size() && ledger_[guess].seq == seq) return &ledger_[guess];
+    auto it =
+        std::lower_bound(ledger_.begin(), ledger_.end(), seq,
+                         [](const LedgerEntry& item, std::int64_t key) { return item.seq < key; });
+    return it != ledger_.end() && it->seq == seq ? &*it : nullptr;
+}
+
+std::int64_t Attendance::find_scan_seq(std::string_view scan_id, std::uint64_t hash) const {
+    return scan_index_.find(scan_id, hash, [this](std::int64_t seq) -> std::string_view {
+        const LedgerEntry* item = entry(seq);
+        return item ? std::string_view(item->scan_id) : std::string_view();
+    });
 }
 
 const LedgerEntry* Attendance::find_scan(std::string_view scan_id) const {
-    auto it = scan_index_.find(std::string(scan_id));
-    return it == scan_index_.end() ? nullptr : entry(it->second);
+    std::int64_t seq = find_scan_seq(scan_id, ScanIndex::hash(scan_id));
+    return seq == 0 ? nullptr : entry(seq);
 }
 
 std::optional<std::int64_t> Attendance::reversed_by(std::int64_t seq) const {

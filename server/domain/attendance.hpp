@@ -3,6 +3,7 @@
 // at start and persists every appended entry; the module decides in arrival order here.
 #pragma once
 
+#include "domain/scan_index.hpp"
 #include "domain/text_fold.hpp"
 #include "stagedoor/protocol/messages_attendance.hpp"
 
@@ -150,7 +151,8 @@ class Attendance {
     LedgerEntry make_reversal(const ScanContext& context, std::int64_t target_seq) const;
 
     // ---- the ledger ----
-    // Appends; assigns entry.seq when it is 0. Updates presence, counts and the scan index.
+    // Appends; assigns entry.seq when it is 0 (a given seq must be above every one so far).
+    // Updates presence, counts and the scan index.
     const LedgerEntry& append(LedgerEntry entry);
     // Takes back an entry whose commit failed, as if it had never been appended.
     void discard(std::int64_t seq);
@@ -181,12 +183,12 @@ class Attendance {
     void count_attendee(const AttendeeSlot& slot, int sign);
     LedgerEntry base_entry(const ScanContext& context, Direction direction, Method method) const;
     void admission_verdict(LedgerEntry& entry, const AttendeeSlot& slot) const;
+    std::int64_t find_scan_seq(std::string_view scan_id, std::uint64_t hash) const;
 
     std::unordered_map<std::int64_t, AttendeeSlot> attendees_;
     std::int64_t max_attendee_id_ = 0;
-    std::vector<LedgerEntry> ledger_;
-    std::unordered_map<std::int64_t, std::size_t> seq_index_;
-    std::unordered_map<std::string, std::int64_t> scan_index_;
+    std::vector<LedgerEntry> ledger_; // in seq order
+    ScanIndex scan_index_;
     std::unordered_map<std::int64_t, std::int64_t> reversed_by_;
     std::int64_t max_seq_ = 0;
     std::map<std::string, DeviceActivity> devices_;

@@ -241,6 +241,38 @@ TEST_CASE("ledger: a discarded entry (failed commit) leaves no trace") {
     CHECK(door.scan(1, kStart + 1).result == ScanOutcome::ok);
 }
 
+TEST_CASE("ledger: entries stay findable by seq and scan_id around a discarded one") {
+    Attendance state;
+    for (std::int64_t id = 1; id <= 5; ++id)
+        state.put_attendee(person(id, "P" + std::to_string(id)));
+    Door door{state};
+    std::vector<std::pair<std::int64_t, std::string>> kept;
+    std::int64_t dropped = 0;
+    for (std::int64_t id = 1; id <= 5; ++id) {
+        const auto& entry = door.scan(id, kStart + id);
+        if (id == 3)
+            dropped = entry.seq;
+        else
+            kept.emplace_back(entry.seq, entry.scan_id);
+    }
+    state.discard(dropped); // a gap in the middle: lookups by seq can no longer be positional
+    CHECK(state.entry(dropped) == nullptr);
+    CHECK(door.scan(3, kStart + 10).result == ScanOutcome::ok); // a new seq after the gap
+    for (const auto& [seq, scan_id] : kept) {
+        INFO(scan_id);
+        REQUIRE(state.entry(seq));
+        CHECK(state.entry(seq)->scan_id == scan_id);
+        REQUIRE(state.find_scan(scan_id));
+        CHECK(state.find_scan(scan_id)->seq == seq);
+    }
+    CHECK(state.entry(state.next_seq()) == nullptr);
+    CHECK(state.entry(0) == nullptr);
+    // The ledger is kept in seq order: an explicit seq below the last one is refused.
+    LedgerEntry late = state.judge_manual(door.context(kStart + 20), Direction::in, 1);
+    late.seq = kept.front().first;
+    CHECK_THROWS(state.append(late));
+}
+
 TEST_CASE("ledger: walk-ins, blocked attendees and roster updates keep counts right") {
     Attendance state;
     state.put_attendee(person(1, "A"));
