@@ -23,7 +23,8 @@ class Writer {
     using Done = std::function<void(bool committed)>;
     using Post = std::function<void(std::function<void()>)>;
 
-    // post delivers completions to the event loop (Transport::post).
+    // post delivers completions and wake-ups to the event loop (Transport::post). The writer
+    // must outlive every task it posted that the loop may still run.
     Writer(const std::filesystem::path& database_path, Post post, std::size_t max_batch = 1024);
     ~Writer();
     Writer(const Writer&) = delete;
@@ -41,6 +42,8 @@ class Writer {
         std::uint64_t batches = 0;
     };
     Stats stats() const;
+    // The writer thread waits for work (nothing queued or being written).
+    bool waiting() const;
 
   private:
     struct Job {
@@ -48,6 +51,7 @@ class Writer {
         Done done;
     };
     void run();
+    void wake_up();
 
     Database db_;
     Post post_;
@@ -56,7 +60,8 @@ class Writer {
     std::condition_variable wake_;
     std::deque<Job> queue_;
     bool stopping_ = false;
-    bool idle_ = false; // the writer waits for work (guarded by mutex_)
+    bool idle_ = false;        // the writer waits for work (guarded by mutex_)
+    bool wake_posted_ = false; // a wake_up() is queued on the event loop (guarded by mutex_)
     Stats stats_;
     std::thread thread_;
 };

@@ -3,13 +3,16 @@
 #include "storage/database.hpp"
 #include "storage/writer.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <future>
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <unistd.h>
 
 using namespace stagedoor::storage;
@@ -111,4 +114,47 @@ TEST_CASE("writer: stop commits what is queued") {
         writer.stop();
     }
     CHECK(database.count() == 50);
+}
+
+TEST_CASE("writer: an idle writer is woken after the loop's turn, so the turn's writes share a "
+          "commit") {
+    TempDatabase database;
+    // A loop that runs posted tasks only when asked, as the event loop runs them after the
+    // handler that is running now.
+    std::mutex mutex;
+    std::vector<std::function<void()>> queued;
+    auto run_queued = [&] {
+        std::vector<std::function<void()>> tasks;
+        {
+            std::lock_guard lock(mutex);
+            tasks.swap(queued);
+        }
+        for (auto& task : tasks)
+            task();
+        return tasks.size();
+    };
+    std::atomic<int> completed{0};
+    Writer writer(database.path(), [&](std::function<void()> task) {
+        std::lock_guard lock(mutex);
+        queued.push_back(std::move(task));
+    });
+    // Wait until the writer thread is idle: a first write, committed and completed.
+    writer.submit([](Database& db) { insert(db, 1000); }, [&](bool) { ++completed; });
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (completed < 1 && std::chrono::steady_clock::now() < deadline)
+        run_queued();
+    REQUIRE(completed == 1);
+    while (!writer.waiting() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::yield();
+    REQUIRE(writer.waiting());
+    auto before = writer.stats();
+    for (int i = 1; i <= 50; ++i)
+        writer.submit([i](Database& db) { insert(db, i); }, [&](bool ok) { completed += ok; });
+    // One wake-up is queued for the whole turn; until it runs the writer does not start.
+    while (completed < 51 && std::chrono::steady_clock::now() < deadline)
+        run_queued();
+    REQUIRE(completed == 51);
+    auto after = writer.stats();
+    CHECK(after.writes - before.writes == 50);
+    CHECK(after.batches - before.batches == 1);
 }
