@@ -287,21 +287,29 @@ void insert_ledger_entry(Database& db, const domain::LedgerEntry& entry) {
     }
     Statement& statement = *cache.statement;
     statement.reset();
+    // The entry outlives the insert, so its text is bound without copies (seven per row).
     statement.bind(1, entry.seq);
-    statement.bind(2, entry.scan_id);
+    statement.bind_borrowed(2, entry.scan_id);
     statement.bind(3, entry.attendee_id);
-    statement.bind(4, protocol::to_string(entry.result));
-    statement.bind(5, protocol::to_string(entry.direction));
-    statement.bind(6, protocol::to_string(entry.method));
-    statement.bind(7, entry.device);
-    statement.bind(8, entry.role);
+    statement.bind_borrowed(4, protocol::to_string(entry.result));
+    statement.bind_borrowed(5, protocol::to_string(entry.direction));
+    statement.bind_borrowed(6, protocol::to_string(entry.method));
+    statement.bind_borrowed(7, entry.device);
+    statement.bind_borrowed(8, entry.role);
     statement.bind(9, entry.kiosk_time);
     statement.bind(10, entry.server_time);
     statement.bind(11, entry.reverses_seq);
     statement.bind(12, entry.first_entry_seq);
     statement.bind(13, entry.badge_serial);
-    statement.bind(14, entry.payload);
-    statement.run();
+    statement.bind_borrowed(14, entry.payload);
+    try {
+        statement.run();
+    } catch (...) {
+        statement.reset();
+        statement.clear_bindings();
+        throw;
+    }
+    statement.clear_bindings(); // no pointer into entry outlives this call
 }
 
 void BadgeIssuer::issue(domain::Attendee& attendee, std::uint16_t serial,

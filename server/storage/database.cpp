@@ -41,6 +41,15 @@ Statement& Statement::bind(int index, std::string_view value) {
         throw_error(db_, "bind");
     return *this;
 }
+Statement& Statement::bind_borrowed(int index, std::string_view value) {
+    if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                          SQLITE_STATIC) != SQLITE_OK)
+        throw_error(db_, "bind");
+    return *this;
+}
+void Statement::clear_bindings() {
+    sqlite3_clear_bindings(stmt_);
+}
 Statement& Statement::bind_null(int index) {
     if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) throw_error(db_, "bind");
     return *this;

@@ -36,7 +36,11 @@ class Statement {
     Statement& bind(int index, const std::string& value) {
         return bind(index, std::string_view(value));
     }
+    // Binds text without copying it: value must stay alive and unchanged until the statement
+    // has run and clear_bindings() was called (for hot inserts; bind() copies).
+    Statement& bind_borrowed(int index, std::string_view value);
     Statement& bind_null(int index);
+    void clear_bindings();
     template <class T> Statement& bind(int index, const std::optional<T>& value) {
         return value ? bind(index, *value) : bind_null(index);
     }
