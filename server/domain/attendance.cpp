@@ -329,10 +329,10 @@ const LedgerEntry& Attendance::append(LedgerEntry item) {
 }
 
 void Attendance::discard(std::int64_t seq) {
-    const LedgerEntry* found = entry(seq);
-    if (!found) return;
-    LedgerEntry item = *found;
-    ledger_.erase(ledger_.begin() + (found - ledger_.data()));
+    std::size_t index = position(seq);
+    if (index == ledger_.size()) return;
+    LedgerEntry item = std::move(ledger_[index]);
+    ledger_.erase(ledger_.begin() + static_cast<std::ptrdiff_t>(index));
 
     auto device_it = devices_.find(item.device);
     if (item.is_reversal()) {
@@ -359,15 +359,21 @@ void Attendance::discard(std::int64_t seq) {
     }
 }
 
-const LedgerEntry* Attendance::entry(std::int64_t seq) const {
-    if (ledger_.empty() || seq < ledger_.front().seq) return nullptr;
+std::size_t Attendance::position(std::int64_t seq) const {
+    if (ledger_.empty() || seq < ledger_.front().seq) return ledger_.size();
     // Seqs are dense unless a failed commit was discarded, so the guess is nearly always it.
     auto guess = static_cast<std::size_t>(seq - ledger_.front().seq);
-    if (guess < ledger_.size() && ledger_[guess].seq == seq) return &ledger_[guess];
+    if (guess < ledger_.size() && ledger_[guess].seq == seq) return guess;
     auto it =
         std::lower_bound(ledger_.begin(), ledger_.end(), seq,
                          [](const LedgerEntry& item, std::int64_t key) { return item.seq < key; });
-    return it != ledger_.end() && it->seq == seq ? &*it : nullptr;
+    return it != ledger_.end() && it->seq == seq ? static_cast<std::size_t>(it - ledger_.begin())
+                                                 : ledger_.size();
+}
+
+const LedgerEntry* Attendance::entry(std::int64_t seq) const {
+    std::size_t index = position(seq);
+    return index == ledger_.size() ? nullptr : &ledger_[index];
 }
 
 std::int64_t Attendance::find_scan_seq(std::string_view scan_id, std::uint64_t hash) const {

@@ -8,6 +8,7 @@
 #include "stagedoor/protocol/messages_attendance.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -160,7 +161,7 @@ class Attendance {
     // The original (non-reversal) entry recorded under scan_id.
     const LedgerEntry* find_scan(std::string_view scan_id) const;
     std::optional<std::int64_t> reversed_by(std::int64_t seq) const;
-    const std::vector<LedgerEntry>& ledger() const { return ledger_; }
+    const std::deque<LedgerEntry>& ledger() const { return ledger_; }
     std::int64_t next_seq() const { return max_seq_ + 1; }
 
     // ---- derived state ----
@@ -184,10 +185,14 @@ class Attendance {
     LedgerEntry base_entry(const ScanContext& context, Direction direction, Method method) const;
     void admission_verdict(LedgerEntry& entry, const AttendeeSlot& slot) const;
     std::int64_t find_scan_seq(std::string_view scan_id, std::uint64_t hash) const;
+    // Index in ledger_ of the entry with this seq, or ledger_.size().
+    std::size_t position(std::int64_t seq) const;
 
     std::unordered_map<std::int64_t, AttendeeSlot> attendees_;
     std::int64_t max_attendee_id_ = 0;
-    std::vector<LedgerEntry> ledger_; // in seq order
+    // In seq order. A deque: appending never moves the entries already there, so a ledger of
+    // a million entries grows without a pause to copy them (and references stay valid).
+    std::deque<LedgerEntry> ledger_;
     ScanIndex scan_index_;
     std::unordered_map<std::int64_t, std::int64_t> reversed_by_;
     std::int64_t max_seq_ = 0;
