@@ -83,3 +83,28 @@ TEST_CASE("scan index: random inserts and erases agree with a hash map") {
         CHECK(model.size() > 500); // the table grew past its first size
     }
 }
+
+TEST_CASE("scan index: entries stay findable while a growth moves them over") {
+    ScanIndex index;
+    Keys keys;
+    std::mt19937_64 rng(7);
+    // Inserts only: growth moves four slots per insert, so lookups must look in both tables.
+    for (std::int64_t seq = 1; seq <= 20000; ++seq) {
+        std::string id = "id-" + std::to_string(seq);
+        keys.by_seq[seq] = id;
+        index.insert(ScanIndex::hash(id), seq);
+        for (int probe = 0; probe < 4; ++probe) {
+            std::int64_t earlier =
+                1 + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(seq));
+            std::string earlier_id = "id-" + std::to_string(earlier);
+            REQUIRE(index.find(earlier_id, ScanIndex::hash(earlier_id), keys) == earlier);
+        }
+        REQUIRE(index.find("absent", ScanIndex::hash("absent"), keys) == 0);
+    }
+    CHECK(index.size() == 20000);
+    // An erase in the middle of a growth finishes the move first, then removes.
+    index.erase(ScanIndex::hash("id-5"), 5);
+    CHECK(index.find("id-5", ScanIndex::hash("id-5"), keys) == 0);
+    CHECK(index.find("id-6", ScanIndex::hash("id-6"), keys) == 6);
+    CHECK(index.size() == 19999);
+}
