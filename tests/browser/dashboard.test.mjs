@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { DESKTOP, PHONE, ROSTER, eventually, launchBrowser, makeEvent, openPage, screenshot, startServer } from './lib.mjs';
+import { DESKTOP, PHONE, ROSTER, closeEvent, eventually, openEvent, openPage, screenshot } from './lib.mjs';
 
 let event;
 let server;
@@ -12,17 +12,8 @@ let dash;
 let door; // a second client: a raw WebSocket inside a page of the server's origin
 const errors = [];
 
-before(async () => {
-    event = makeEvent();
-    server = await startServer(event.data);
-    browser = await launchBrowser();
-});
-
-after(async () => {
-    await browser?.close();
-    await server?.stop();
-    event?.cleanup();
-});
+before(async () => ({ event, server, browser } = await openEvent()));
+after(() => closeEvent({ browser, server, event }));
 
 /** Opens a door session over a raw WebSocket in `page`; window.doorScan(token) resolves with the reply. */
 async function rawDoor(page, key) {

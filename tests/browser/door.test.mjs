@@ -5,15 +5,14 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-    DESKTOP, PHONE, ROSTER, eventually, getJson, launchBrowser, makeEvent, openPage, paintBadgeVideo,
-    screenshot, startServer, wedgeScan,
+    DESKTOP, PHONE, ROSTER, closeEvent, eventually, getJson, openEvent, openPage, paintBadgeVideo,
+    screenshot, wedgeScan,
 } from './lib.mjs';
 
 let event;
 let server;
 let browser;
 let page;
-let video;
 const errors = [];
 
 const verdict = (p) => p.evaluate(() => {
@@ -36,18 +35,10 @@ async function waitVerdict(p, predicate, message) {
     }, { timeoutMs: 5000, message });
 }
 
-before(async () => {
-    event = makeEvent();
-    server = await startServer(event.data);
-    video = paintBadgeVideo(event.tokenOf(ROSTER[0].name), path.join(event.dir, 'badge.y4m'));
-    browser = await launchBrowser({ video });
-});
-
-after(async () => {
-    await browser?.close();
-    await server?.stop();
-    event?.cleanup();
-});
+// The fake camera shows the first guest's badge.
+const camera = (e) => paintBadgeVideo(e.tokenOf(ROSTER[0].name), path.join(e.dir, 'badge.y4m'));
+before(async () => ({ event, server, browser } = await openEvent({ camera })));
+after(() => closeEvent({ browser, server, event }));
 
 test('door: a badge held up to the camera checks in and shows the welcome', async () => {
     const started = Date.now();

@@ -159,6 +159,25 @@ export function launchBrowser({ video } = {}) {
 }
 
 /** A page that logs its errors into `errors` (asserted empty by the tests). */
+/**
+ * What a test file needs: a fresh event (options as makeEvent), its server and a browser.
+ * camera(event), if given, returns a fake-camera video file for the browser.
+ */
+export async function openEvent({ camera, ...eventOptions } = {}) {
+    const event = makeEvent(eventOptions);
+    const server = await startServer(event.data);
+    const video = camera ? camera(event) : undefined;
+    const browser = await launchBrowser({ video });
+    return { event, server, browser };
+}
+
+/** Closes what openEvent opened (the server given may be a restarted one). */
+export async function closeEvent({ browser, server, event }) {
+    await browser?.close();
+    await server?.stop();
+    event?.cleanup();
+}
+
 export async function openPage(browser, url, { viewport = DESKTOP, locale = 'en-GB', errors = [] } = {}) {
     const context = await browser.newContext({ viewport, locale });
     const page = await context.newPage();

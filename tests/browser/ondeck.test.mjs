@@ -3,24 +3,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { DESKTOP, ROSTER, eventually, launchBrowser, makeEvent, openPage, screenshot, startServer, wedgeScan } from './lib.mjs';
+import { DESKTOP, ROSTER, closeEvent, eventually, openEvent, openPage, screenshot, wedgeScan } from './lib.mjs';
 
 let event;
 let server;
 let browser;
 const errors = [];
 
-before(async () => {
-    event = makeEvent();
-    server = await startServer(event.data);
-    browser = await launchBrowser();
-});
-
-after(async () => {
-    await browser?.close();
-    await server?.stop();
-    event?.cleanup();
-});
+before(async () => ({ event, server, browser } = await openEvent()));
+after(() => closeEvent({ browser, server, event }));
 
 test('on deck: the door hears about the pitcher, the moderator sees them arrive', async () => {
     const door = await openPage(browser, `${server.url}/door#key=${event.keys.door}`, { viewport: DESKTOP, errors });

@@ -3,24 +3,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { DESKTOP, eventually, launchBrowser, makeEvent, openPage, screenshot, startServer } from './lib.mjs';
+import { DESKTOP, closeEvent, eventually, openEvent, openPage, screenshot, startServer } from './lib.mjs';
 
 let event;
 let server;
 let browser;
 const errors = [];
 
-before(async () => {
-    event = makeEvent();
-    server = await startServer(event.data);
-    browser = await launchBrowser();
-});
-
-after(async () => {
-    await browser?.close();
-    await server?.stop();
-    event?.cleanup();
-});
+before(async () => ({ event, server, browser } = await openEvent()));
+after(() => closeEvent({ browser, server, event }));
 
 test('reconnect: pages go offline and come back without a reload', async () => {
     const door = await openPage(browser, `${server.url}/door#key=${event.keys.door}`, { viewport: DESKTOP, errors });

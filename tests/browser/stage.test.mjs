@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { DESKTOP, PHONE, eventually, launchBrowser, makeEvent, openPage, screenshot, staysTheSame, startServer } from './lib.mjs';
+import { DESKTOP, PHONE, closeEvent, eventually, openEvent, openPage, screenshot, staysTheSame } from './lib.mjs';
 
 let event;
 let server;
@@ -20,17 +20,9 @@ const seconds = (text) => {
 const stageText = () => stage.locator('#clock').textContent();
 const modText = () => mod.locator('#mini-clock').textContent();
 
-before(async () => {
-    event = makeEvent({ roster: null }); // the timer needs no guests
-    server = await startServer(event.data);
-    browser = await launchBrowser();
-});
-
-after(async () => {
-    await browser?.close();
-    await server?.stop();
-    event?.cleanup();
-});
+// The timer needs no guests.
+before(async () => ({ event, server, browser } = await openEvent({ roster: null })));
+after(() => closeEvent({ browser, server, event }));
 
 test('stage: both screens connect and the stage reports its clock sync', async () => {
     mod = await openPage(browser, `${server.url}/moderator#key=${event.keys.moderator}`, { viewport: DESKTOP, errors });
