@@ -10,7 +10,8 @@ const web = fileURLToPath(new URL('../../kiosk/web/', import.meta.url));
 
 function usedKeys() {
     const keys = new Set();
-    for (const f of readdirSync(`${web}js`).filter((n) => n.endsWith('.js'))) {
+    // js/ and its folders (js/common/ holds the shared view components)
+    for (const f of readdirSync(`${web}js`, { recursive: true }).filter((n) => n.endsWith('.js'))) {
         const src = readFileSync(`${web}js/${f}`, 'utf8');
         for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z_.]+)'/g)) keys.add(m[1]);
         for (const m of src.matchAll(/\bkey: '([a-z]+\.[a-zA-Z_.]+)'/g)) keys.add(m[1]);

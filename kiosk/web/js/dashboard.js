@@ -2,9 +2,11 @@
 // from /api/attendance every 30 s) is the truth; live events move the numbers in between.
 
 import { $, fill, h, setText } from './dom.js';
-import { displayHealth, formatMs, formatTimeOfDay, percent } from './format.js';
+import { renderDisplayList } from './common/display-health.js';
+import { helpDesk } from './common/help-desk.js';
+import { formatTimeOfDay, percent, secondsSince } from './format.js';
 import { icon } from './icons.js';
-import { onLangChange, t } from './i18n.js';
+import { errorText, onLangChange, t } from './i18n.js';
 import { startView } from './shell.js';
 import { sounds } from './sound.js';
 import { showToast } from './toast.js';
@@ -268,7 +270,7 @@ function renderDoors() {
         h('tbody', devices.length === 0 ? h('tr', h('td.empty', { colspan: '5' }, t('dash.noneYet'))) : devices.map((d) => h('tr',
             h('th', { scope: 'row' }, d.device),
             h('td.n', String(d.admitted)), h('td.n', String(d.rejected)), h('td.n', String(perMinute(d))),
-            h('td.n.muted', d.last_seen ? t('mod.ago', { s: Math.max(0, Math.round((now - d.last_seen) / 1000)) }) : '–')))));
+            h('td.n.muted', d.last_seen ? t('mod.ago', { s: secondsSince(d.last_seen, now) }) : '–')))));
     const rej = Object.entries(data?.rejected || {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
     fill($('#rejected'), rej.length === 0 ? h('li.empty', `✓ ${t('dash.noRejections')}`) : rej.map(([code, n]) => h(`li.rej${INVALID.has(code) ? '' : '.soft'}`,
         h('span.rej-n.num', String(n)),
@@ -276,14 +278,7 @@ function renderDoors() {
 }
 
 function renderDisplays() {
-    fill($('#displays'), displays.length === 0 ? h('li.empty', t('mod.noDisplays')) : displays.map((d) => {
-        const health = displayHealth(d);
-        const look = { good: ['tag-ok', '●'], fair: ['tag-warn', '◐'], bad: ['tag-err', '◐'], none: ['tag-muted', '○'], offline: ['tag-err', '○'] }[health];
-        const reported = health !== 'none' && health !== 'offline';
-        return h('li',
-            h(`span.tag.${look[0]}`, `${look[1]} ${health === 'offline' ? t('conn.offline') : health === 'none' ? t('sync.noReport') : t(`sync.${health}`)}`),
-            ' ', h('b', d.device), h('span.muted', ` · ${t(`role.${d.role}`)}${reported ? ` · ${t('sync.offset')} ${formatMs(d.offset_ms)} · ${t('sync.delay')} ${Math.round(d.delay_ms)} ms` : ''}`));
-    }));
+    renderDisplayList($('#displays'), displays);
 }
 
 // ---- VIP banner -----------------------------------------------------------------------------
@@ -302,58 +297,23 @@ function showVipBanner(msg) {
 }
 
 // ---- search, manual check-in, undo ------------------------------------------------------------
-let searchSeq = 0;
-let searchTimer = null;
-let results = null;
-$('#search').addEventListener('input', () => {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(runSearch, 120);
-});
-async function runSearch() {
-    const q = $('#search').value.trim();
-    const seq = ++searchSeq;
-    if (q.length < 2) {
-        results = null;
-        fill($('#results'));
-        setText($('#search-status'), q ? t('help.typeMore') : '');
-        return;
-    }
-    try {
-        const reply = await conn.request({ type: 'lookup', query: q.slice(0, 100) });
-        if (seq !== searchSeq) return;
-        results = reply.attendees;
-        renderResults();
-    } catch (err) {
-        if (seq === searchSeq) setText($('#search-status'), `⚠ ${t(`error.${err.code}`, { fallback: err.message })}`);
-    }
-}
-function renderResults() {
-    if (!results) return;
-    setText($('#search-status'), results.length ? t('help.found', { n: results.length }) : t('help.none'));
-    fill($('#results'), results.map((a) => h('li.result',
-        h('div.result-main',
-            h('div.result-name', a.name, a.vip ? h('span.vip-star', ` ★ ${t('chip.vip')}`) : null),
-            h('div.result-org.muted', [a.organisation, t(`category.${a.category}`), a.sector].filter(Boolean).join(' · ')),
-            a.present ? h('span.tag.tag-ok', `✓ ${t('help.presentSince', { time: formatTimeOfDay(a.arrived_at) })}`)
-                : h('span.tag.tag-muted', a.arrived_at ? `⬅ ${t('help.left')}` : `○ ${t('help.notArrived')}`)),
-        a.present
-            ? h('button.btn', { type: 'button', on: { click: () => manual(a, 'out') } }, `⬅ ${t('help.checkOut')}`)
-            : h('button.btn.btn-ok', { type: 'button', on: { click: () => manual(a, 'in') } }, `✓ ${t('help.checkIn')}`))));
-}
-async function manual(a, direction) {
-    try {
-        const reply = await conn.request({ type: 'checkin_manual', attendee_id: a.id, direction, scan_id: crypto.randomUUID(), at: Date.now() });
+const desk = helpDesk({
+    conn,
+    input: $('#search'),
+    status: $('#search-status'),
+    list: $('#results'),
+    vipMark: 'star',
+    withSector: true,
+    onCheckedIn: (reply, a, direction) => {
         const ok = reply.result === 'ok';
         showToast(`${ok ? '✓' : '⚠'} ${a.name}: ${ok ? (direction === 'in' ? t('dash.checkedIn') : t('dash.checkedOut')) : t(`result.${reply.result}`, { fallback: reply.reason })}`, ok ? 'info' : 'err');
         if (ok) {
             lastOwnScan = { scan_id: reply.scan_id, name: a.name };
             renderUndo();
         }
-        runSearch();
-    } catch (err) {
-        showToast(`✕ ${t(`error.${err.code}`, { fallback: err.message })}`, 'err');
-    }
-}
+    },
+    onError: (err) => showToast(`✕ ${errorText(err)}`, 'err'),
+});
 async function undo(scanId, name) {
     try {
         await conn.request({ type: 'undo', scan_id: scanId });
@@ -362,9 +322,9 @@ async function undo(scanId, name) {
             lastOwnScan = null;
             renderUndo();
         }
-        if (results) runSearch();
+        if (desk.results) desk.search();
     } catch (err) {
-        showToast(`✕ ${t('door.undoFailed')}: ${t(`error.${err.code}`, { fallback: err.message })}`, 'err');
+        showToast(`✕ ${t('door.undoFailed')}: ${errorText(err)}`, 'err');
     }
 }
 function renderUndo() {
@@ -389,7 +349,7 @@ onLangChange(() => {
     }
     renderAll();
     renderDisplays();
-    renderResults();
+    desk.render();
     renderUndo();
 });
 setInterval(() => {

@@ -1,9 +1,10 @@
 // /door: camera and keyboard-wedge check-in with a full-screen verdict, counts, on-deck
 // notices and the help desk (search, manual check-in, walk-ins, undo).
 
+import { helpDesk, lookupMessage, walkInMessage } from './common/help-desk.js';
 import { $, $$, fill, h, setText } from './dom.js';
 import { formatTimeOfDay } from './format.js';
-import { onLangChange, t } from './i18n.js';
+import { errorText, onLangChange, t } from './i18n.js';
 import { icon } from './icons.js';
 import { CameraScanner } from './scanner.js';
 import { pref, setPref } from './pairing.js';
@@ -199,7 +200,7 @@ function showFailure(err) {
         kind: 'warn',
         result: offline ? 'offline' : 'error',
         title: offline ? t('verdict.offline') : t('verdict.failed'),
-        detail: offline ? t('verdict.offlineDetail') : t(`error.${err.code}`, { fallback: err.message }),
+        detail: offline ? t('verdict.offlineDetail') : errorText(err),
         sound: 'warning',
     });
 }
@@ -318,7 +319,7 @@ $('#undo-last').addEventListener('click', async () => {
         renderUndo();
         showToast(`↶ ${t('door.undone', { name: last.name })}`);
     } catch (err) {
-        showToast(`✕ ${t('door.undoFailed')}: ${t(`error.${err.code}`, { fallback: err.message })}`, 'err');
+        showToast(`✕ ${t('door.undoFailed')}: ${errorText(err)}`, 'err');
     }
 });
 
@@ -343,65 +344,20 @@ for (const tab of $$('#helpdesk .tab')) {
     });
 }
 
-let searchSeq = 0;
-let searchTimer = null;
-let lastResults = null;
-$('#search').addEventListener('input', () => {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(runSearch, 120);
+const desk = helpDesk({
+    conn,
+    input: $('#search'),
+    status: $('#search-status'),
+    list: $('#results'),
+    showSearching: true,
+    onCheckedIn: (reply) => showReply(reply),
+    onError: showFailure,
 });
-async function runSearch() {
-    const query = $('#search').value.trim();
-    const seq = ++searchSeq;
-    if (query.length < 2) {
-        lastResults = null;
-        fill($('#results'));
-        setText($('#search-status'), query ? t('help.typeMore') : '');
-        return;
-    }
-    setText($('#search-status'), t('help.searching'));
-    try {
-        const reply = await conn.request({ type: 'lookup', query: query.slice(0, 100) });
-        if (seq !== searchSeq) return; // a newer search is on its way
-        lastResults = reply.attendees;
-        renderResults();
-    } catch (err) {
-        if (seq === searchSeq) setText($('#search-status'), `⚠ ${t(`error.${err.code}`, { fallback: err.message })}`);
-    }
-}
-function renderResults() {
-    const list = lastResults || [];
-    setText($('#search-status'), lastResults ? (list.length ? t('help.found', { n: list.length }) : t('help.none')) : '');
-    fill($('#results'), list.map((a) => h('li.result',
-        h('div.result-main',
-            h('div.result-name', a.name, a.vip ? h('span.chip.vip', `★ ${t('chip.vip')}`) : null),
-            h('div.result-org.muted', [a.organisation, t(`category.${a.category}`)].filter(Boolean).join(' · ')),
-            a.present
-                ? h('span.tag.tag-ok', `✓ ${t('help.presentSince', { time: formatTimeOfDay(a.arrived_at) })}`)
-                : a.arrived_at
-                    ? h('span.tag.tag-muted', `⬅ ${t('help.left')}`)
-                    : h('span.tag.tag-muted', `○ ${t('help.notArrived')}`)),
-        a.present
-            ? h('button.btn', { type: 'button', on: { click: () => manual(a, 'out') } }, h('span', { 'aria-hidden': 'true' }, '⬅'), ` ${t('help.checkOut')}`)
-            : h('button.btn.btn-ok', { type: 'button', on: { click: () => manual(a, 'in') } }, h('span', { 'aria-hidden': 'true' }, '✓'), ` ${t('help.checkIn')}`))));
-}
-async function manual(attendee, direction) {
-    const scanId = crypto.randomUUID();
-    try {
-        const reply = await conn.request({ type: 'checkin_manual', attendee_id: attendee.id, direction, scan_id: scanId, at: Date.now() });
-        showReply(reply);
-        runSearch();
-    } catch (err) {
-        showFailure(err);
-    }
-}
 
 $('#walkin-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const form = ev.target;
-    const data = Object.fromEntries(new FormData(form));
-    const msg = { type: 'walk_in', name: data.name.trim(), category: data.category, scan_id: crypto.randomUUID(), at: Date.now() };
-    for (const f of ['organisation', 'sector', 'email']) if (data[f]?.trim()) msg[f] = data[f].trim();
+    const msg = walkInMessage(Object.fromEntries(new FormData(form)), crypto.randomUUID(), Date.now());
     setText($('#walkin-error'), '');
     if (!msg.name) return;
     try {
@@ -410,7 +366,7 @@ $('#walkin-form').addEventListener('submit', async (ev) => {
         showReply({ ...reply, method: 'walk_in', direction: 'in' });
         renderWalkInBadge(reply);
     } catch (err) {
-        setText($('#walkin-error'), `✕ ${t(`error.${err.code}`, { fallback: err.message })}${err.field ? ` (${err.field})` : ''}`);
+        setText($('#walkin-error'), `✕ ${errorText(err)}${err.field ? ` (${err.field})` : ''}`);
     }
 });
 function renderWalkInBadge(reply) {
@@ -432,7 +388,7 @@ onLangChange(() => {
     renderDirection();
     renderOnDeck();
     renderUndo();
-    if (lastResults) renderResults();
+    desk.render();
     if (state.verdict) hideVerdict();
 });
 /** After a reconnect: resend what got no answer; the results come as notes, not full screen. */
@@ -455,7 +411,7 @@ async function resendUnanswered() {
 conn.on('welcome', () => {
     resendUnanswered();
     // resync: snapshots follow; a pending search is re-run against the fresh state
-    if (!helpdesk.hidden && $('#search').value.trim().length >= 2) runSearch();
+    if (!helpdesk.hidden && lookupMessage($('#search').value)) desk.search();
 });
 
 renderDirection();

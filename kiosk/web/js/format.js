@@ -49,15 +49,12 @@ export function formatMs(ms) {
     return `${r > 0 ? '+' : r < 0 ? '−' : ''}${Math.abs(r)} ms`;
 }
 
-/** Sync health of a display from a `displays` entry: good | fair | bad | none (no report yet). */
-export function displayHealth(d) {
-    if (!d.connected) return 'offline';
-    if (d.delay_ms === null || d.delay_ms === undefined || d.sample_age_ms === null || d.sample_age_ms === undefined) return 'none';
-    if (d.delay_ms <= 100 && d.sample_age_ms <= 30000) return 'good';
-    if (d.delay_ms <= 300 && d.sample_age_ms <= 60000) return 'fair';
-    return 'bad';
+/** Whole seconds from `thenMs` to `nowMs`, never negative: for "12 s ago". */
+export function secondsSince(thenMs, nowMs) {
+    return Math.max(0, Math.round((nowMs - thenMs) / 1000));
 }
 
+/** Whole percent of `part` in `whole`; 0 when there is no whole. */
 export function percent(part, whole) {
     if (!whole) return 0;
     return Math.round((100 * part) / whole);

@@ -584,6 +584,11 @@ export function t(key, vars = {}, language = lang) {
     return text.replace(/\{(\w+)\}/g, (m, name) => (vars[name] !== undefined ? String(vars[name]) : m));
 }
 
+/** A failed request in words: the text for its error code, else the server's message. */
+export function errorText(err, language = lang) {
+    return t(`error.${err.code}`, { fallback: err.message }, language);
+}
+
 /** Fills data-i18n (text), data-i18n-placeholder, data-i18n-title and data-i18n-aria-label. */
 export function applyI18n(root) {
     for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);

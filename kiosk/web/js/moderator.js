@@ -2,9 +2,10 @@
 // the server's `timer`/`agenda`/`stage` pushes say so, so what you see is what the stage shows.
 
 import { $, $$, fill, h, setText } from './dom.js';
-import { displayHealth, formatDelta, formatDurationShort, formatMs, formatTimeOfDay } from './format.js';
+import { renderDisplayList } from './common/display-health.js';
+import { formatDelta, formatDurationShort, formatTimeOfDay } from './format.js';
 import { icon } from './icons.js';
-import { onLangChange, t } from './i18n.js';
+import { errorText, onLangChange, t } from './i18n.js';
 import { startView } from './shell.js';
 import { timerView } from './timer-model.js';
 import { showToast } from './toast.js';
@@ -46,7 +47,7 @@ async function send(message, okText) {
         return true;
     } catch (err) {
         fb.dataset.kind = 'err';
-        const text = `✕ ${t(`error.${err.code}`, { fallback: err.message })}`;
+        const text = `✕ ${errorText(err)}`;
         setText(fb, text);
         showToast(text, 'err');
         return false;
@@ -297,23 +298,8 @@ function renderStageState() {
 }
 
 // ---- displays ----------------------------------------------------------------------------------
-function healthTag(health) {
-    const look = { good: ['tag-ok', '●'], fair: ['tag-warn', '◐'], bad: ['tag-err', '◐'], none: ['tag-muted', '○'], offline: ['tag-err', '○'] }[health];
-    const word = health === 'offline' ? t('conn.offline') : health === 'none' ? t('sync.noReport') : t(`sync.${health}`);
-    return h(`span.tag.${look[0]}`, `${look[1]} ${word}`);
-}
 function renderDisplays() {
-    fill($('#display-list'), displays.length === 0 ? h('li.empty', t('mod.noDisplays')) : displays.map((d) => {
-        const health = displayHealth(d);
-        return h('li.display', { dataset: { device: d.device, health } },
-            healthTag(health),
-            h('b', d.device), h('span.muted', t(`role.${d.role}`)),
-            health === 'none' || health === 'offline' ? null : [
-                h('span.num', `${t('sync.offset')} ${formatMs(d.offset_ms)}`),
-                h('span.num', `${t('sync.delay')} ${Math.round(d.delay_ms)} ms`),
-                h('span.muted.num', d.last_report ? t('mod.ago', { s: Math.max(0, Math.round((conn.serverNow() - d.last_report) / 1000)) }) : ''),
-            ]);
-    }));
+    renderDisplayList($('#display-list'), displays, { detailed: true, now: conn.serverNow() });
 }
 setInterval(renderDisplays, 5000);
 

@@ -1,6 +1,7 @@
 // /stage: the speaker's countdown, drawn every frame from the last `timer` anchor and the
 // estimated server clock, so it keeps counting smoothly even when updates stop.
 
+import { displayHealth } from './common/display-health.js';
 import { STALE_AFTER_MS } from './connection.js';
 import { $, setText } from './dom.js';
 import { formatMs, formatTimeOfDay } from './format.js';
@@ -140,11 +141,9 @@ function renderStage() {
 function renderSync() {
     const health = conn.syncHealth();
     const dot = $('#sync-dot');
-    let level = 'bad';
-    if (health && conn.state === 'online') {
-        if (health.delay_ms <= 100 && health.sample_age_ms <= 30000) level = 'good';
-        else if (health.delay_ms <= 300 && health.sample_age_ms <= 60000) level = 'fair';
-    }
+    // Graded as the moderator grades this display; no connection or no measurement is bad.
+    const graded = displayHealth({ ...health, connected: conn.state === 'online' });
+    const level = graded === 'good' || graded === 'fair' ? graded : 'bad';
     dot.dataset.health = level;
     const lines = [`${level === 'good' ? '●' : level === 'fair' ? '◐' : '○'} ${t(`sync.${level}`)} · ${t(`conn.${conn.state}`)}`];
     if (health) {
