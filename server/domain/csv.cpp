@@ -231,14 +231,16 @@ CsvRow table_row(CsvRecord& record, const std::vector<std::optional<std::size_t>
     row.line = record.line;
     row.cells.resize(column_count);
     row.error = record.error;
-    auto extra =
-        std::find_if(record.fields.begin() + std::min(record.fields.size(), field_columns.size()),
-                     record.fields.end(), [](const std::string& field) { return !field.empty(); });
-    if (!row.error && extra != record.fields.end())
+    // Cells past the header's last column are spreadsheet padding while they are empty.
+    std::size_t known = std::min(record.fields.size(), field_columns.size());
+    bool extra_text =
+        std::any_of(record.fields.begin() + static_cast<std::ptrdiff_t>(known), record.fields.end(),
+                    [](const std::string& field) { return !field.empty(); });
+    if (!row.error && extra_text)
         row.error = "has " + std::to_string(record.fields.size()) + " fields, the header has " +
                     std::to_string(field_columns.size());
     if (row.error) return row;
-    for (std::size_t i = 0; i < std::min(record.fields.size(), field_columns.size()); ++i)
+    for (std::size_t i = 0; i < known; ++i)
         if (field_columns[i]) row.cells[*field_columns[i]] = std::move(record.fields[i]);
     return row;
 }
