@@ -5,27 +5,6 @@
 
 namespace stagedoor::protocol {
 
-namespace {
-
-// Length of the valid UTF-8 sequence at text[i], or 0 when it is not valid (RFC 3629: no
-// overlong forms, no surrogates, nothing above U+10FFFF).
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    unsigned char lead = byte(i);
-    std::size_t length = lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return 0;
-    for (std::size_t k = 1; k < length; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    unsigned char second = byte(i + 1);
-    if (lead == 0xE0 && second < 0xA0) return 0; // overlong
-    if (lead == 0xED && second > 0x9F) return 0; // surrogate
-    if (lead == 0xF0 && second < 0x90) return 0; // overlong
-    if (lead == 0xF4 && second > 0x8F) return 0; // above U+10FFFF
-    return length;
-}
-
-} // namespace
-
 void append_json_string(std::string& out, std::string_view text) {
     static constexpr std::array<char, 16> kHex{'0', '1', '2', '3', '4', '5', '6', '7',
                                                '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
@@ -82,19 +61,6 @@ void append_json_string(std::string& out, std::string_view text) {
     }
     flush(text.size());
     out += '"';
-}
-
-bool is_valid_utf8(std::string_view text) {
-    for (std::size_t i = 0; i < text.size();) {
-        if (static_cast<unsigned char>(text[i]) < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length = utf8_sequence_length(text, i);
-        if (length == 0) return false;
-        i += length;
-    }
-    return true;
 }
 
 void JsonWriter::separate() {

@@ -101,24 +101,6 @@ std::optional<Method> method_from_string(std::string_view name) {
     return value_of(kMethods, name);
 }
 
-std::string utf8_prefix(std::string_view text, std::size_t max_chars) {
-    std::size_t chars = 0;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = lead < 0x80           ? 1
-                             : (lead >> 5) == 0x6  ? 2
-                             : (lead >> 4) == 0xE  ? 3
-                             : (lead >> 3) == 0x1E ? 4
-                                                   : 1;
-        if (i + length > text.size()) break; // a cut sequence is dropped, not half-copied
-        if (chars == max_chars) break;
-        i += length;
-        ++chars;
-    }
-    return std::string(text.substr(0, i));
-}
-
 // ---- attendee ----
 
 void AttendeeInfo::read(Reader& reader) {

@@ -1,6 +1,7 @@
 #include "badges/badges.hpp"
 
 #include "domain/csv.hpp"
+#include "stagedoor/protocol/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -77,17 +78,9 @@ std::size_t display_length(std::string_view text) {
     }));
 }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-        text.remove_suffix(1);
-    return text;
-}
-
 // Splits a long name into two lines at the space closest to the middle.
 std::vector<std::string> name_lines(std::string_view name, std::size_t single_line_chars) {
-    name = trim(name);
+    name = protocol::trim(name);
     if (display_length(name) <= single_line_chars) return {std::string(name)};
     std::size_t middle = name.size() / 2;
     std::size_t best = std::string_view::npos;
@@ -99,7 +92,8 @@ std::vector<std::string> name_lines(std::string_view name, std::size_t single_li
         if (best == std::string_view::npos || distance(i) < distance(best)) best = i;
     }
     if (best == std::string_view::npos) return {std::string(name)};
-    return {std::string(trim(name.substr(0, best))), std::string(trim(name.substr(best + 1)))};
+    return {std::string(protocol::trim(name.substr(0, best))),
+            std::string(protocol::trim(name.substr(best + 1)))};
 }
 
 // Bold sans-serif glyphs average about 0.6 em; the size is chosen so the longest line fits.
@@ -189,8 +183,8 @@ std::string badge_svg_body(const BadgeCard& card, std::string_view event_name) {
     out += "<rect width=\"" + format_number(kCardWidth) + "\" height=\"" +
            format_number(kCardHeight) + "\" fill=\"#fff\"/>";
     out += "<g font-family=\"'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif\">";
-    if (!trim(event_name).empty()) {
-        std::string event(trim(event_name));
+    if (!protocol::trim(event_name).empty()) {
+        std::string event(protocol::trim(event_name));
         double size = fitting_font_size(display_length(event), text_width, 4.5, 3);
         out += text_line(event, 11, size, text_width, "normal", "#616161");
     }
@@ -206,7 +200,7 @@ std::string badge_svg_body(const BadgeCard& card, std::string_view event_name) {
         out += text_line(line, y, name_size, text_width, "bold", "#000");
         y += name_size * 1.15;
     }
-    std::string organisation(trim(card.organisation));
+    std::string organisation(protocol::trim(card.organisation));
     if (!organisation.empty()) {
         double size = fitting_font_size(display_length(organisation), text_width, 6, 3.5);
         out += text_line(organisation, y + 2.5, size, text_width, "normal", "#212121");

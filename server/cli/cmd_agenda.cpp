@@ -2,6 +2,7 @@
 #include "app/module.hpp"
 #include "cli/command.hpp"
 #include "domain/agenda_import.hpp"
+#include "stagedoor/protocol/text.hpp"
 #include "storage/data_dir.hpp"
 #include "storage/stage_store.hpp"
 
@@ -29,10 +30,7 @@ std::string read_whole_file(const std::string& path) {
 std::string lower_extension(const std::string& path) {
     auto dot = path.rfind('.');
     if (dot == std::string::npos) return {};
-    std::string extension = path.substr(dot + 1);
-    for (char& c : extension)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return extension;
+    return protocol::ascii_lower(std::string_view(path).substr(dot + 1));
 }
 
 int run_import(const ParsedArgs& parsed) {
@@ -77,6 +75,8 @@ int run_import(const ParsedArgs& parsed) {
     auto result = extension == "json"  ? d::import_agenda_json(text, attendees, options)
                   : extension == "csv" ? d::import_agenda_csv(text, attendees, options)
                                        : d::import_agenda(text, attendees, options);
+    for (const auto& warning : result.warnings)
+        (result.ok() ? std::cout : std::cerr) << "warning: " << warning << "\n";
     if (!result.ok()) {
         std::cerr << "stagedoor agenda: " << file << " was not imported:\n"
                   << result.describe() << "\n";
@@ -146,7 +146,8 @@ const bool registered = register_command({
     "Replaces the agenda of the event in DIR. Refused while the stage timer is running or while\n"
     "'stagedoor serve' runs on DIR (then POST the file to /api/agenda/import with the organiser "
     "key).\n\n"
-    "CSV columns by header name (',' or ';' separated):\n"
+    "CSV columns by header name, in any order and case (',' ';' or tab separated; unknown\n"
+    "columns are ignored with a warning):\n"
     "  title (required), duration (required, m:ss or seconds), kind (talk|pitch|break|other),\n"
     "  speaker (attendee external_id, else email, else exact name), organisation,\n"
     "  warn and danger (seconds before the end; default 30 and 10), at_zero (count_up|stop|next),\n"

@@ -1,9 +1,9 @@
 #include "domain/agenda_import.hpp"
 
 #include "domain/csv.hpp"
+#include "stagedoor/protocol/text.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -14,20 +14,6 @@ namespace stagedoor::domain {
 namespace {
 
 constexpr std::size_t kMaxErrors = 50;
-
-std::string trim(std::string_view text) {
-    auto begin = text.find_first_not_of(" \t\r\n");
-    if (begin == std::string_view::npos) return {};
-    auto end = text.find_last_not_of(" \t\r\n");
-    return std::string(text.substr(begin, end - begin + 1));
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::optional<std::int64_t> parse_uint(std::string_view text) {
     if (text.empty() || text.size() > 12) return std::nullopt;
@@ -154,9 +140,10 @@ class SpeakerIndex {
         for (std::size_t i = 0; i < attendees.size(); ++i) {
             const auto& attendee = attendees[i];
             if (!attendee.external_id.empty())
-                by_external_id_[lower(attendee.external_id)].push_back(i);
-            if (!attendee.email.empty()) by_email_[lower(attendee.email)].push_back(i);
-            by_name_[trim(attendee.name)].push_back(i);
+                by_external_id_[protocol::ascii_lower(attendee.external_id)].push_back(i);
+            if (!attendee.email.empty())
+                by_email_[protocol::ascii_lower(attendee.email)].push_back(i);
+            by_name_[std::string(protocol::trim(attendee.name))].push_back(i);
             by_id_[attendee.id] = i;
         }
     }
@@ -164,7 +151,7 @@ class SpeakerIndex {
     // Matched by external_id, then email, then exact name.
     const AttendeeRecord* match(const std::string& reference, std::string& problem) const {
         for (const auto* index : {&by_external_id_, &by_email_}) {
-            auto it = index->find(lower(reference));
+            auto it = index->find(protocol::ascii_lower(reference));
             if (it != index->end()) return unique(it->second, reference, problem);
         }
         auto it = by_name_.find(reference);
@@ -242,13 +229,13 @@ class Builder {
             error(raw.line, "duration '" + raw.duration + "' is not m:ss or seconds");
         }
         if (!raw.kind.empty()) {
-            if (auto kind = item_kind_from_string(lower(raw.kind)))
+            if (auto kind = item_kind_from_string(protocol::ascii_lower(raw.kind)))
                 changes.kind = kind;
             else
                 error(raw.line, "kind '" + raw.kind + "' must be talk, pitch, break or other");
         }
         if (!raw.at_zero.empty()) {
-            if (auto at_zero = at_zero_from_string(lower(raw.at_zero)))
+            if (auto at_zero = at_zero_from_string(protocol::ascii_lower(raw.at_zero)))
                 changes.at_zero = at_zero;
             else
                 error(raw.line, "at_zero '" + raw.at_zero + "' must be count_up, stop or next");
@@ -338,14 +325,60 @@ class Builder {
     std::set<std::string> ids_;
 };
 
-const std::set<std::string> kCsvColumns = {"id",           "title",    "kind",        "speaker",
-                                           "organisation", "duration", "warn",        "danger",
-                                           "at_zero",      "block",    "block_target"};
+// The columns of agenda_columns(), in its order.
+enum class Column : std::size_t {
+    id,
+    title,
+    kind,
+    speaker,
+    organisation,
+    duration,
+    warn,
+    danger,
+    at_zero,
+    block,
+    block_target
+};
+
+const std::vector<CsvColumn>& agenda_columns() {
+    static const std::vector<CsvColumn> columns{
+        {"id", {}},
+        {"title", {}, true},
+        {"kind", {}},
+        {"speaker", {}},
+        {"organisation", {"organization"}},
+        {"duration", {}, true},
+        {"warn", {}},
+        {"danger", {}},
+        {"at_zero", {}},
+        {"block", {}},
+        {"block_target", {}},
+    };
+    return columns;
+}
+
+RawItem raw_item(const CsvRow& row) {
+    auto cell = [&](Column column) { return std::string(protocol::trim(row.cell(column))); };
+    RawItem raw;
+    raw.line = row.line;
+    raw.id = cell(Column::id);
+    raw.title = cell(Column::title);
+    raw.kind = cell(Column::kind);
+    raw.speaker = cell(Column::speaker);
+    if (!cell(Column::organisation).empty()) raw.organisation = cell(Column::organisation);
+    raw.duration = cell(Column::duration);
+    raw.warn = cell(Column::warn);
+    raw.danger = cell(Column::danger);
+    raw.at_zero = cell(Column::at_zero);
+    raw.block = cell(Column::block);
+    raw.block_target = cell(Column::block_target);
+    return raw;
+}
 
 } // namespace
 
 std::optional<std::int64_t> parse_clock_duration(std::string_view text) {
-    std::string value = trim(text);
+    std::string_view value = protocol::trim(text);
     if (value.empty()) return std::nullopt;
     std::vector<std::string_view> parts;
     std::string_view rest = value;
@@ -382,78 +415,16 @@ ImportResult import_agenda_csv(std::string_view text, const std::vector<Attendee
                                const ImportOptions& options) {
     ImportResult result;
     Builder builder(attendees, options, result);
-    text = strip_utf8_bom(text);
-    // Blank lines are left out anywhere, also before the header.
-    std::vector<CsvRecord> records;
-    for (auto& record : read_csv_records(text, detect_csv_delimiter(text))) {
-        bool blank = !record.error && std::all_of(record.fields.begin(), record.fields.end(),
-                                                  [](const std::string& f) { return f.empty(); });
-        if (!blank) records.push_back(std::move(record));
-    }
-    if (records.empty()) {
-        builder.error(0, "the file is empty; the first row must name the columns");
-        builder.finish();
-        return result;
-    }
-    const CsvRecord& header = records.front();
-    if (header.error) {
-        builder.error(header.line, *header.error);
-        builder.finish();
-        return result;
-    }
-    std::map<std::string, std::size_t> columns;
-    for (std::size_t i = 0; i < header.fields.size(); ++i) {
-        std::string name = lower(trim(header.fields[i]));
-        if (name.empty()) continue;
-        if (!kCsvColumns.contains(name)) {
-            builder.error(header.line, "unknown column '" + header.fields[i] +
-                                           "' (known: id, title, kind, speaker, organisation, "
-                                           "duration, warn, danger, at_zero, block, block_target)");
-            continue;
-        }
-        if (!columns.emplace(name, i).second)
-            builder.error(header.line, "column '" + name + "' appears twice");
-    }
-    for (const char* required : {"title", "duration"})
-        if (!columns.contains(required))
-            builder.error(header.line, std::string("the header has no '") + required + "' column");
-    if (!result.errors.empty()) {
-        builder.finish();
-        return result;
-    }
-
-    for (std::size_t row = 1; row < records.size(); ++row) {
-        const CsvRecord& record = records[row];
-        if (record.error) {
-            builder.error(record.line, *record.error);
-            continue;
-        }
-        if (record.fields.size() > header.fields.size()) {
-            builder.error(record.line, "has " + std::to_string(record.fields.size()) +
-                                           " fields, the header has " +
-                                           std::to_string(header.fields.size()));
-            continue;
-        }
-        auto cell = [&](const char* name) -> std::string {
-            auto it = columns.find(name);
-            if (it == columns.end() || it->second >= record.fields.size()) return {};
-            return trim(record.fields[it->second]);
-        };
-        RawItem raw;
-        raw.line = record.line;
-        raw.id = cell("id");
-        raw.title = cell("title");
-        raw.kind = cell("kind");
-        raw.speaker = cell("speaker");
-        if (columns.contains("organisation") && !cell("organisation").empty())
-            raw.organisation = cell("organisation");
-        raw.duration = cell("duration");
-        raw.warn = cell("warn");
-        raw.danger = cell("danger");
-        raw.at_zero = cell("at_zero");
-        raw.block = cell("block");
-        raw.block_target = cell("block_target");
-        builder.add(raw, row);
+    CsvTable table = read_csv_table(text, agenda_columns());
+    result.warnings = std::move(table.warnings);
+    for (const auto& problem : table.errors)
+        builder.error(problem.line, problem.message);
+    for (std::size_t i = 0; i < table.rows.size(); ++i) {
+        const CsvRow& row = table.rows[i];
+        if (row.error)
+            builder.error(row.line, *row.error);
+        else
+            builder.add(raw_item(row), i + 1);
     }
     builder.finish();
     return result;
@@ -541,7 +512,7 @@ ImportResult import_agenda_json(std::string_view text, const std::vector<Attende
             auto it = object.find(key);
             if (it == object.end() || it->is_null()) return;
             if (it->is_string())
-                out = trim(it->get<std::string>());
+                out = protocol::trim(it->get<std::string>());
             else if (it->is_number_unsigned() || it->is_number_integer())
                 out = std::to_string(it->get<std::int64_t>());
             else {
@@ -590,10 +561,9 @@ ImportResult import_agenda_json(std::string_view text, const std::vector<Attende
 
 ImportResult import_agenda(std::string_view text, const std::vector<AttendeeRecord>& attendees,
                            const ImportOptions& options) {
-    std::string_view rest = text;
-    if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
-    auto first = rest.find_first_not_of(" \t\r\n");
-    if (first != std::string_view::npos && (rest[first] == '{' || rest[first] == '['))
+    std::string_view rest = strip_utf8_bom(text);
+    std::string_view content = protocol::trim(rest);
+    if (content.starts_with('{') || content.starts_with('['))
         return import_agenda_json(rest, attendees, options);
     return import_agenda_csv(text, attendees, options);
 }

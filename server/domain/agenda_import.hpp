@@ -1,12 +1,13 @@
 // Agenda import from CSV or JSON, as written by organisers in a spreadsheet or a script.
 //
-// CSV: a header row names the columns (any order, case-insensitive); ',' ';' or tab separated
-// (detected from the header), RFC 4180 quoting (domain/csv.hpp), UTF-8 with or without BOM.
+// CSV: read by the rules every CSV import shares (read_csv_table in domain/csv.hpp: header row,
+// titles in any order and case, ',' ';' or tab, RFC 4180 quoting, UTF-8 with or without BOM,
+// unknown columns a warning). Columns:
 //   title         required
 //   duration      required: m:ss, h:mm:ss or whole seconds ("3:00", "180")
 //   kind          talk (default) | pitch | break | other
 //   speaker       attendee external_id, else email, else exact name; must match one attendee
-//   organisation  shown on the stage; default: the speaker's organisation
+//   organisation  (or organization) shown on the stage; default: the speaker's organisation
 //   warn, danger  seconds (or m:ss) before the end; default 30 and 10 (capped at the duration)
 //   at_zero       count_up (default) | stop | next
 //   block         block name, e.g. "New member pitches"
@@ -50,8 +51,9 @@ struct ImportError {
 
 struct ImportResult {
     Agenda agenda;
-    std::vector<ImportError> errors; // non-empty: nothing may be imported
-    std::string unit = "line";       // "line" (CSV) or "item" (JSON), for messages
+    std::vector<ImportError> errors;   // non-empty: nothing may be imported
+    std::vector<std::string> warnings; // CSV: "unknown column 'Raum' is ignored"
+    std::string unit = "line";         // "line" (CSV) or "item" (JSON), for messages
     bool ok() const { return errors.empty(); }
     // "line 4: speaker 'N-0009' matches no attendee" per error, one per line.
     std::string describe() const;

@@ -2,6 +2,7 @@
 
 #include "domain/csv.hpp"
 #include "domain/text_fold.hpp"
+#include "stagedoor/protocol/text.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -84,9 +85,9 @@ const Attendee* Attendance::find_by_external_id(std::string_view external_id) co
 
 const Attendee* Attendance::find_by_email(std::string_view email) const {
     if (email.empty()) return nullptr;
-    std::string wanted = ascii_lower(email);
+    std::string wanted = protocol::ascii_lower(email);
     for (const auto& [id, slot] : attendees_)
-        if (!slot.attendee.email.empty() && ascii_lower(slot.attendee.email) == wanted)
+        if (!slot.attendee.email.empty() && protocol::ascii_lower(slot.attendee.email) == wanted)
             return &slot.attendee;
     return nullptr;
 }

@@ -1,5 +1,9 @@
 #include "domain/csv.hpp"
 
+#include "stagedoor/protocol/text.hpp"
+
+#include <algorithm>
+
 namespace stagedoor::domain {
 
 namespace {
@@ -69,7 +73,7 @@ class Splitter {
 
   private:
     void finish_field(CsvRecord& record, const std::string& field, bool quoted) {
-        record.fields.push_back(quoted ? field : trim_csv_blanks(field));
+        record.fields.push_back(quoted ? field : std::string(protocol::trim(field)));
         record.quoted.push_back(quoted);
     }
     void consume_line_break() {
@@ -119,19 +123,18 @@ class Splitter {
 
 } // namespace
 
-std::string trim_csv_blanks(std::string_view text) {
-    auto begin = text.find_first_not_of(" \t");
-    if (begin == std::string_view::npos) return {};
-    auto end = text.find_last_not_of(" \t");
-    return std::string(text.substr(begin, end - begin + 1));
-}
-
 std::string_view strip_utf8_bom(std::string_view text) {
     if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
     return text;
 }
 
 char detect_csv_delimiter(std::string_view text) {
+    // Blank lines before the header are skipped, as read_csv_table skips them.
+    while (true) {
+        auto end = text.find_first_of("\r\n");
+        if (end == std::string_view::npos || !protocol::trim(text.substr(0, end)).empty()) break;
+        text.remove_prefix(end + 1);
+    }
     std::size_t commas = 0, semicolons = 0, tabs = 0;
     bool in_quotes = false;
     for (char c : text) {
@@ -153,6 +156,122 @@ std::vector<CsvRecord> read_csv_records(std::string_view text, char delimiter) {
     while (!splitter.done())
         records.push_back(splitter.next());
     return records;
+}
+
+CsvText csv_text_from_bytes(std::string_view bytes) {
+    std::string_view text = strip_utf8_bom(bytes);
+    if (!protocol::is_valid_utf8(text))
+        return {{}, "the file is not UTF-8 text (in Excel: Save As > CSV UTF-8)"};
+    return {std::string(text), std::nullopt};
+}
+
+std::string fold_csv_key(std::string_view text) {
+    std::string out = protocol::ascii_lower(protocol::trim(text));
+    std::replace_if(
+        out.begin(), out.end(), [](char c) { return c == ' ' || c == '-'; }, '_');
+    return out;
+}
+
+std::string CsvProblem::describe() const {
+    return line == 0 ? message : "line " + std::to_string(line) + ": " + message;
+}
+
+namespace {
+
+bool is_blank(const CsvRecord& record) {
+    return !record.error && std::all_of(record.fields.begin(), record.fields.end(),
+                                        [](const std::string& field) { return field.empty(); });
+}
+
+std::optional<std::size_t> column_titled(const std::vector<CsvColumn>& columns,
+                                         std::string_view key) {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        const auto& aliases = columns[i].aliases;
+        if (columns[i].name == key ||
+            std::find(aliases.begin(), aliases.end(), key) != aliases.end())
+            return i;
+    }
+    return std::nullopt;
+}
+
+std::string describe_delimiter(char delimiter) {
+    return delimiter == '\t' ? "tab" : std::string("'") + delimiter + "'";
+}
+
+// The column of each header field (nullopt: ignored). Fills table.present, warnings and errors.
+std::vector<std::optional<std::size_t>>
+map_header(const CsvRecord& header, const std::vector<CsvColumn>& columns, CsvTable& table) {
+    std::vector<std::optional<std::size_t>> field_columns;
+    for (const auto& title : header.fields) {
+        std::string key = fold_csv_key(title);
+        std::optional<std::size_t> column = column_titled(columns, key);
+        if (column && table.present[*column]) {
+            table.errors.push_back({header.line, "column '" + title + "' appears twice"});
+            column.reset();
+        } else if (column) {
+            table.present[*column] = true;
+        } else if (!key.empty()) {
+            table.warnings.push_back("unknown column '" + title + "' is ignored");
+        }
+        field_columns.push_back(column);
+    }
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        if (columns[i].required && !table.present[i])
+            table.errors.push_back(
+                {header.line, "the header has no '" + std::string(columns[i].name) +
+                                  "' column (found " + std::to_string(header.fields.size()) +
+                                  " column(s) separated by " + describe_delimiter(table.delimiter) +
+                                  ")"});
+    return field_columns;
+}
+
+CsvRow table_row(CsvRecord& record, const std::vector<std::optional<std::size_t>>& field_columns,
+                 std::size_t column_count) {
+    CsvRow row;
+    row.line = record.line;
+    row.cells.resize(column_count);
+    row.error = record.error;
+    // Cells past the header's last column are spreadsheet padding while they are empty.
+    std::size_t known = std::min(record.fields.size(), field_columns.size());
+    bool extra_text =
+        std::any_of(record.fields.begin() + static_cast<std::ptrdiff_t>(known), record.fields.end(),
+                    [](const std::string& field) { return !field.empty(); });
+    if (!row.error && extra_text)
+        row.error = "has " + std::to_string(record.fields.size()) + " fields, the header has " +
+                    std::to_string(field_columns.size());
+    if (row.error) return row;
+    for (std::size_t i = 0; i < known; ++i)
+        if (field_columns[i]) row.cells[*field_columns[i]] = std::move(record.fields[i]);
+    return row;
+}
+
+} // namespace
+
+CsvTable read_csv_table(std::string_view bytes, const std::vector<CsvColumn>& columns) {
+    CsvTable table;
+    table.present.assign(columns.size(), false);
+    CsvText decoded = csv_text_from_bytes(bytes);
+    if (decoded.error) {
+        table.errors.push_back({0, *decoded.error});
+        return table;
+    }
+    table.delimiter = detect_csv_delimiter(decoded.text);
+    std::vector<CsvRecord> records = read_csv_records(decoded.text, table.delimiter);
+    auto header = std::find_if_not(records.begin(), records.end(), is_blank);
+    if (header == records.end()) {
+        table.errors.push_back({0, "the file is empty; the first row must name the columns"});
+        return table;
+    }
+    if (header->error) {
+        table.errors.push_back({header->line, *header->error});
+        return table;
+    }
+    auto field_columns = map_header(*header, columns, table);
+    if (!table.ok()) return table;
+    for (auto record = header + 1; record != records.end(); ++record)
+        if (!is_blank(*record))
+            table.rows.push_back(table_row(*record, field_columns, columns.size()));
+    return table;
 }
 
 std::string csv_field(std::string_view value, CsvQuoting quoting) {

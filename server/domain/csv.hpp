@@ -1,4 +1,4 @@
-// CSV as spreadsheets read and write it (RFC 4180): one reader for every import (roster,
+// CSV as spreadsheets read and write it (RFC 4180): one table reader for every import (roster,
 // agenda) and one field writer for every export (attendance, ledger, stage report, badges).
 #pragma once
 
@@ -12,19 +12,16 @@ namespace stagedoor::domain {
 
 struct CsvRecord {
     std::size_t line = 0;             // 1-based physical line where the record starts
-    std::vector<std::string> fields;  // unquoted fields are trimmed of spaces and tabs
+    std::vector<std::string> fields;  // unquoted fields are trimmed (protocol::trim)
     std::vector<bool> quoted;         // per field: it was written in quotes
     std::optional<std::string> error; // broken quoting; the rest of that line is skipped
 };
 
-// The text without leading and trailing spaces and tabs, as unquoted fields are read.
-std::string trim_csv_blanks(std::string_view text);
-
 // The text without a leading UTF-8 byte order mark (Excel's "CSV UTF-8" writes one).
 std::string_view strip_utf8_bom(std::string_view text);
 
-// ',' ';' (German Excel) or tab, whichever the header line uses most outside quotes; ','
-// when in doubt.
+// ',' ';' (German Excel) or tab, whichever the header line (the first line that is not blank)
+// uses most outside quotes; ',' when in doubt.
 char detect_csv_delimiter(std::string_view text);
 
 // Every record of the text, blank lines included (as one empty field). Quoted fields may hold
@@ -32,6 +29,72 @@ char detect_csv_delimiter(std::string_view text);
 // ignored. Physical lines count CRLF, LF and a lone CR once each. Throws nothing: broken quoting
 // is reported in the record's error, with the line where the record starts.
 std::vector<CsvRecord> read_csv_records(std::string_view text, char delimiter);
+
+// ---- Tables: the one set of rules for every CSV import (roster, agenda) ----
+//
+// read_csv_table reads bytes as UTF-8 (a BOM is dropped), detects the delimiter, takes the first
+// non-blank record as the header and matches its titles to the importer's columns by
+// fold_csv_key, name or alias. An unknown title is a warning (the column is ignored), an empty
+// one is ignored, a column named twice or a missing required column is an error. Blank records
+// are left out anywhere. A row may leave out trailing cells (they read as empty) and may have
+// extra empty cells (spreadsheets pad rows); an extra non-empty cell or broken quoting makes the
+// row an error with its line.
+
+// The file's bytes as UTF-8 text, without a leading byte order mark; an error when the rest is
+// not UTF-8. The one place where bytes become text: encoding detection (Windows-1252, UTF-16)
+// belongs here.
+struct CsvText {
+    std::string text;
+    std::optional<std::string> error;
+};
+CsvText csv_text_from_bytes(std::string_view bytes);
+
+// How column titles and word-like values are compared: trimmed, ASCII lower case, spaces and
+// hyphens as underscores ("External ID" -> "external_id", "New-Member" -> "new_member").
+std::string fold_csv_key(std::string_view text);
+
+// A column an importer knows. Name and aliases are folded (fold_csv_key) titles.
+struct CsvColumn {
+    std::string_view name;                 // as documented and in messages: "external_id"
+    std::vector<std::string_view> aliases; // other titles for it: "organization"
+    bool required = false;
+};
+
+struct CsvProblem {
+    std::size_t line = 0; // 1-based physical line; 0: the file as a whole
+    std::string message;
+    // "line 3: message", or the message alone for the file as a whole.
+    std::string describe() const;
+};
+
+struct CsvRow {
+    std::size_t line = 0;             // 1-based physical line where the record starts
+    std::vector<std::string> cells;   // one per CsvColumn, as read; "" where absent
+    std::optional<std::string> error; // the row cannot be read (its cells are all empty)
+    // The cell of a column, named by an enum that lists the columns in order.
+    template <class Column> const std::string& cell(Column column) const {
+        return cells[static_cast<std::size_t>(column)];
+    }
+};
+
+struct CsvTable {
+    char delimiter = ',';
+    std::vector<bool> present;         // per CsvColumn: the header names it
+    std::vector<CsvRow> rows;          // the records after the header, blank ones left out
+    std::vector<std::string> warnings; // "unknown column 'Kostenstelle' is ignored"
+    std::vector<CsvProblem> errors;    // the file is no usable table: no rows then
+    bool ok() const { return errors.empty(); }
+    // Whether the header names a column, given as in CsvRow::cell.
+    template <class Column> bool has(Column column) const {
+        return present[static_cast<std::size_t>(column)];
+    }
+};
+
+// The table in bytes, read by the rules above against the importer's columns (cells are
+// indexed like columns). Throws nothing.
+CsvTable read_csv_table(std::string_view bytes, const std::vector<CsvColumn>& columns);
+
+// ---- Writing ----
 
 // How csv_field writes a cell. The defaults suit text cells of a comma-separated export.
 struct CsvQuoting {

@@ -1,77 +1,114 @@
 #include "domain/roster_csv.hpp"
 
 #include "domain/csv.hpp"
-#include "domain/text_fold.hpp"
+#include "stagedoor/protocol/text.hpp"
 
-#include <algorithm>
 #include <map>
-#include <set>
+#include <tuple>
 
 namespace stagedoor::domain {
 
 namespace {
 
-// Lower case, and spaces or hyphens as underscores: "External ID" -> "external_id".
-std::string normalise_key(std::string_view text) {
-    std::string out = ascii_lower(trim_csv_blanks(text));
-    for (char& c : out)
-        if (c == ' ' || c == '-') c = '_';
-    return out;
-}
+// The columns of roster_columns(), in its order.
+enum class Column : std::size_t {
+    name,
+    organisation,
+    email,
+    sector,
+    category,
+    vip,
+    external_id,
+    notes,
+    blocked
+};
 
-bool valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = lead < 0x80           ? 1
-                             : (lead >> 5) == 0x6  ? 2
-                             : (lead >> 4) == 0xE  ? 3
-                             : (lead >> 3) == 0x1E ? 4
-                                                   : 0;
-        if (length == 0 || i + length > text.size()) return false;
-        if (length == 2 && lead < 0xC2) return false; // overlong
-        for (std::size_t k = 1; k < length; ++k)
-            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
-        i += length;
-    }
-    return true;
-}
-
-enum class Column { name, organisation, email, sector, category, vip, external_id, notes, blocked };
-
-std::optional<Column> column_for(const std::string& key) {
-    static const std::map<std::string, Column, std::less<>> columns{
-        {"name", Column::name},
-        {"organisation", Column::organisation},
-        {"organization", Column::organisation},
-        {"email", Column::email},
-        {"e_mail", Column::email},
-        {"sector", Column::sector},
-        {"category", Column::category},
-        {"vip", Column::vip},
-        {"external_id", Column::external_id},
-        {"notes", Column::notes},
-        {"blocked", Column::blocked},
+const std::vector<CsvColumn>& roster_columns() {
+    static const std::vector<CsvColumn> columns{
+        {"name", {}, true},    {"organisation", {"organization"}},
+        {"email", {"e_mail"}}, {"sector", {}},
+        {"category", {}},      {"vip", {}},
+        {"external_id", {}},   {"notes", {}},
+        {"blocked", {}},
     };
-    auto it = columns.find(key);
-    if (it == columns.end()) return std::nullopt;
-    return it->second;
+    return columns;
 }
 
-bool all_empty(const std::vector<std::string>& fields, std::size_t from = 0) {
-    for (std::size_t i = from; i < fields.size(); ++i)
-        if (!fields[i].empty()) return false;
-    return true;
+RosterColumns columns_present(const CsvTable& table) {
+    RosterColumns columns;
+    columns.organisation = table.has(Column::organisation);
+    columns.email = table.has(Column::email);
+    columns.sector = table.has(Column::sector);
+    columns.category = table.has(Column::category);
+    columns.vip = table.has(Column::vip);
+    columns.external_id = table.has(Column::external_id);
+    columns.notes = table.has(Column::notes);
+    columns.blocked = table.has(Column::blocked);
+    return columns;
 }
 
-std::string describe_delimiter(char delimiter) {
-    return delimiter == '\t' ? "tab" : std::string("'") + delimiter + "'";
+// The row's fields from its cells; the reason when a cell holds no valid value.
+std::optional<std::string> read_row(const CsvRow& source, RosterRow& row) {
+    auto cell = [&](Column column) { return std::string(protocol::trim(source.cell(column))); };
+    row.line = source.line;
+    row.name = cell(Column::name);
+    row.organisation = cell(Column::organisation);
+    row.email = cell(Column::email);
+    row.sector = cell(Column::sector);
+    row.external_id = cell(Column::external_id);
+    row.notes = source.cell(Column::notes); // kept as written, line breaks and all
+    auto category = parse_category(cell(Column::category));
+    if (!category)
+        return "unknown category '" + cell(Column::category) +
+               "' (use member, guest, new_member, speaker, staff or press)";
+    row.category = *category;
+    for (auto [column, title, flag] : {std::tuple{Column::vip, "vip", &row.vip},
+                                       std::tuple{Column::blocked, "blocked", &row.blocked}}) {
+        auto value = parse_yes_no(cell(column));
+        if (!value) return std::string(title) + " must be yes or no, not '" + cell(column) + "'";
+        *flag = *value;
+    }
+    return std::nullopt;
 }
+
+std::optional<std::string> check_row(const RosterRow& row) {
+    if (row.name.empty()) return "name is missing";
+    if (row.name.size() > protocol::kMaxNameBytes) return "name is longer than 200 bytes";
+    if (row.organisation.size() > protocol::kMaxOrganisationBytes)
+        return "organisation is longer than 200 bytes";
+    if (row.sector.size() > protocol::kMaxSectorBytes) return "sector is longer than 100 bytes";
+    if (row.email.size() > protocol::kMaxEmailBytes) return "email is longer than 254 bytes";
+    if (!row.email.empty() && row.email.find('@') == std::string::npos)
+        return "email '" + row.email + "' is not an address";
+    return std::nullopt;
+}
+
+// One person per external_id, else per email (case-insensitive), within the file.
+class UniquePeople {
+  public:
+    std::optional<std::string> add(const RosterRow& row) {
+        if (!row.external_id.empty()) {
+            auto [it, inserted] = external_ids_.emplace(row.external_id, row.line);
+            if (!inserted)
+                return "external_id '" + row.external_id + "' is also on line " +
+                       std::to_string(it->second);
+        } else if (!row.email.empty()) {
+            auto [it, inserted] = emails_.emplace(protocol::ascii_lower(row.email), row.line);
+            if (!inserted)
+                return "email '" + row.email + "' is also on line " + std::to_string(it->second);
+        }
+        return std::nullopt;
+    }
+
+  private:
+    std::map<std::string, std::size_t> external_ids_;
+    std::map<std::string, std::size_t> emails_;
+};
 
 } // namespace
 
 std::optional<bool> parse_yes_no(std::string_view text) {
-    std::string value = normalise_key(text);
+    std::string value = fold_csv_key(text);
     if (value.empty() || value == "no" || value == "n" || value == "false" || value == "0" ||
         value == "nein")
         return false;
@@ -82,159 +119,35 @@ std::optional<bool> parse_yes_no(std::string_view text) {
 }
 
 std::optional<protocol::Category> parse_category(std::string_view text) {
-    std::string value = normalise_key(text);
+    std::string value = fold_csv_key(text);
     if (value.empty()) return protocol::Category::member;
     return protocol::category_from_string(value);
 }
 
 RosterParse parse_roster_csv(std::string_view text) {
     RosterParse result;
-    text = strip_utf8_bom(text);
-    if (!valid_utf8(text)) {
-        result.fatal = "the file is not UTF-8 text (in Excel: Save As > CSV UTF-8)";
+    CsvTable table = read_csv_table(text, roster_columns());
+    result.delimiter = table.delimiter;
+    result.warnings = std::move(table.warnings);
+    if (!table.ok()) {
+        std::string fatal;
+        for (const auto& problem : table.errors)
+            fatal += (fatal.empty() ? "" : "; ") + problem.describe();
+        result.fatal = fatal;
         return result;
     }
-    if (trim_csv_blanks(text).find_first_not_of("\r\n") == std::string::npos) {
-        result.fatal = "the file is empty: it needs a header row with at least a 'name' column";
-        return result;
-    }
-    result.delimiter = detect_csv_delimiter(text);
-    std::vector<CsvRecord> records = read_csv_records(text, result.delimiter);
-
-    const CsvRecord& header = records.front(); // the text is not blank, so there is one
-    if (header.error) {
-        result.fatal = "line 1 (header): " + *header.error;
-        return result;
-    }
-    std::vector<std::optional<Column>> columns;
-    std::set<Column> seen;
-    for (const auto& title : header.fields) {
-        std::string key = normalise_key(title);
-        auto column = column_for(key);
-        if (column && seen.contains(*column)) {
-            result.fatal = "line 1 (header): column '" + title + "' appears twice";
-            return result;
-        }
-        if (column) {
-            seen.insert(*column);
-        } else if (!key.empty()) {
-            result.warnings.push_back("unknown column '" + title + "' is ignored");
-        }
-        columns.push_back(column);
-    }
-    result.columns.organisation = seen.contains(Column::organisation);
-    result.columns.email = seen.contains(Column::email);
-    result.columns.sector = seen.contains(Column::sector);
-    result.columns.category = seen.contains(Column::category);
-    result.columns.vip = seen.contains(Column::vip);
-    result.columns.external_id = seen.contains(Column::external_id);
-    result.columns.notes = seen.contains(Column::notes);
-    result.columns.blocked = seen.contains(Column::blocked);
-    if (!seen.contains(Column::name)) {
-        result.fatal = "line 1 (header): no 'name' column (found " +
-                       std::to_string(header.fields.size()) + " column(s) separated by " +
-                       describe_delimiter(result.delimiter) + ")";
-        return result;
-    }
-
-    std::map<std::string, std::size_t> external_ids;
-    std::map<std::string, std::size_t> emails;
-    for (std::size_t index = 1; index < records.size(); ++index) {
-        const CsvRecord& record = records[index];
-        auto fail = [&](std::string reason) {
-            result.errors.push_back({record.line, std::move(reason)});
-        };
-        if (record.error) {
-            fail(*record.error);
-            continue;
-        }
-        if (all_empty(record.fields)) continue; // blank line
-        if (record.fields.size() < columns.size()) {
-            fail("has " + std::to_string(record.fields.size()) + " fields, the header has " +
-                 std::to_string(columns.size()));
-            continue;
-        }
-        // Spreadsheets often pad rows with empty trailing cells; anything else is an error.
-        if (record.fields.size() > columns.size() && !all_empty(record.fields, columns.size())) {
-            fail("has " + std::to_string(record.fields.size()) + " fields, the header has " +
-                 std::to_string(columns.size()));
-            continue;
-        }
+    result.columns = columns_present(table);
+    UniquePeople people;
+    for (const CsvRow& source : table.rows) {
         RosterRow row;
-        row.line = record.line;
-        std::optional<std::string> problem;
-        for (std::size_t i = 0; i < columns.size() && !problem; ++i) {
-            if (!columns[i]) continue;
-            std::string value = trim_csv_blanks(record.fields[i]);
-            switch (*columns[i]) {
-            case Column::name:
-                row.name = value;
-                break;
-            case Column::organisation:
-                row.organisation = value;
-                break;
-            case Column::email:
-                row.email = value;
-                break;
-            case Column::sector:
-                row.sector = value;
-                break;
-            case Column::external_id:
-                row.external_id = value;
-                break;
-            case Column::notes:
-                row.notes = record.fields[i];
-                break;
-            case Column::category: {
-                auto category = parse_category(value);
-                if (!category)
-                    problem = "unknown category '" + value +
-                              "' (use member, guest, new_member, speaker, staff or press)";
-                else
-                    row.category = *category;
-                break;
-            }
-            case Column::vip:
-            case Column::blocked: {
-                auto flag = parse_yes_no(value);
-                const char* title = *columns[i] == Column::vip ? "vip" : "blocked";
-                if (!flag)
-                    problem = std::string(title) + " must be yes or no, not '" + value + "'";
-                else if (*columns[i] == Column::vip)
-                    row.vip = *flag;
-                else
-                    row.blocked = *flag;
-                break;
-            }
-            }
-        }
-        if (!problem && row.name.empty()) problem = "name is missing";
-        if (!problem && row.name.size() > protocol::kMaxNameBytes)
-            problem = "name is longer than 200 bytes";
-        if (!problem && row.organisation.size() > protocol::kMaxOrganisationBytes)
-            problem = "organisation is longer than 200 bytes";
-        if (!problem && row.sector.size() > protocol::kMaxSectorBytes)
-            problem = "sector is longer than 100 bytes";
-        if (!problem && row.email.size() > protocol::kMaxEmailBytes)
-            problem = "email is longer than 254 bytes";
-        if (!problem && !row.email.empty() && row.email.find('@') == std::string::npos)
-            problem = "email '" + row.email + "' is not an address";
-        if (!problem && !row.external_id.empty()) {
-            auto [it, inserted] = external_ids.emplace(row.external_id, row.line);
-            if (!inserted)
-                problem = "external_id '" + row.external_id + "' is also on line " +
-                          std::to_string(it->second);
-        }
-        if (!problem && row.external_id.empty() && !row.email.empty()) {
-            auto [it, inserted] = emails.emplace(ascii_lower(row.email), row.line);
-            if (!inserted)
-                problem = "email '" + row.email + "' is also on line " + std::to_string(it->second);
-        }
-        if (problem) {
-            fail(*problem);
-            continue;
-        }
-        result.rows.push_back(std::move(row));
+        std::optional<std::string> problem = source.error;
+        if (!problem) problem = read_row(source, row);
+        if (!problem) problem = check_row(row);
+        if (!problem) problem = people.add(row);
+        if (problem)
+            result.errors.push_back({source.line, std::move(*problem)});
+        else
+            result.rows.push_back(std::move(row));
     }
     return result;
 }

@@ -1,6 +1,8 @@
-// Roster CSV as spreadsheets export it: RFC 4180 quoting (embedded newlines, "" escapes),
-// UTF-8 with or without BOM, `,` or `;` (German Excel) or tab as delimiter, CRLF or LF.
-// Columns are found by header name, case-insensitive.
+// Roster CSV as spreadsheets export it, read by the rules every CSV import shares
+// (read_csv_table in domain/csv.hpp: RFC 4180 quoting, UTF-8 with or without BOM, `,` `;` or
+// tab, columns by header title in any order and case, unknown columns a warning). Columns:
+// name (required), organisation (or organization), email (or e-mail), sector, category, vip,
+// external_id, notes, blocked.
 #pragma once
 
 #include "stagedoor/protocol/messages_attendance.hpp"
@@ -47,7 +49,7 @@ struct RosterParse {
     RosterColumns columns;
     std::vector<RosterRow> rows;       // the good rows, in file order
     std::vector<RosterProblem> errors; // bad rows: nothing is imported unless skip_bad
-    std::vector<std::string> warnings; // e.g. unknown columns (ignored)
+    std::vector<std::string> warnings; // unknown columns (ignored)
     std::optional<std::string> fatal;  // the file as a whole is unusable
     char delimiter = ',';
     bool ok() const { return !fatal && errors.empty(); }

@@ -1,5 +1,7 @@
 #include "domain/text_fold.hpp"
 
+#include "stagedoor/protocol/text.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -8,49 +10,6 @@ namespace stagedoor::domain {
 namespace {
 
 using namespace std::string_view_literals;
-
-// Decodes one UTF-8 sequence at text[i]; advances i. Invalid bytes come back as themselves.
-char32_t next_code_point(std::string_view text, std::size_t& i) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    unsigned char lead = byte(i);
-    std::size_t length = lead < 0x80           ? 1
-                         : (lead >> 5) == 0x6  ? 2
-                         : (lead >> 4) == 0xE  ? 3
-                         : (lead >> 3) == 0x1E ? 4
-                                               : 1;
-    if (length == 1 || i + length > text.size()) {
-        ++i;
-        return lead;
-    }
-    char32_t value = lead & (0xFF >> (length + 1));
-    for (std::size_t k = 1; k < length; ++k) {
-        if ((byte(i + k) & 0xC0) != 0x80) {
-            ++i;
-            return lead;
-        }
-        value = (value << 6) | (byte(i + k) & 0x3F);
-    }
-    i += length;
-    return value;
-}
-
-void append_utf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
 
 // Base letters for Latin-1 Supplement U+00C0..U+00FF ('\0' = none; '*' = multi-letter).
 constexpr std::string_view kLatin1 = "aaaaaa*ceeeeiiii"     // C0-CF (C6 = AE)
@@ -91,7 +50,7 @@ void fold_code_point(std::string& out, char32_t c) {
             return;
         case 0xD7:
         case 0xF7:
-            append_utf8(out, c);
+            protocol::append_utf8(out, c);
             return;
         default:
             out += kLatin1[c - 0xC0];
@@ -145,7 +104,7 @@ void fold_code_point(std::string& out, char32_t c) {
     }
     // Combining diacritical marks (decomposed input such as "e\u0301") are dropped.
     if (c >= 0x300 && c <= 0x36F) return;
-    append_utf8(out, c);
+    protocol::append_utf8(out, c);
 }
 
 bool is_word_char(unsigned char c) {
@@ -167,7 +126,7 @@ std::string fold(std::string_view text) {
     std::string letters;
     letters.reserve(text.size());
     for (std::size_t i = 0; i < text.size();)
-        fold_code_point(letters, next_code_point(text, i));
+        fold_code_point(letters, protocol::next_utf8(text, i));
     // ae/oe/ue -> a/o/u: the German transcription of an umlaut folds like the umlaut itself.
     std::string out;
     out.reserve(letters.size());
@@ -243,13 +202,6 @@ int match_score(const FoldedQuery& query, const SearchText& candidate) {
     if (candidate.organisation.find(query.text) != std::string::npos) return 25;
     if (all_substrings) return 10;
     return 0;
-}
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
 }
 
 } // namespace stagedoor::domain

@@ -13,9 +13,6 @@ namespace stagedoor::domain {
 // base letter are kept (lower-cased where ASCII).
 std::string fold(std::string_view text);
 
-// ASCII letters lower-cased, everything else kept: for e-mail addresses and column names.
-std::string ascii_lower(std::string_view text);
-
 // The folded words of a text (split at anything that is not a letter or digit).
 std::vector<std::string> folded_words(std::string_view text);
 

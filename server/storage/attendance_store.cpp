@@ -1,6 +1,6 @@
 #include "storage/attendance_store.hpp"
 
-#include "domain/text_fold.hpp"
+#include "stagedoor/protocol/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -470,7 +470,7 @@ const domain::Attendee* find_attendee(const domain::Attendance& state, std::stri
     }
     if (const auto* person = state.find_by_external_id(text)) return person;
     if (text.find('@') != std::string_view::npos)
-        return state.find_by_email(domain::ascii_lower(text));
+        return state.find_by_email(protocol::ascii_lower(text));
     return nullptr;
 }
 

@@ -64,6 +64,13 @@ TEST_CASE("stage: agenda import on the command line, with line numbers for error
     CHECK_THAT(refused.output, Catch::Contains("line 2: speaker 'N-0404' matches no attendee"));
     CHECK_THAT(refused.output, Catch::Contains("line 3: duration '3:7' is not m:ss or seconds"));
 
+    // An unknown column is a warning, as for the roster.
+    fs::path extra = event.temp.path / "extra.csv";
+    std::ofstream(extra) << "title;duration;Raum\nWelcome;5:00;Saal 1\n";
+    auto warned = run_cli({"agenda", "import", "--data", event.data.string(), extra.string()});
+    CHECK(warned.exit_code == 0);
+    CHECK_THAT(warned.output, Catch::Contains("warning: unknown column 'Raum' is ignored"));
+
     auto imported =
         run_cli({"agenda", "import", "--data", event.data.string(), write_agenda(event).string()});
     INFO(imported.output);

@@ -65,8 +65,14 @@ TEST_CASE("agenda import: blank lines, BOM, tabs and broken quoting in CSV") {
     REQUIRE(result.agenda.items.size() == 2);
     CHECK(result.agenda.items[0].title == "Two\nlines");
     CHECK(result.agenda.items[1].title == "Last");
-    auto late_header = import_agenda_csv("\n \n\r\ntitle,duration\nA,1:00,\nB,1:00\n", attendees());
+    auto late_header =
+        import_agenda_csv("\n \n\r\ntitle,duration\nA,1:00,x\nB,1:00\n", attendees());
     CHECK(late_header.describe() == "line 5: has 3 fields, the header has 2");
+    // Empty extra cells are spreadsheet padding; missing trailing cells are empty.
+    auto padded = import_agenda_csv("title,duration,kind\nA,1:00,,,\nB,1:00\n", attendees());
+    INFO(padded.describe());
+    REQUIRE(padded.ok());
+    CHECK(padded.agenda.items.size() == 2);
     auto broken =
         import_agenda_csv("title,duration\nA,1:00\nB\"ad,1:00\nC,1:00\n\"Open,1:00\n", attendees());
     REQUIRE(broken.errors.size() == 2);
@@ -154,19 +160,35 @@ TEST_CASE("agenda import: errors carry line numbers and nothing is imported") {
 }
 
 TEST_CASE("agenda import: header problems") {
-    CHECK(
-        import_agenda_csv("title,length\nA,3:00\n", attendees()).describe() ==
-        "line 1: unknown column 'length' (known: id, title, kind, speaker, organisation, duration, "
-        "warn, danger, at_zero, block, block_target)\n"
-        "line 1: the header has no 'duration' column");
+    auto unknown = import_agenda_csv("title,length\nA,3:00\n", attendees());
+    CHECK(unknown.describe() ==
+          "line 1: the header has no 'duration' column (found 2 column(s) separated by ',')");
+    CHECK(unknown.warnings == std::vector<std::string>{"unknown column 'length' is ignored"});
     CHECK(import_agenda_csv("title,kind\nA,talk\n", attendees()).describe() ==
-          "line 1: the header has no 'duration' column");
+          "line 1: the header has no 'duration' column (found 2 column(s) separated by ',')");
+    CHECK(import_agenda_csv("title,duration,Title\nA,3:00,B\n", attendees()).describe() ==
+          "line 1: column 'Title' appears twice");
+    CHECK(import_agenda_csv("title,duration\nJ\xF6rg,3:00\n", attendees()).describe() ==
+          "the file is not UTF-8 text (in Excel: Save As > CSV UTF-8)");
     CHECK(import_agenda_csv("", attendees()).describe() ==
           "the file is empty; the first row must name the columns");
     CHECK(import_agenda_csv("title,duration\n", attendees()).describe() ==
           "the agenda has no items");
     CHECK(import_agenda_csv("title,duration\nA,3:00,extra\n", attendees()).describe() ==
           "line 2: has 3 fields, the header has 2");
+}
+
+TEST_CASE("agenda import: unknown columns are warnings, as in the roster") {
+    auto result = import_agenda_csv("Title;Duration;Raum;Speaker Notes;Organization\n"
+                                    "Welcome;5:00;Saal 1;bring water;Stadt Lindenau\n",
+                                    attendees());
+    INFO(result.describe());
+    REQUIRE(result.ok());
+    REQUIRE(result.agenda.items.size() == 1);
+    CHECK(result.agenda.items[0].organisation == "Stadt Lindenau");
+    CHECK(result.warnings == std::vector<std::string>{"unknown column 'Raum' is ignored",
+                                                      "unknown column 'Speaker Notes' is ignored"});
+    CHECK(import_agenda(R"([{"title":"Only","duration":"1:00"}])", attendees()).warnings.empty());
 }
 
 TEST_CASE("agenda import: ids, thresholds and block targets are validated") {

@@ -45,6 +45,8 @@ TEST_CASE("csv: BOM and semicolon or tab delimiters") {
     auto tabs = read_csv_records("name\torganisation\nLee, Min\t  Hafen AG \n", '\t');
     REQUIRE(tabs.size() == 2);
     CHECK(tabs[1].fields == fields({"Lee, Min", "Hafen AG"}));
+    // Blank lines before the header are skipped.
+    CHECK(detect_csv_delimiter("\r\n \t\n\na;b\n") == ';');
     // Delimiters inside quotes and on later lines do not count; a tie is a comma.
     CHECK(detect_csv_delimiter("\"a;b;c\",d\ne;f;g;h\n") == ',');
     CHECK(detect_csv_delimiter("a;b,c\n") == ',');
@@ -72,9 +74,10 @@ TEST_CASE("csv: unquoted fields are trimmed, quoted ones kept") {
     CHECK_FALSE(records[0].error);
     CHECK(records[0].fields == fields({"a", " b ", "", ""}));
     CHECK(records[0].quoted == std::vector<bool>{false, true, false, true});
-    CHECK(trim_csv_blanks(" \t a b \t") == "a b");
-    CHECK(trim_csv_blanks(" \t").empty());
-    CHECK(trim_csv_blanks("\na\n") == "\na\n"); // only spaces and tabs
+    // Unquoted fields are trimmed with protocol::trim (tested in text_test.cpp).
+    auto padded = read_csv_records(" \t a b \t, \t\n", ',');
+    REQUIRE(padded.size() == 1);
+    CHECK(padded[0].fields == fields({"a b", ""}));
 }
 
 TEST_CASE("csv: broken quoting is an error of its record, with the record's line") {
@@ -126,4 +129,133 @@ TEST_CASE("csv: fields are quoted when needed and formulas neutralised") {
     auto records = read_csv_records(row, ',');
     REQUIRE(records.size() == 1);
     CHECK(records[0].fields == fields({"Doe, \"JJ\"\nJane", " x "}));
+}
+
+namespace {
+
+enum class Col : std::size_t { name, organisation, email, external_id };
+
+const std::vector<CsvColumn> kColumns = {
+    {"name", {}, true},
+    {"organisation", {"organization"}},
+    {"email", {"e_mail"}},
+    {"external_id", {}},
+};
+
+std::vector<std::string> messages(const CsvTable& table) {
+    std::vector<std::string> out;
+    for (const auto& problem : table.errors)
+        out.push_back(problem.describe());
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("csv table: titles fold case, spaces and hyphens, and aliases name the same column") {
+    CHECK(fold_csv_key("  External ID\t") == "external_id");
+    CHECK(fold_csv_key("E-Mail") == "e_mail");
+    CHECK(fold_csv_key("New-Member") == "new_member");
+    CHECK(fold_csv_key("Zoë") == "zoë");
+
+    auto table = read_csv_table("\xEF\xBB\xBF\r\n NAME ;E-Mail;ORGANIZATION;External ID\r\n"
+                                "Jörg;j@x.de;Hafen AG;V-7\r\n",
+                                kColumns);
+    REQUIRE(table.ok());
+    CHECK(table.delimiter == ';');
+    CHECK(table.warnings.empty());
+    CHECK(table.has(Col::organisation));
+    CHECK(table.has(Col::external_id));
+    REQUIRE(table.rows.size() == 1);
+    const CsvRow& row = table.rows[0];
+    CHECK(row.line == 3); // the BOM line before the header was blank
+    CHECK(row.cell(Col::name) == "Jörg");
+    CHECK(row.cell(Col::email) == "j@x.de");
+    CHECK(row.cell(Col::organisation) == "Hafen AG");
+    CHECK(row.cell(Col::external_id) == "V-7");
+}
+
+TEST_CASE("csv table: unknown columns are warnings, absent columns read as empty") {
+    auto table = read_csv_table("name,Kostenstelle,,Raum\nA,4711,x,12\n", kColumns);
+    REQUIRE(table.ok());
+    CHECK(table.warnings == std::vector<std::string>{"unknown column 'Kostenstelle' is ignored",
+                                                     "unknown column 'Raum' is ignored"});
+    CHECK_FALSE(table.has(Col::email));
+    REQUIRE(table.rows.size() == 1);
+    CHECK(table.rows[0].cells == fields({"A", "", "", ""}));
+}
+
+TEST_CASE("csv table: short rows, padded rows, long rows and blank lines") {
+    auto table = read_csv_table("name,email,external_id\n"
+                                "Short\n"                // 2: missing trailing cells are empty
+                                "Padded,p@x.de,P-1,,\n"  // 3: empty extra cells are padding
+                                "\n"                     // 4: blank, left out
+                                " , ,\n"                 // 5: blank too
+                                "Long,l@x.de,L-1,oops\n" // 6: an extra non-empty cell
+                                "Last,,\"L-2\"\n",       // 7
+                                kColumns);
+    REQUIRE(table.ok());
+    REQUIRE(table.rows.size() == 4);
+    CHECK(table.rows[0].line == 2);
+    CHECK_FALSE(table.rows[0].error);
+    CHECK(table.rows[0].cells == fields({"Short", "", "", ""}));
+    CHECK(table.rows[1].line == 3);
+    CHECK_FALSE(table.rows[1].error);
+    CHECK(table.rows[1].cell(Col::external_id) == "P-1");
+    CHECK(table.rows[2].line == 6);
+    REQUIRE(table.rows[2].error);
+    CHECK(*table.rows[2].error == "has 4 fields, the header has 3");
+    CHECK(table.rows[2].cells == fields({"", "", "", ""}));
+    CHECK(table.rows[3].line == 7);
+    CHECK(table.rows[3].cell(Col::external_id) == "L-2");
+}
+
+TEST_CASE("csv table: broken quoting is an error with its line") {
+    auto table = read_csv_table("name,email\nA,a@x.de\nB\"ad,b@x.de\n\"Open,c@x.de\n", kColumns);
+    REQUIRE(table.ok());
+    REQUIRE(table.rows.size() == 3);
+    CHECK_FALSE(table.rows[0].error);
+    REQUIRE(table.rows[1].error);
+    CHECK(table.rows[1].line == 3);
+    CHECK(table.rows[1].error->find("quote inside an unquoted field") != std::string::npos);
+    REQUIRE(table.rows[2].error);
+    CHECK(*table.rows[2].error == "a quoted field opened on line 4 is never closed");
+
+    auto header = read_csv_table("\n\"name,email\n", kColumns);
+    CHECK(messages(header) ==
+          std::vector<std::string>{"line 2: a quoted field opened on line 2 is never closed"});
+    CHECK(header.rows.empty());
+}
+
+TEST_CASE("csv table: unusable files are errors and give no rows") {
+    CHECK(messages(read_csv_table("", kColumns)) ==
+          std::vector<std::string>{"the file is empty; the first row must name the columns"});
+    CHECK(messages(read_csv_table("\xEF\xBB\xBF\r\n \n", kColumns)) ==
+          std::vector<std::string>{"the file is empty; the first row must name the columns"});
+    auto latin1 = read_csv_table("name\nJ\xF6rg\n", kColumns);
+    CHECK(messages(latin1) ==
+          std::vector<std::string>{"the file is not UTF-8 text (in Excel: Save As > CSV UTF-8)"});
+    CHECK(latin1.rows.empty());
+
+    auto twice = read_csv_table("name,Organisation,organization\nA,B,C\n", kColumns);
+    CHECK(messages(twice) ==
+          std::vector<std::string>{"line 1: column 'organization' appears twice"});
+    CHECK(twice.rows.empty());
+
+    auto missing = read_csv_table("vorname;nachname\nA;B\n", kColumns);
+    CHECK(messages(missing) ==
+          std::vector<std::string>{
+              "line 1: the header has no 'name' column (found 2 column(s) separated by ';')"});
+    CHECK(missing.warnings.size() == 2);
+    CHECK(read_csv_table("name\tx\n", kColumns).warnings.size() == 1);
+    CHECK(messages(read_csv_table("email\tx\n", kColumns)).at(0).find("separated by tab") !=
+          std::string::npos);
+}
+
+TEST_CASE("csv table: bytes become text at one entry point") {
+    CsvText text = csv_text_from_bytes("\xEF\xBB\xBFname\n");
+    CHECK_FALSE(text.error);
+    CHECK(text.text == "name\n");
+    CHECK(csv_text_from_bytes("a,b\n").text == "a,b\n");
+    CHECK(csv_text_from_bytes("\xED\xA0\x80").error); // a surrogate
+    CHECK(csv_text_from_bytes("\xC0\xAF").error);     // an overlong '/'
 }

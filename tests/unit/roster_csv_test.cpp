@@ -79,7 +79,7 @@ TEST_CASE("roster csv: bad rows are reported with their line and reason") {
                        ",member,no,\n"                   // 3 missing name
                        "Bad Cat,vip,no,\n"               // 4 bad category
                        "Bad Vip,member,maybe,\n"         // 5 bad vip
-                       "Too,Few\n"                       // 6 field count
+                       "Too,Few\n"                       // 6 short row: category 'Few'
                        "Too,many,no,,extra\n"            // 7 field count
                        "Bro\"ken,member,no,\n"           // 8 quote inside unquoted field
                        "\"Closed\"x,member,no,\n"        // 9 text after closing quote
@@ -103,7 +103,7 @@ TEST_CASE("roster csv: bad rows are reported with their line and reason") {
     CHECK(parse.errors[0].reason == "name is missing");
     CHECK(parse.errors[1].reason.find("unknown category 'vip'") != std::string::npos);
     CHECK(parse.errors[2].reason.find("vip must be yes or no") != std::string::npos);
-    CHECK(parse.errors[3].reason.find("2 fields") != std::string::npos);
+    CHECK(parse.errors[3].reason.find("unknown category 'Few'") != std::string::npos);
     CHECK(parse.errors[4].reason.find("5 fields") != std::string::npos);
     CHECK(parse.errors[5].reason.find("quote") != std::string::npos);
     CHECK(parse.errors[6].reason.find("closing quote") != std::string::npos);

@@ -4,6 +4,8 @@
 // as the tree would (unit-tested field for field).
 #pragma once
 
+#include "stagedoor/protocol/text.hpp" // is_valid_utf8, which users of this header call
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -35,8 +37,5 @@ class JsonWriter {
 // Appends text as a JSON string literal: quotes, backslashes and control characters escaped,
 // UTF-8 kept as it is; invalid UTF-8 sequences become U+FFFD (as nlohmann's replace handler).
 void append_json_string(std::string& out, std::string_view text);
-
-// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool is_valid_utf8(std::string_view text);
 
 } // namespace stagedoor::protocol

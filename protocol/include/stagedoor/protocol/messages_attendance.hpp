@@ -3,6 +3,7 @@
 #pragma once
 
 #include "stagedoor/protocol/codec.hpp"
+#include "stagedoor/protocol/text.hpp"
 
 #include <array>
 #include <cstdint>
@@ -324,7 +325,7 @@ struct VipArrived {
     void write(nlohmann::json& out) const;
 };
 
-// At most max_chars Unicode characters of text (cut on a character boundary).
+// At most max_chars Unicode characters of text (cut on a character boundary); see text.hpp.
 std::string utf8_prefix(std::string_view text, std::size_t max_chars);
 
 } // namespace stagedoor::protocol
