@@ -34,6 +34,8 @@ struct FakeTransport final : Transport {
     std::vector<Sent> sent;
     std::vector<Broadcast> broadcasts;
 
+    std::map<ConnectionId, Role> role_of;
+    void set_role(ConnectionId connection, Role role) override { role_of[connection] = role; }
     void send(ConnectionId connection, Outgoing message) override {
         sent.push_back(
             {connection, json::parse(*message.frame), std::string(message.coalesce_key)});
@@ -223,14 +225,21 @@ struct Rig {
         return request(connection, frame);
     }
     void import_agenda(const std::string& text = kAgenda) {
-        HttpRequest http{"POST", "/api/agenda/import", {}, text, Role::organiser};
-        auto response = router.dispatch_http(http);
+        auto response = http("POST", "/api/agenda/import", text, Role::organiser);
         INFO(response.body);
         REQUIRE(response.status == 200);
         auto seq = json::parse(response.body)["seq"].get<std::uint64_t>();
         REQUIRE(transport.run_until([&] { return module->durable_state().seq == seq; }));
     }
-    HttpResponse http(HttpRequest request) { return router.dispatch_http(std::move(request)); }
+    HttpResponse http(std::string method, std::string path, std::string body,
+                      std::optional<Role> role) {
+        HttpRequest request;
+        request.method = std::move(method);
+        request.path = std::move(path);
+        request.body = std::move(body);
+        request.role = role;
+        return router.dispatch_http(std::move(request));
+    }
     json last_broadcast(std::string_view type) const {
         auto all = transport.broadcasts_of(type);
         REQUIRE_FALSE(all.empty());
@@ -669,10 +678,10 @@ TEST_CASE("stage module: the report over HTTP") {
     TempFolder folder;
     Rig rig(folder.path);
     rig.import_agenda();
-    CHECK(rig.http({"GET", "/api/report.json", {}, "", std::nullopt}).status == 401);
-    CHECK(rig.http({"GET", "/api/report.json", {}, "", Role::door}).status == 403);
-    CHECK(rig.http({"GET", "/api/report.csv", {}, "", Role::stage}).status == 403);
-    CHECK(rig.http({"GET", "/api/other", {}, "", Role::organiser}).status == 404);
+    CHECK(rig.http("GET", "/api/report.json", "", std::nullopt).status == 401);
+    CHECK(rig.http("GET", "/api/report.json", "", Role::door).status == 403);
+    CHECK(rig.http("GET", "/api/report.csv", "", Role::stage).status == 403);
+    CHECK(rig.http("GET", "/api/other", "", Role::organiser).status == 404);
 
     REQUIRE(rig.control(kModerator, "start", {{"item", "p1"}})["type"] == "ok");
     rig.now = T0 + 200'000; // 20 s over
@@ -682,7 +691,7 @@ TEST_CASE("stage module: the report over HTTP") {
                         {{"type", "no_show"}, {"item_id", "p3"}, {"no_show", true}})["type"] ==
             "ok");
 
-    auto response = rig.http({"GET", "/api/report.json", {}, "", Role::moderator});
+    auto response = rig.http("GET", "/api/report.json", "", Role::moderator);
     REQUIRE(response.status == 200);
     auto report = json::parse(response.body);
     auto p1 = report["items"][1];
@@ -700,7 +709,7 @@ TEST_CASE("stage module: the report over HTTP") {
     CHECK(report["blocks"][0]["name"] == "Pitches");
     CHECK(report["totals"]["overtime_ms"] == 15'000);
 
-    auto csv = rig.http({"GET", "/api/report.csv", {}, "", Role::organiser});
+    auto csv = rig.http("GET", "/api/report.csv", "", Role::organiser);
     REQUIRE(csv.status == 200);
     CHECK(csv.content_type.find("text/csv") == 0);
     CHECK(csv.headers["Content-Disposition"].find("stagedoor-report.csv") != std::string::npos);
@@ -718,18 +727,15 @@ TEST_CASE("stage module: the report over HTTP") {
 TEST_CASE("stage module: HTTP import refuses while the timer runs and reports line numbers") {
     TempFolder folder;
     Rig rig(folder.path);
-    auto bad = rig.http({"POST",
-                         "/api/agenda/import",
-                         {},
-                         "title,speaker,duration\nA,N-0404,3:00\n",
-                         Role::organiser});
+    auto bad = rig.http("POST", "/api/agenda/import", "title,speaker,duration\nA,N-0404,3:00\n",
+                        Role::organiser);
     REQUIRE(bad.status == 422);
     CHECK(json::parse(bad.body)["errors"][0]["line"] == 2);
     rig.import_agenda();
     REQUIRE(rig.control(kModerator, "start")["type"] == "ok");
-    auto refused = rig.http({"POST", "/api/agenda/import", {}, kAgenda, Role::organiser});
+    auto refused = rig.http("POST", "/api/agenda/import", kAgenda, Role::organiser);
     CHECK(refused.status == 409);
-    CHECK(rig.http({"GET", "/api/agenda/import", {}, "", Role::organiser}).status == 405);
+    CHECK(rig.http("GET", "/api/agenda/import", "", Role::organiser).status == 405);
 }
 
 TEST_CASE(
