@@ -1,6 +1,7 @@
 #include "app/attendance_module.hpp"
 
 #include "app/log.hpp"
+#include "app/router.hpp"
 #include "badges/badges.hpp"
 #include "domain/roster_csv.hpp"
 #include "stagedoor/protocol/messages_attendance.hpp"
@@ -14,9 +15,6 @@ using protocol::Method;
 using protocol::ScanOutcome;
 
 namespace {
-
-constexpr RoleSet kCountsRoles{Role::door, Role::organiser};
-constexpr RoleSet kOrganisers{Role::organiser};
 
 std::string_view trim_whitespace(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' ||
@@ -45,26 +43,6 @@ HttpResponse csv_response(std::string body, std::string filename) {
     response.body = "\xEF\xBB\xBF" + std::move(body);
     response.headers["Content-Disposition"] = "attachment; filename=\"" + filename + "\"";
     response.headers["Cache-Control"] = "no-store";
-    return response;
-}
-
-std::optional<HttpResponse> require_organiser(const HttpRequest& request) {
-    if (!request.role)
-        return json_error_response(401, ErrorCode::unauthorized,
-                                   "send the organiser key as 'Authorization: Bearer KEY'");
-    if (*request.role != Role::organiser)
-        return json_error_response(403, ErrorCode::forbidden, "only the organiser may do this");
-    return std::nullopt;
-}
-
-bool is_get(const HttpRequest& request) {
-    return request.method == "GET" || request.method == "HEAD";
-}
-
-HttpResponse method_not_allowed(std::string_view allowed) {
-    auto response = json_error_response(405, ErrorCode::bad_message,
-                                        "use " + std::string(allowed) + " for this endpoint");
-    response.headers["Allow"] = std::string(allowed);
     return response;
 }
 
@@ -146,29 +124,35 @@ void AttendanceModule::on_welcome(const Connection& connection) {
     context_.transport.send(connection.id, frame(counts, protocol::Counts::coalesce_key));
 }
 
-bool AttendanceModule::handle(const Connection& connection, const protocol::Envelope& envelope) {
-    const std::string& type = envelope.type;
-    if (type == protocol::Scan::type)
-        handle_scan(connection, envelope);
-    else if (type == protocol::CheckinManual::type)
-        handle_manual(connection, envelope);
-    else if (type == protocol::WalkIn::type)
-        handle_walk_in(connection, envelope);
-    else if (type == protocol::Lookup::type)
-        handle_lookup(connection, envelope);
-    else if (type == protocol::Undo::type)
-        handle_undo(connection, envelope);
-    else
-        return false;
-    return true;
-}
+void AttendanceModule::register_routes(Router& router) {
+    router.on<protocol::Scan>(roles::door_staff, this, &AttendanceModule::on_scan,
+                              &protocol::decode_scan_fast);
+    router.on<protocol::CheckinManual>(roles::door_staff, this, &AttendanceModule::on_manual);
+    router.on<protocol::WalkIn>(roles::door_staff, this, &AttendanceModule::on_walk_in);
+    router.on<protocol::Lookup>(roles::door_staff, this, &AttendanceModule::on_lookup);
+    router.on<protocol::Undo>(roles::door_staff, this, &AttendanceModule::on_undo);
 
-bool AttendanceModule::may_check_in(const Connection& connection, std::int64_t re) {
-    if (connection.role == Role::door || connection.role == Role::organiser) return true;
-    reply_.error(connection.id, re, ErrorCode::forbidden,
-                 "the " + std::string(protocol::to_string(connection.role)) +
-                     " role may not check people in (door or organiser only)");
-    return false;
+    router.http("GET", "/api/attendance", roles::organisers, [this](const HttpRequest&) {
+        HttpResponse response;
+        response.body = protocol::serialize(state_.snapshot(context_.clock()));
+        response.headers["Cache-Control"] = "no-store";
+        return response;
+    });
+    router.http("GET", "/api/attendance.csv", roles::organisers, [this](const HttpRequest&) {
+        return csv_response(domain::attendance_csv(state_), "attendance.csv");
+    });
+    router.http("GET", "/api/ledger.csv", roles::organisers, [this](const HttpRequest&) {
+        return csv_response(domain::ledger_csv(state_), "ledger.csv");
+    });
+    router.http("POST", "/api/roster", roles::organisers,
+                [this](const HttpRequest& request) { return http_roster(request); });
+    router.http("GET", "/badges", roles::organisers,
+                [this](const HttpRequest&) { return http_badge_sheet(); });
+    // A door may fetch the badge of a walk-in, to print or photograph it at the door.
+    router.http("GET", "/api/badges/{id}.svg", roles::door_staff,
+                [this](const HttpRequest& request) { return http_badge_svg(request); });
+    router.http("POST", "/api/badges/{id}/reissue", roles::organisers,
+                [this](const HttpRequest& request) { return http_reissue(*request.path_id); });
 }
 
 domain::ScanContext AttendanceModule::context_for(const Connection& connection, std::string scan_id,
@@ -199,24 +183,7 @@ bool AttendanceModule::answer_known_scan(std::string_view scan_id, const Waiter&
     return true;
 }
 
-bool AttendanceModule::handle_text(const Connection& connection, std::string_view text,
-                                   std::optional<std::int64_t>& request_id) {
-    auto request = protocol::decode_scan_fast(text);
-    if (!request) return false;
-    request_id = request->id;
-    check_in_scan(connection, *request);
-    return true;
-}
-
-void AttendanceModule::handle_scan(const Connection& connection,
-                                   const protocol::Envelope& envelope) {
-    auto request = protocol::decode<protocol::Scan>(envelope.object);
-    if (!request) return reply_.error(connection.id, envelope.id, request.error());
-    check_in_scan(connection, *request);
-}
-
-void AttendanceModule::check_in_scan(const Connection& connection, const protocol::Scan& request) {
-    if (!may_check_in(connection, request.id)) return;
+void AttendanceModule::on_scan(const Connection& connection, const protocol::Scan& request) {
     Waiter waiter{connection.id, request.id, ReplyKind::scan_result};
     if (answer_known_scan(request.scan_id, waiter)) return;
 
@@ -266,105 +233,85 @@ bool AttendanceModule::refresh_attendee(std::int64_t attendee_id) {
     return true;
 }
 
-void AttendanceModule::handle_manual(const Connection& connection,
-                                     const protocol::Envelope& envelope) {
-    auto manual = protocol::decode<protocol::CheckinManual>(envelope.object);
-    if (!manual) return reply_.error(connection.id, envelope.id, manual.error());
-    if (!may_check_in(connection, manual->id)) return;
-    Waiter waiter{connection.id, manual->id, ReplyKind::scan_result};
-    std::string scan_id = manual->scan_id ? *manual->scan_id : server_scan_id();
+void AttendanceModule::on_manual(const Connection& connection,
+                                 const protocol::CheckinManual& manual) {
+    Waiter waiter{connection.id, manual.id, ReplyKind::scan_result};
+    std::string scan_id = manual.scan_id ? *manual.scan_id : server_scan_id();
     if (answer_known_scan(scan_id, waiter)) return;
-    auto entry = state_.judge_manual(context_for(connection, scan_id, manual->at),
-                                     manual->direction, manual->attendee_id);
+    auto entry = state_.judge_manual(context_for(connection, scan_id, manual.at), manual.direction,
+                                     manual.attendee_id);
     record(std::move(entry), waiter);
 }
 
-void AttendanceModule::handle_walk_in(const Connection& connection,
-                                      const protocol::Envelope& envelope) {
-    auto walk_in = protocol::decode<protocol::WalkIn>(envelope.object);
-    if (!walk_in) return reply_.error(connection.id, envelope.id, walk_in.error());
-    if (!may_check_in(connection, walk_in->id)) return;
-    Waiter waiter{connection.id, walk_in->id, ReplyKind::walk_in_result};
-    std::string scan_id = walk_in->scan_id ? *walk_in->scan_id : server_scan_id();
+void AttendanceModule::on_walk_in(const Connection& connection, const protocol::WalkIn& walk_in) {
+    Waiter waiter{connection.id, walk_in.id, ReplyKind::walk_in_result};
+    std::string scan_id = walk_in.scan_id ? *walk_in.scan_id : server_scan_id();
     if (const domain::LedgerEntry* known = state_.find_scan(scan_id);
         known && known->method != Method::walk_in)
-        return reply_.error(connection.id, walk_in->id, ErrorCode::conflict,
+        return reply_.error(connection.id, walk_in.id, ErrorCode::conflict,
                             "scan_id '" + scan_id + "' was already used for another check-in",
                             "scan_id");
     if (answer_known_scan(scan_id, waiter)) return;
     // Above the stored ids too, in case `stagedoor import` ran while serving.
     std::int64_t id = std::max(state_.next_attendee_id(), storage::max_attendee_id(*db_) + 1);
     if (id > protocol::kMaxAttendeeId)
-        return reply_.error(connection.id, walk_in->id, ErrorCode::internal,
-                            "no attendee ids left");
+        return reply_.error(connection.id, walk_in.id, ErrorCode::internal, "no attendee ids left");
 
     std::int64_t now = context_.clock();
     domain::Attendee person;
     person.id = id;
-    person.name = std::string(trim_whitespace(walk_in->name));
-    person.organisation = std::string(trim_whitespace(walk_in->organisation.value_or("")));
-    person.category = walk_in->category.value_or(protocol::Category::guest);
-    person.sector = std::string(trim_whitespace(walk_in->sector.value_or("")));
-    person.email = std::string(trim_whitespace(walk_in->email.value_or("")));
+    person.name = std::string(trim_whitespace(walk_in.name));
+    person.organisation = std::string(trim_whitespace(walk_in.organisation.value_or("")));
+    person.category = walk_in.category.value_or(protocol::Category::guest);
+    person.sector = std::string(trim_whitespace(walk_in.sector.value_or("")));
+    person.email = std::string(trim_whitespace(walk_in.email.value_or("")));
     person.walk_in = true;
     person.created_at = now;
     issuer_.issue(person, 1, now);
     state_.put_attendee(person);
-    auto entry = state_.judge_manual(context_for(connection, scan_id, walk_in->at),
+    auto entry = state_.judge_manual(context_for(connection, scan_id, walk_in.at),
                                      protocol::Direction::in, person.id, Method::walk_in);
     record(std::move(entry), waiter, std::move(person));
 }
 
-void AttendanceModule::handle_lookup(const Connection& connection,
-                                     const protocol::Envelope& envelope) {
-    auto lookup = protocol::decode<protocol::Lookup>(envelope.object);
-    if (!lookup) return reply_.error(connection.id, envelope.id, lookup.error());
-    if (connection.role != Role::door && connection.role != Role::organiser)
-        return reply_.error(connection.id, lookup->id, ErrorCode::forbidden,
-                            "only door and organiser may look up attendees");
+void AttendanceModule::on_lookup(const Connection& connection, const protocol::Lookup& lookup) {
     protocol::LookupResult result;
-    result.re = lookup->id;
-    result.attendees = state_.lookup(lookup->query);
+    result.re = lookup.id;
+    result.attendees = state_.lookup(lookup.query);
     reply_.send(connection.id, result);
 }
 
-void AttendanceModule::handle_undo(const Connection& connection,
-                                   const protocol::Envelope& envelope) {
-    auto undo = protocol::decode<protocol::Undo>(envelope.object);
-    if (!undo) return reply_.error(connection.id, envelope.id, undo.error());
-    if (connection.role != Role::door && connection.role != Role::organiser)
-        return reply_.error(connection.id, undo->id, ErrorCode::forbidden,
-                            "only door and organiser may undo check-ins");
+void AttendanceModule::on_undo(const Connection& connection, const protocol::Undo& undo) {
     std::int64_t now = context_.clock();
-    auto decision = state_.judge_undo(undo->scan_id, protocol::to_string(connection.role),
+    auto decision = state_.judge_undo(undo.scan_id, protocol::to_string(connection.role),
                                       connection.device, now);
     using Kind = domain::UndoDecision::Kind;
     switch (decision.kind) {
     case Kind::not_found:
-        return reply_.error(connection.id, undo->id, ErrorCode::not_found, decision.message,
+        return reply_.error(connection.id, undo.id, ErrorCode::not_found, decision.message,
                             "scan_id");
     case Kind::forbidden:
-        return reply_.error(connection.id, undo->id, ErrorCode::forbidden, decision.message);
+        return reply_.error(connection.id, undo.id, ErrorCode::forbidden, decision.message);
     case Kind::conflict:
-        return reply_.error(connection.id, undo->id, ErrorCode::conflict, decision.message,
+        return reply_.error(connection.id, undo.id, ErrorCode::conflict, decision.message,
                             "scan_id");
     case Kind::already_undone: {
-        Waiter waiter{connection.id, undo->id, ReplyKind::ok};
+        Waiter waiter{connection.id, undo.id, ReplyKind::ok};
         if (auto it = pending_undos_.find(decision.target_seq); it != pending_undos_.end())
             it->second.waiters.push_back(waiter);
         else
-            reply_.ok(connection.id, undo->id);
+            reply_.ok(connection.id, undo.id);
         return;
     }
     case Kind::reverse:
         break;
     }
-    auto reversal = state_.make_reversal(context_for(connection, undo->scan_id, std::nullopt),
+    auto reversal = state_.make_reversal(context_for(connection, undo.scan_id, std::nullopt),
                                          decision.target_seq);
     const domain::LedgerEntry& stored = state_.append(std::move(reversal));
     std::int64_t seq = stored.seq;
     std::int64_t target = decision.target_seq;
-    pending_undos_[target] = Pending{seq, {Waiter{connection.id, undo->id, ReplyKind::ok}}};
+    pending_undos_[target] = Pending{seq, {Waiter{connection.id, undo.id, ReplyKind::ok}}};
     context_.writer.submit(
         [entry = stored](storage::Database& db) { storage::insert_ledger_entry(db, entry); },
         [this, target, seq](bool ok) { committed_undo(target, seq, ok); });
@@ -483,23 +430,24 @@ void AttendanceModule::publish_to_organisers(const domain::LedgerEntry& entry,
 
     auto& transport = context_.transport;
     if (entry.is_reversal()) {
-        transport.broadcast(kOrganisers, frame(protocol::Undone{body}));
+        transport.broadcast(roles::organisers, frame(protocol::Undone{body}));
     } else if (entry.result != ScanOutcome::ok) {
-        transport.broadcast(kOrganisers, frame(protocol::Rejected{body}));
+        transport.broadcast(roles::organisers, frame(protocol::Rejected{body}));
     } else if (entry.method == Method::walk_in) {
-        transport.broadcast(kOrganisers, frame(protocol::WalkInEvent{body}));
+        transport.broadcast(roles::organisers, frame(protocol::WalkInEvent{body}));
     } else if (entry.direction == protocol::Direction::in) {
-        transport.broadcast(kOrganisers, frame(protocol::CheckedIn{body}));
+        transport.broadcast(roles::organisers, frame(protocol::CheckedIn{body}));
     } else {
-        transport.broadcast(kOrganisers, frame(protocol::CheckedOut{body}));
+        transport.broadcast(roles::organisers, frame(protocol::CheckedOut{body}));
     }
     // A VIP's first arrival (not a re-entry) alerts the organisers.
     if (entry.result == ScanOutcome::ok && person && !entry.is_reversal() &&
         entry.direction == protocol::Direction::in && person->vip) {
         const domain::Presence* presence = state_.presence(person->id);
         if (presence && presence->first_in_seq == entry.seq)
-            transport.broadcast(kOrganisers, frame(protocol::VipArrived{
-                                                 person->info(), entry.server_time, entry.device}));
+            transport.broadcast(
+                roles::organisers,
+                frame(protocol::VipArrived{person->info(), entry.server_time, entry.device}));
     }
 }
 
@@ -513,7 +461,8 @@ void AttendanceModule::broadcast_counts() {
         counts_pushed_at_ = context_.clock();
         protocol::Counts counts;
         static_cast<protocol::CountsBody&>(counts) = state_.counts();
-        context_.transport.broadcast(kCountsRoles, frame(counts, protocol::Counts::coalesce_key));
+        context_.transport.broadcast(roles::door_staff,
+                                     frame(counts, protocol::Counts::coalesce_key));
     };
     std::int64_t due = counts_pushed_at_ + kCountsIntervalMs;
     // Scheduled even when due now, so the whole batch of commits being answered goes first.
@@ -521,40 +470,13 @@ void AttendanceModule::broadcast_counts() {
 }
 
 void AttendanceModule::broadcast_snapshot() {
-    context_.transport.broadcast(
-        kOrganisers, frame(state_.snapshot(context_.clock()), protocol::Attendance::coalesce_key));
+    context_.transport.broadcast(roles::organisers, frame(state_.snapshot(context_.clock()),
+                                                          protocol::Attendance::coalesce_key));
 }
 
 // ---- HTTP ----
 
-std::optional<HttpResponse> AttendanceModule::handle_http(const HttpRequest& request) {
-    const std::string& path = request.path;
-    if (path == "/api/attendance") {
-        if (auto denied = require_organiser(request)) return denied;
-        if (!is_get(request)) return method_not_allowed("GET");
-        HttpResponse response;
-        response.body = protocol::serialize(state_.snapshot(context_.clock()));
-        response.headers["Cache-Control"] = "no-store";
-        return response;
-    }
-    if (path == "/api/attendance.csv") {
-        if (auto denied = require_organiser(request)) return denied;
-        if (!is_get(request)) return method_not_allowed("GET");
-        return csv_response(domain::attendance_csv(state_), "attendance.csv");
-    }
-    if (path == "/api/ledger.csv") {
-        if (auto denied = require_organiser(request)) return denied;
-        if (!is_get(request)) return method_not_allowed("GET");
-        return csv_response(domain::ledger_csv(state_), "ledger.csv");
-    }
-    if (path == "/api/roster") return http_roster(request);
-    if (path == "/badges" || path.starts_with("/api/badges/")) return http_badges(request);
-    return std::nullopt;
-}
-
-std::optional<HttpResponse> AttendanceModule::http_roster(const HttpRequest& request) {
-    if (auto denied = require_organiser(request)) return denied;
-    if (request.method != "POST") return method_not_allowed("POST");
+HttpResponse AttendanceModule::http_roster(const HttpRequest& request) {
     bool skip_bad = false;
     if (auto it = request.query.find("skip_bad"); it != request.query.end())
         skip_bad = it->second == "1" || it->second == "true" || it->second == "yes";
@@ -585,60 +507,40 @@ std::optional<HttpResponse> AttendanceModule::http_roster(const HttpRequest& req
     return HttpResponse{200, "application/json", body.dump(), {}};
 }
 
-std::optional<HttpResponse> AttendanceModule::http_badges(const HttpRequest& request) {
-    // A door may fetch the badge of a walk-in, so it can be printed or photographed at the
-    // door; everything else here is the organiser's.
-    bool door_walk_in_badge = false;
-    if (request.role == protocol::Role::door && request.path.ends_with(".svg")) {
-        std::string_view id_text = std::string_view(request.path).substr(12);
-        id_text.remove_suffix(4);
-        if (!id_text.empty() && id_text.size() <= 10 &&
-            id_text.find_first_not_of("0123456789") == std::string_view::npos) {
-            const domain::Attendee* person = state_.attendee(std::stoll(std::string(id_text)));
-            door_walk_in_badge = person && person->walk_in;
-        }
-    }
-    if (!door_walk_in_badge)
-        if (auto denied = require_organiser(request)) return denied;
-    const std::string& path = request.path;
-    if (path == "/badges") {
-        if (!is_get(request)) return method_not_allowed("GET");
-        std::vector<badges::BadgeCard> cards;
-        for (const domain::Attendee* person : state_.attendees())
-            if (person->serial != 0 && !person->blocked) cards.push_back(card_for(*person));
-        HttpResponse response;
-        response.content_type = "text/html; charset=utf-8";
-        response.body = badges::badge_sheet_html(context_.event.name, cards);
-        response.headers["Cache-Control"] = "no-store";
-        return response;
-    }
-    // /api/badges/<id>.svg and /api/badges/<id>/reissue
-    std::string_view rest = std::string_view(path).substr(std::string_view("/api/badges/").size());
-    bool svg = rest.ends_with(".svg");
-    bool reissue = rest.ends_with("/reissue");
-    std::string_view id_text = svg       ? rest.substr(0, rest.size() - 4)
-                               : reissue ? rest.substr(0, rest.size() - 8)
-                                         : std::string_view();
-    if (id_text.empty() || id_text.size() > 10 ||
-        id_text.find_first_not_of("0123456789") != std::string_view::npos)
-        return json_error_response(404, ErrorCode::not_found, "use /api/badges/<attendee id>.svg");
-    std::int64_t id = std::stoll(std::string(id_text));
-    const domain::Attendee* person = state_.attendee(id);
+HttpResponse AttendanceModule::http_badge_sheet() const {
+    std::vector<badges::BadgeCard> cards;
+    for (const domain::Attendee* person : state_.attendees())
+        if (person->serial != 0 && !person->blocked) cards.push_back(card_for(*person));
+    HttpResponse response;
+    response.content_type = "text/html; charset=utf-8";
+    response.body = badges::badge_sheet_html(context_.event.name, cards);
+    response.headers["Cache-Control"] = "no-store";
+    return response;
+}
+
+HttpResponse AttendanceModule::http_badge_svg(const HttpRequest& request) const {
+    const domain::Attendee* person = state_.attendee(*request.path_id);
+    if (request.role == Role::door && !(person && person->walk_in))
+        return json_error_response(403, ErrorCode::forbidden,
+                                   "a door may fetch the badges of walk-ins only");
     if (!person || person->serial == 0)
         return json_error_response(404, ErrorCode::not_found,
-                                   "no badge for attendee " + std::to_string(id));
-    if (svg) {
-        if (!is_get(request)) return method_not_allowed("GET");
-        HttpResponse response;
-        response.content_type = "image/svg+xml";
-        response.body = badges::badge_svg(card_for(*person));
-        response.headers["Cache-Control"] = "no-store";
-        return response;
-    }
-    if (request.method != "POST") return method_not_allowed("POST");
-    auto updated = storage::reissue_badge(*db_, state_, id, issuer_, context_.clock());
-    log::info("attendance: reissued badge of attendee " + std::to_string(id) + " (serial " +
-              std::to_string(updated.serial) + ")");
+                                   "no badge for attendee " + std::to_string(*request.path_id));
+    HttpResponse response;
+    response.content_type = "image/svg+xml";
+    response.body = badges::badge_svg(card_for(*person));
+    response.headers["Cache-Control"] = "no-store";
+    return response;
+}
+
+HttpResponse AttendanceModule::http_reissue(std::int64_t attendee_id) {
+    const domain::Attendee* person = state_.attendee(attendee_id);
+    if (!person || person->serial == 0)
+        return json_error_response(404, ErrorCode::not_found,
+                                   "no badge for attendee " + std::to_string(attendee_id));
+    auto updated = storage::reissue_badge(*db_, state_, attendee_id, issuer_, context_.clock());
+    log::info("attendance: reissued badge of attendee " + std::to_string(attendee_id) +
+              " (serial " + std::to_string(updated.serial) + ")");
     nlohmann::json info = nlohmann::json::object();
     updated.info().write(info);
     nlohmann::json body = {

@@ -28,13 +28,10 @@ class AttendanceModule : public Module, public PresenceDirectory {
     explicit AttendanceModule(ModuleContext& context);
     ~AttendanceModule() override;
 
+    void register_routes(Router& router) override;
     void start() override;
     void on_welcome(const Connection& connection) override;
     void on_disconnect(const Connection& connection) override;
-    bool handle(const Connection& connection, const protocol::Envelope& envelope) override;
-    bool handle_text(const Connection& connection, std::string_view text,
-                     std::optional<std::int64_t>& request_id) override;
-    std::optional<HttpResponse> handle_http(const HttpRequest& request) override;
     void stop() override;
 
     std::optional<SpeakerPresence> speaker(std::int64_t attendee_id) const override;
@@ -54,15 +51,13 @@ class AttendanceModule : public Module, public PresenceDirectory {
         std::vector<Waiter> waiters;
     };
 
-    void handle_scan(const Connection& connection, const protocol::Envelope& envelope);
-    void check_in_scan(const Connection& connection, const protocol::Scan& request);
-    void handle_manual(const Connection& connection, const protocol::Envelope& envelope);
-    void handle_walk_in(const Connection& connection, const protocol::Envelope& envelope);
-    void handle_lookup(const Connection& connection, const protocol::Envelope& envelope);
-    void handle_undo(const Connection& connection, const protocol::Envelope& envelope);
+    void on_scan(const Connection& connection, const protocol::Scan& request);
+    void on_manual(const Connection& connection, const protocol::CheckinManual& manual);
+    void on_walk_in(const Connection& connection, const protocol::WalkIn& walk_in);
+    void on_lookup(const Connection& connection, const protocol::Lookup& lookup);
+    void on_undo(const Connection& connection, const protocol::Undo& undo);
 
     bool refresh_attendee(std::int64_t attendee_id);
-    bool may_check_in(const Connection& connection, std::int64_t re);
     // Answers a scan_id already known (pending or committed). Returns false if it is new.
     bool answer_known_scan(std::string_view scan_id, const Waiter& waiter);
     std::string server_scan_id();
@@ -80,8 +75,10 @@ class AttendanceModule : public Module, public PresenceDirectory {
     void broadcast_snapshot();
     void notify_presence(std::int64_t attendee_id);
 
-    std::optional<HttpResponse> http_roster(const HttpRequest& request);
-    std::optional<HttpResponse> http_badges(const HttpRequest& request);
+    HttpResponse http_roster(const HttpRequest& request);
+    HttpResponse http_badge_sheet() const;
+    HttpResponse http_badge_svg(const HttpRequest& request) const;
+    HttpResponse http_reissue(std::int64_t attendee_id);
 
     ModuleContext context_; // a copy: the one passed in lives only during construction
     Replier reply_;

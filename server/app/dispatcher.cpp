@@ -28,16 +28,23 @@ std::optional<Role> RoleKeys::role_for(std::string_view key) const {
     return match;
 }
 
-Dispatcher::Dispatcher(storage::EventConfig event, RoleKeys keys, Transport& transport, Clock clock)
+Dispatcher::Dispatcher(storage::EventConfig event, RoleKeys keys, Transport& transport,
+                       Scheduler& scheduler, Clock clock)
     : event_(std::move(event))
     , keys_(std::move(keys))
     , transport_(transport)
+    , scheduler_(scheduler)
     , clock_(std::move(clock))
     , reply_(transport_)
-    , started_at_(clock_()) {}
+    , router_(transport_)
+    , started_at_(clock_()) {
+    router_.http("GET", "/healthz", Router::kPublic,
+                 [this](const HttpRequest&) { return health(); });
+}
 
 void Dispatcher::add_module(Module* module) {
     modules_.push_back(module);
+    module->register_routes(router_);
 }
 void Dispatcher::start_modules() {
     for (Module* module : modules_)
@@ -53,12 +60,20 @@ void Dispatcher::on_open(ConnectionId connection) {
     state.info.id = connection;
     state.tokens = kBurst;
     state.refilled_at = clock_();
+    state.hello_timer =
+        scheduler_.schedule_at(state.refilled_at + kHelloTimeoutMs, [this, connection] {
+            auto it = connections_.find(connection);
+            if (it == connections_.end()) return;
+            it->second.hello_timer = 0;
+            if (!it->second.authenticated) transport_.close(connection, 1008, "hello timeout");
+        });
     connections_.emplace(connection, std::move(state));
 }
 
 void Dispatcher::on_close(ConnectionId connection) {
     auto it = connections_.find(connection);
     if (it == connections_.end()) return;
+    if (it->second.hello_timer) scheduler_.cancel(it->second.hello_timer);
     if (it->second.authenticated) {
         log::info("disconnect " + std::string(protocol::to_string(it->second.info.role)) + " '" +
                   it->second.info.device + "'");
@@ -66,11 +81,6 @@ void Dispatcher::on_close(ConnectionId connection) {
             module->on_disconnect(it->second.info);
     }
     connections_.erase(it);
-}
-
-const Dispatcher::ConnectionState* Dispatcher::find(ConnectionId connection) const {
-    auto it = connections_.find(connection);
-    return it == connections_.end() ? nullptr : &it->second;
 }
 
 std::array<std::size_t, 4> Dispatcher::clients_by_role() const {
@@ -104,90 +114,55 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
     ConnectionState& state = it->second;
 
     if (state.authenticated && take_token(state)) {
-        std::optional<std::int64_t> request_id;
-        for (Module* module : modules_) {
-            try {
-                if (module->handle_text(state.info, text, request_id)) return;
-            } catch (const std::exception& error) {
-                log::error("handling a frame failed: " + std::string(error.what()));
-                reply_.error(connection, request_id, ErrorCode::internal,
-                             "the server could not handle this request");
-                return;
-            }
-        }
+        if (router_.dispatch_text(state.info, text)) return;
         state.tokens += 1; // not taken here: the general path below takes its own token
     }
 
     std::optional<std::int64_t> id;
     auto envelope = protocol::parse_envelope(text, &id);
-    if (!envelope) {
-        reply_.error(connection, id, envelope.error());
-        return;
-    }
-    if (!take_token(state)) {
-        reply_.error(connection, envelope->id, ErrorCode::rate_limited,
-                     "too many messages; slow down");
-        return;
-    }
+    if (!envelope) return router_.refuse(state.info, id, envelope.error());
+    if (!take_token(state))
+        return router_.refuse(state.info, envelope->id,
+                              {ErrorCode::rate_limited, "", "too many messages; slow down"});
     const std::string& type = envelope->type;
-    if (type == "ping") return handle_ping(connection, *envelope, receive_time_ms);
-    if (type == "hello") return handle_hello(state, *envelope);
-    if (!state.authenticated) {
-        reply_.error(connection, envelope->id, ErrorCode::unauthorized,
-                     "send hello with a role key first");
-        return;
-    }
-    if (!envelope->id) {
-        reply_.error(connection, std::nullopt, ErrorCode::bad_message,
-                     "field 'id' is required on requests", "id");
-        return;
-    }
-    for (Module* module : modules_) {
-        try {
-            if (module->handle(state.info, *envelope)) return;
-        } catch (const std::exception& error) {
-            log::error("handling '" + type + "' failed: " + error.what());
-            reply_.error(connection, envelope->id, ErrorCode::internal,
-                         "the server could not handle this request");
-            return;
-        }
-    }
-    reply_.error(connection, envelope->id, ErrorCode::unknown_type,
-                 "unknown message type '" + type + "'", "type");
+    if (type == protocol::Ping::type) return handle_ping(state, *envelope, receive_time_ms);
+    if (type == protocol::Hello::type) return handle_hello(state, *envelope);
+    if (!state.authenticated)
+        return router_.refuse(state.info, envelope->id,
+                              {ErrorCode::unauthorized, "", "send hello with a role key first"});
+    if (!envelope->id)
+        return router_.refuse(state.info, std::nullopt,
+                              {ErrorCode::bad_message, "id", "field 'id' is required on requests"});
+    router_.dispatch(state.info, *envelope);
 }
 
-void Dispatcher::handle_ping(ConnectionId connection, const protocol::Envelope& envelope,
+void Dispatcher::handle_ping(ConnectionState& state, const protocol::Envelope& envelope,
                              double receive_time_ms) {
     auto ping = protocol::decode<protocol::Ping>(envelope.object);
-    if (!ping) {
-        reply_.error(connection, envelope.id, ping.error());
-        return;
-    }
+    if (!ping) return router_.refuse(state.info, envelope.id, ping.error(), protocol::Ping::type);
     protocol::Pong pong;
     pong.re = ping->id;
     pong.t0 = ping->t0;
     pong.t1 = receive_time_ms;
     pong.t2 = std::max(receive_time_ms, system_clock_ms_precise());
-    reply_.send(connection, pong);
+    reply_.send(state.info.id, pong);
 }
 
 void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& envelope) {
     ConnectionId connection = state.info.id;
-    if (state.authenticated) {
-        reply_.error(connection, envelope.id, ErrorCode::conflict,
-                     "this connection has already said hello");
-        return;
-    }
+    if (state.authenticated)
+        return router_.refuse(state.info, envelope.id,
+                              {ErrorCode::conflict, "", "this connection has already said hello"},
+                              protocol::Hello::type);
     auto hello = protocol::decode<protocol::Hello>(envelope.object);
-    if (!hello) {
-        reply_.error(connection, envelope.id, hello.error());
-        return;
-    }
+    if (!hello)
+        return router_.refuse(state.info, envelope.id, hello.error(), protocol::Hello::type);
     if (hello->protocol != protocol::kProtocolVersion) {
-        reply_.error(connection, hello->id, ErrorCode::bad_message,
-                     "protocol " + std::to_string(hello->protocol) +
-                         " is not supported; this server speaks 1",
-                     "protocol");
+        router_.refuse(state.info, hello->id,
+                       {ErrorCode::bad_message, "protocol",
+                        "protocol " + std::to_string(hello->protocol) +
+                            " is not supported; this server speaks 1"},
+                       protocol::Hello::type);
         transport_.close(connection, 1002, "unsupported protocol");
         return;
     }
@@ -196,15 +171,20 @@ void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& 
     if (!claimed || !granted || *claimed != *granted) {
         log::info("rejected hello for role '" + hello->role.substr(0, 32) + "' from '" +
                   hello->device + "'");
-        reply_.error(connection, hello->id, ErrorCode::unauthorized,
-                     claimed ? "wrong key for role " + hello->role
-                             : "unknown role '" + hello->role.substr(0, 32) + "'");
+        router_.refuse(state.info, hello->id,
+                       {ErrorCode::unauthorized, "",
+                        claimed ? "wrong key for role " + hello->role
+                                : "unknown role '" + hello->role.substr(0, 32) + "'"},
+                       protocol::Hello::type);
         transport_.close(connection, 1008, "unauthorized");
         return;
     }
     state.authenticated = true;
     state.info.role = *claimed;
     state.info.device = hello->device;
+    if (state.hello_timer) scheduler_.cancel(state.hello_timer);
+    state.hello_timer = 0;
+    transport_.set_role(connection, *claimed);
     log::info("connect " + hello->role + " '" + hello->device + "'");
 
     protocol::Welcome welcome;
@@ -218,6 +198,20 @@ void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& 
         module->on_welcome(state.info);
 }
 
+HttpResponse Dispatcher::health() const {
+    auto counts = clients_by_role();
+    json clients = json::object();
+    for (const auto& [name, role] : protocol::kRoles)
+        clients[std::string(name)] = counts[static_cast<std::size_t>(role)];
+    json body = {{"status", "ok"},
+                 {"version", STAGEDOOR_VERSION},
+                 {"uptime_s", (clock_() - started_at_) / 1000},
+                 {"event", {{"id", event_.id}, {"name", event_.name}, {"date", event_.date}}},
+                 {"clients", clients},
+                 {"refused", router_.refusals_total()}};
+    return HttpResponse{200, "application/json", body.dump(), {{"Cache-Control", "no-store"}}};
+}
+
 HttpResponse Dispatcher::handle_http(HttpRequest request, std::string_view authorization_header) {
     std::string key;
     constexpr std::string_view bearer = "Bearer ";
@@ -225,35 +219,13 @@ HttpResponse Dispatcher::handle_http(HttpRequest request, std::string_view autho
         key = std::string(authorization_header.substr(bearer.size()));
     else if (auto it = request.query.find("key"); it != request.query.end())
         key = it->second;
-    bool key_given = !key.empty();
-    if (key_given) request.role = keys_.role_for(key);
-
-    if (request.path == "/healthz") {
-        auto counts = clients_by_role();
-        json clients = json::object();
-        for (const auto& [name, role] : protocol::kRoles)
-            clients[std::string(name)] = counts[static_cast<std::size_t>(role)];
-        json body = {{"status", "ok"},
-                     {"version", STAGEDOOR_VERSION},
-                     {"uptime_s", (clock_() - started_at_) / 1000},
-                     {"event", {{"id", event_.id}, {"name", event_.name}, {"date", event_.date}}},
-                     {"clients", clients}};
-        return HttpResponse{200, "application/json", body.dump(), {{"Cache-Control", "no-store"}}};
+    if (!key.empty()) {
+        request.role = keys_.role_for(key);
+        if (!request.role && request.path != "/healthz")
+            return json_error_response(401, ErrorCode::unauthorized,
+                                       "the key is not valid for this event");
     }
-    if (key_given && !request.role)
-        return json_error_response(401, ErrorCode::unauthorized,
-                                   "the key is not valid for this event");
-    for (Module* module : modules_) {
-        try {
-            if (auto response = module->handle_http(request)) return *response;
-        } catch (const std::exception& error) {
-            log::error("HTTP " + request.path + " failed: " + error.what());
-            return json_error_response(500, ErrorCode::internal,
-                                       "the server could not handle this request");
-        }
-    }
-    return json_error_response(404, ErrorCode::not_found,
-                               "no such endpoint: " + request.path.substr(0, 200));
+    return router_.dispatch_http(std::move(request));
 }
 
 } // namespace stagedoor::app

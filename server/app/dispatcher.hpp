@@ -1,9 +1,13 @@
-// The protocol front door: authenticates connections with hello, answers ping, enforces the
-// envelope and per-connection rate limits, and hands messages to the modules. Runs on the
-// event-loop thread only; the network layer calls it with text frames and HTTP requests.
+// The session layer in front of the router: a connection's life from open to close. It
+// authenticates with hello (closing connections that do not say it in time), answers ping,
+// enforces the envelope and per-connection rate limits, and hands every other request to the
+// router. Runs on the event-loop thread only; the network layer calls it with text frames and
+// HTTP requests and is told a connection's role once, at hello.
 #pragma once
 
 #include "app/module.hpp"
+#include "app/router.hpp"
+#include "app/scheduler.hpp"
 #include "storage/data_dir.hpp"
 
 #include <array>
@@ -21,11 +25,14 @@ struct RoleKeys {
 
 class Dispatcher {
   public:
-    Dispatcher(storage::EventConfig event, RoleKeys keys, Transport& transport, Clock clock);
+    Dispatcher(storage::EventConfig event, RoleKeys keys, Transport& transport,
+               Scheduler& scheduler, Clock clock);
 
-    void add_module(Module* module); // not owned; modules outlive the dispatcher's use
+    // Registers the module's routes now; modules are not owned and outlive the dispatcher's use.
+    void add_module(Module* module);
     void start_modules();
     void stop_modules();
+    Router& router() { return router_; }
 
     void on_open(ConnectionId connection);
     // receive_time_ms: server clock when the frame was read (pong t1).
@@ -35,32 +42,35 @@ class Dispatcher {
 
     HttpResponse handle_http(HttpRequest request, std::string_view authorization_header);
 
+    std::array<std::size_t, 4> clients_by_role() const;
+
+    // Frames per second a connection may send, with a burst allowance.
+    static constexpr double kRatePerSecond = 2000;
+    static constexpr double kBurst = 4000;
+    // A connection that has not said hello by then is closed (1008 "hello timeout").
+    static constexpr std::int64_t kHelloTimeoutMs = 10'000;
+
+  private:
     struct ConnectionState {
         bool authenticated = false;
         Connection info;
         double tokens = 0; // rate limit bucket
         std::int64_t refilled_at = 0;
+        Scheduler::TimerId hello_timer = 0;
     };
-    const ConnectionState* find(ConnectionId connection) const;
-    std::array<std::size_t, 4> clients_by_role() const;
-    std::int64_t started_at() const { return started_at_; }
-    const storage::EventConfig& event() const { return event_; }
-
-    // Frames per second a connection may send, with a burst allowance.
-    static constexpr double kRatePerSecond = 2000;
-    static constexpr double kBurst = 4000;
-
-  private:
     void handle_hello(ConnectionState& state, const protocol::Envelope& envelope);
-    void handle_ping(ConnectionId connection, const protocol::Envelope& envelope,
+    void handle_ping(ConnectionState& state, const protocol::Envelope& envelope,
                      double receive_time_ms);
     bool take_token(ConnectionState& state);
+    HttpResponse health() const;
 
     storage::EventConfig event_;
     RoleKeys keys_;
     Transport& transport_;
+    Scheduler& scheduler_;
     Clock clock_;
     Replier reply_;
+    Router router_;
     std::vector<Module*> modules_;
     std::unordered_map<ConnectionId, ConnectionState> connections_;
     std::int64_t started_at_;

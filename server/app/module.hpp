@@ -1,5 +1,5 @@
-// A module owns one area of the protocol (attendance, stage). The dispatcher authenticates
-// the connection, parses the envelope and offers each message to the modules in turn.
+// A module owns one area of the protocol (attendance, stage): it registers its message
+// handlers and HTTP routes on the router and keeps its state on the event-loop thread.
 #pragma once
 
 #include "app/transport.hpp"
@@ -11,6 +11,9 @@
 
 namespace stagedoor::app {
 
+class Router;
+
+// An authenticated connection as hello established it.
 struct Connection {
     ConnectionId id = 0;
     Role role = Role::door;
@@ -18,11 +21,12 @@ struct Connection {
 };
 
 struct HttpRequest {
-    std::string method; // "GET", "POST"
+    std::string method; // "GET", "HEAD", "POST"
     std::string path;   // without the query string
     std::map<std::string, std::string> query;
     std::string body;
-    std::optional<Role> role; // from "Authorization: Bearer KEY" or ?key=KEY, when valid
+    std::optional<Role> role;            // from "Authorization: Bearer KEY" or ?key=KEY, when valid
+    std::optional<std::int64_t> path_id; // the route's "{id}", when it has one
 };
 
 struct HttpResponse {
@@ -37,30 +41,13 @@ HttpResponse json_error_response(int status, protocol::ErrorCode code, std::stri
 class Module {
   public:
     virtual ~Module() = default;
+    // Once, before start: the module's message handlers and HTTP routes.
+    virtual void register_routes(Router& router) = 0;
     // Once, on the event-loop thread, after storage is open and before the first connection.
     virtual void start() {}
     // After a successful hello and the welcome: send this connection its snapshots.
     virtual void on_welcome(const Connection& connection) { (void)connection; }
-    // Returns false when the message type is not this module's. When it returns true, the
-    // module has replied (now or after a commit) to envelope.id.
-    virtual bool handle(const Connection& connection, const protocol::Envelope& envelope) = 0;
-    // A fast path for the busiest requests, tried before the frame is parsed into a JSON tree
-    // (authenticated connections only). Returns true when the module recognised the frame from
-    // its text and answered it exactly as handle() would have; it sets request_id as soon as
-    // it knows it, so a failure can still be answered. Returns false to take the general path.
-    virtual bool handle_text(const Connection& connection, std::string_view text,
-                             std::optional<std::int64_t>& request_id) {
-        (void)connection;
-        (void)text;
-        (void)request_id;
-        return false;
-    }
     virtual void on_disconnect(const Connection& connection) { (void)connection; }
-    // HTTP routes under /api and friends; std::nullopt when the path is not this module's.
-    virtual std::optional<HttpResponse> handle_http(const HttpRequest& request) {
-        (void)request;
-        return std::nullopt;
-    }
     // Called before shutdown, on the event-loop thread.
     virtual void stop() {}
 };

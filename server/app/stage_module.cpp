@@ -1,12 +1,12 @@
 #include "app/stage_module.hpp"
 
 #include "app/log.hpp"
+#include "app/router.hpp"
 #include "domain/agenda_import.hpp"
 #include "domain/csv.hpp"
 
 #include <algorithm>
 #include <ctime>
-#include <set>
 
 namespace stagedoor::app {
 
@@ -16,26 +16,7 @@ namespace d = domain;
 
 namespace {
 
-constexpr RoleSet kEditors{Role::moderator, Role::organiser};
-constexpr RoleSet kDoorAndOrganiser{Role::door, Role::organiser};
 constexpr std::size_t kMaxDisplays = 200;
-
-const std::set<std::string, std::less<>> kControlTypes = {
-    std::string(protocol::TimerControl::type),
-    std::string(protocol::AgendaAdd::type),
-    std::string(protocol::AgendaUpdate::type),
-    std::string(protocol::AgendaRemove::type),
-    std::string(protocol::AgendaMove::type),
-    std::string(protocol::AgendaSkip::type),
-    std::string(protocol::NoShow::type),
-    std::string(protocol::SwapNext::type),
-    std::string(protocol::StageMessageRequest::type),
-    std::string(protocol::StageClear::type),
-    std::string(protocol::Blackout::type)};
-
-bool may_control(Role role) {
-    return role == Role::moderator || role == Role::organiser;
-}
 
 ErrorCode error_code(const d::Failure& failure) {
     switch (failure.kind) {
@@ -51,13 +32,6 @@ ErrorCode error_code(const d::Failure& failure) {
 
 std::string fallback_name(std::int64_t attendee_id) {
     return "Attendee #" + std::to_string(attendee_id);
-}
-
-json request_detail(const json& object) {
-    json detail = object;
-    detail.erase("type");
-    detail.erase("id");
-    return detail;
 }
 
 // Protocol fields -> domain changes (the protocol already checked the enumerations).
@@ -116,13 +90,6 @@ void StageModule::start() {
     std::filesystem::path database = context_.data_dir.database_path();
     db_.emplace(database);
     db_->migrate(storage::stage_migrations());
-    // One server per data folder: it is the only writer of the ledger and the timer, and its
-    // in-memory indexes (scan_id among them) are what keep them consistent.
-    lock_ = storage::StageLock::try_acquire(context_.data_dir.root());
-    if (!lock_)
-        throw std::runtime_error("another stagedoor process (serve or agenda import) is using " +
-                                 context_.data_dir.root().string() + "; stop it first");
-
     auto stored = storage::load_stage(*db_);
     state_ = std::move(stored.state);
     screen_ = stored.screen;
@@ -149,7 +116,7 @@ void StageModule::start() {
             if (!affects) return;
             auto text = protocol::serialize(agenda_message(durable_, context_.clock(), speakers()));
             last_agenda_text_ = text;
-            context_.transport.broadcast(kEditors, {make_frame(std::move(text)), "agenda"});
+            context_.transport.broadcast(roles::editors, {make_frame(std::move(text)), "agenda"});
         });
     }
     started_ = true;
@@ -187,7 +154,7 @@ void StageModule::on_welcome(const Connection& connection) {
         }
         broadcast_displays();
     }
-    if (may_control(connection.role))
+    if (roles::editors.contains(connection.role))
         context_.transport.send(connection.id, {displays_frame(), "displays"});
 }
 
@@ -205,136 +172,138 @@ void StageModule::on_disconnect(const Connection& connection) {
     broadcast_displays();
 }
 
-bool StageModule::handle(const Connection& connection, const protocol::Envelope& envelope) {
-    if (envelope.type == protocol::SyncReport::type) {
-        handle_sync_report(connection, envelope);
-        return true;
-    }
-    if (!kControlTypes.contains(envelope.type)) return false;
-    if (!may_control(connection.role)) {
-        reply_.error(connection.id, envelope.id, ErrorCode::forbidden,
-                     "only moderators and organisers may control the stage");
-        log_refused(connection, envelope, "forbidden");
-        return true;
-    }
-    handle_control(connection, envelope);
-    return true;
+void StageModule::register_routes(Router& router) {
+    router.on<protocol::TimerControl>(roles::editors, this, &StageModule::on_timer_control);
+    router.on<protocol::AgendaAdd>(roles::editors, this, &StageModule::on_agenda_add);
+    router.on<protocol::AgendaUpdate>(roles::editors, this, &StageModule::on_agenda_update);
+    router.on<protocol::AgendaRemove>(roles::editors, this, &StageModule::on_agenda_remove);
+    router.on<protocol::AgendaMove>(roles::editors, this, &StageModule::on_agenda_move);
+    router.on<protocol::AgendaSkip>(roles::editors, this, &StageModule::on_agenda_skip);
+    router.on<protocol::NoShow>(roles::editors, this, &StageModule::on_no_show);
+    router.on<protocol::SwapNext>(roles::editors, this, &StageModule::on_swap_next);
+    router.on<protocol::StageMessageRequest>(roles::editors, this, &StageModule::on_stage_message);
+    router.on<protocol::StageClear>(roles::editors, this, &StageModule::on_stage_clear);
+    router.on<protocol::Blackout>(roles::editors, this, &StageModule::on_blackout);
+    router.on<protocol::SyncReport>(roles::everyone, this, &StageModule::on_sync_report);
+    router.http("GET", "/api/report.json", roles::editors,
+                [this](const HttpRequest&) { return report_json_response(); });
+    router.http("GET", "/api/report.csv", roles::editors,
+                [this](const HttpRequest&) { return report_csv_response(); });
+    router.http("POST", "/api/agenda/import", roles::editors,
+                [this](const HttpRequest& request) { return import_over_http(request); });
 }
 
-void StageModule::log_refused(const Connection& connection, const protocol::Envelope& envelope,
-                              std::string_view outcome) {
-    storage::ControlEntry entry{context_.clock(),
-                                connection.device,
-                                std::string(protocol::to_string(connection.role)),
-                                envelope.type,
-                                request_detail(envelope.object).dump(),
-                                std::string(outcome),
-                                std::nullopt};
+template <class M>
+storage::ControlEntry StageModule::control_entry(const Connection& connection, const M& message,
+                                                 std::string_view outcome) const {
+    nlohmann::json detail = protocol::to_json(message);
+    detail.erase("type");
+    detail.erase("id");
+    return storage::ControlEntry{context_.clock(),
+                                 connection.device,
+                                 std::string(protocol::to_string(connection.role)),
+                                 std::string(M::type),
+                                 detail.dump(-1, ' ', false, json::error_handler_t::replace),
+                                 std::string(outcome),
+                                 std::nullopt};
+}
+
+template <class M>
+void StageModule::refuse(const Connection& connection, const M& message,
+                         const protocol::Error& error) {
+    reply_.error(connection.id, message.id, error);
+    auto entry = control_entry(connection, message, protocol::to_string(error.code));
     context_.writer.submit([entry](storage::Database& db) { storage::append_control(db, entry); },
                            {});
 }
 
-void StageModule::handle_control(const Connection& connection, const protocol::Envelope& envelope) {
-    std::int64_t now = context_.clock();
-    const std::string& type = envelope.type;
-    auto refuse = [&](const protocol::Error& error) {
-        reply_.error(connection.id, envelope.id, error);
-        log_refused(connection, envelope, protocol::to_string(error.code));
-    };
-    auto refuse_failure = [&](const d::Failure& failure) {
-        refuse(protocol::Error{error_code(failure), failure.field, failure.message});
-    };
-    auto accept = [&](std::int64_t re, bool stage_changed, bool screen_changed) {
-        storage::ControlEntry entry{now,
-                                    connection.device,
-                                    std::string(protocol::to_string(connection.role)),
-                                    type,
-                                    request_detail(envelope.object).dump(),
-                                    "ok",
-                                    static_cast<std::int64_t>(state_.seq)};
-        persist(std::pair{connection.id, re}, std::move(entry), stage_changed, screen_changed);
-    };
-    // Decodes M; on a bad message replies and returns nullopt.
-    auto decode = [&]<class M>(M*) -> std::optional<M> {
-        auto decoded = protocol::decode<M>(envelope.object);
-        if (!decoded) {
-            refuse(decoded.error());
-            return std::nullopt;
-        }
-        return std::move(*decoded);
-    };
-    auto apply = [&](std::int64_t re, std::optional<d::Failure> failure) {
-        if (failure)
-            refuse_failure(*failure);
-        else
-            accept(re, true, false);
-    };
-    auto speaker_known = [&](const std::optional<std::optional<std::int64_t>>& speaker_id) -> bool {
-        if (!presence_ || !speaker_id || !*speaker_id) return true;
-        if (presence_->speaker(**speaker_id)) return true;
-        refuse(protocol::Error{ErrorCode::not_found, "speaker_id",
-                               "no attendee with id " + std::to_string(**speaker_id)});
-        return false;
-    };
+template <class M>
+void StageModule::apply(const Connection& connection, const M& message,
+                        std::optional<d::Failure> failure, Change change) {
+    if (failure)
+        return refuse(connection, message,
+                      protocol::Error{error_code(*failure), failure->field, failure->message});
+    auto entry = control_entry(connection, message, "ok");
+    entry.seq = static_cast<std::int64_t>(state_.seq);
+    persist(std::pair{connection.id, message.id}, std::move(entry), change == Change::stage,
+            change == Change::screen);
+}
 
-    if (type == protocol::TimerControl::type) {
-        auto message = decode((protocol::TimerControl*)nullptr);
-        if (!message) return;
-        d::TimerCommand command{*d::timer_action_from_string(message->action), message->item,
-                                message->ms};
-        apply(message->id, d::apply_timer(state_, command, now));
-    } else if (type == protocol::AgendaAdd::type) {
-        auto message = decode((protocol::AgendaAdd*)nullptr);
-        if (!message || !speaker_known(message->item.speaker_id)) return;
-        d::AgendaItem item;
-        if (auto failure = d::make_item(state_.agenda.fresh_id(), to_changes(message->item), item))
-            return refuse_failure(*failure);
-        apply(message->id, d::add_item(state_, std::move(item), message->after));
-    } else if (type == protocol::AgendaUpdate::type) {
-        auto message = decode((protocol::AgendaUpdate*)nullptr);
-        if (!message || !speaker_known(message->changes.speaker_id)) return;
-        apply(message->id,
-              d::update_item(state_, message->item_id, to_changes(message->changes), now));
-    } else if (type == protocol::AgendaRemove::type) {
-        auto message = decode((protocol::AgendaRemove*)nullptr);
-        if (!message) return;
-        apply(message->id, d::remove_item(state_, message->item_id));
-    } else if (type == protocol::AgendaMove::type) {
-        auto message = decode((protocol::AgendaMove*)nullptr);
-        if (!message) return;
-        apply(message->id, d::move_item(state_, message->item_id, message->before));
-    } else if (type == protocol::AgendaSkip::type) {
-        auto message = decode((protocol::AgendaSkip*)nullptr);
-        if (!message) return;
-        apply(message->id, d::set_skipped(state_, message->item_id, message->skipped));
-    } else if (type == protocol::NoShow::type) {
-        auto message = decode((protocol::NoShow*)nullptr);
-        if (!message) return;
-        apply(message->id, d::set_no_show(state_, message->item_id, message->no_show));
-    } else if (type == protocol::SwapNext::type) {
-        auto message = decode((protocol::SwapNext*)nullptr);
-        if (!message) return;
-        if (!presence_)
-            return refuse(protocol::Error{ErrorCode::conflict, "",
-                                          "presence is not available on this server"});
-        apply(message->id, d::swap_next(state_, speakers()));
-    } else if (type == protocol::StageMessageRequest::type) {
-        auto message = decode((protocol::StageMessageRequest*)nullptr);
-        if (!message) return;
-        screen_.message = d::SpeakerMessage{message->text, *d::tone_from_string(message->tone),
-                                            message->flash, now};
-        accept(message->id, false, true);
-    } else if (type == protocol::StageClear::type) {
-        auto message = decode((protocol::StageClear*)nullptr);
-        if (!message) return;
-        screen_.message.reset();
-        accept(message->id, false, true);
-    } else if (type == protocol::Blackout::type) {
-        auto message = decode((protocol::Blackout*)nullptr);
-        if (!message) return;
-        screen_.blackout = message->on;
-        accept(message->id, false, true);
-    }
+bool StageModule::speaker_known(const std::optional<std::optional<std::int64_t>>& speaker_id,
+                                std::optional<d::Failure>& failure) const {
+    if (!presence_ || !speaker_id || !*speaker_id || presence_->speaker(**speaker_id)) return true;
+    failure = d::Failure{d::Failure::Kind::not_found, "speaker_id",
+                         "no attendee with id " + std::to_string(**speaker_id)};
+    return false;
+}
+
+void StageModule::on_timer_control(const Connection& connection,
+                                   const protocol::TimerControl& message) {
+    d::TimerCommand command{*d::timer_action_from_string(message.action), message.item, message.ms};
+    apply(connection, message, d::apply_timer(state_, command, context_.clock()));
+}
+
+void StageModule::on_agenda_add(const Connection& connection, const protocol::AgendaAdd& message) {
+    std::optional<d::Failure> failure;
+    d::AgendaItem item;
+    if (speaker_known(message.item.speaker_id, failure))
+        failure = d::make_item(state_.agenda.fresh_id(), to_changes(message.item), item);
+    if (!failure) failure = d::add_item(state_, std::move(item), message.after);
+    apply(connection, message, std::move(failure));
+}
+
+void StageModule::on_agenda_update(const Connection& connection,
+                                   const protocol::AgendaUpdate& message) {
+    std::optional<d::Failure> failure;
+    if (speaker_known(message.changes.speaker_id, failure))
+        failure =
+            d::update_item(state_, message.item_id, to_changes(message.changes), context_.clock());
+    apply(connection, message, std::move(failure));
+}
+
+void StageModule::on_agenda_remove(const Connection& connection,
+                                   const protocol::AgendaRemove& message) {
+    apply(connection, message, d::remove_item(state_, message.item_id));
+}
+
+void StageModule::on_agenda_move(const Connection& connection,
+                                 const protocol::AgendaMove& message) {
+    apply(connection, message, d::move_item(state_, message.item_id, message.before));
+}
+
+void StageModule::on_agenda_skip(const Connection& connection,
+                                 const protocol::AgendaSkip& message) {
+    apply(connection, message, d::set_skipped(state_, message.item_id, message.skipped));
+}
+
+void StageModule::on_no_show(const Connection& connection, const protocol::NoShow& message) {
+    apply(connection, message, d::set_no_show(state_, message.item_id, message.no_show));
+}
+
+void StageModule::on_swap_next(const Connection& connection, const protocol::SwapNext& message) {
+    if (!presence_)
+        return apply(
+            connection, message,
+            d::Failure{d::Failure::Kind::conflict, "", "presence is not available on this server"});
+    apply(connection, message, d::swap_next(state_, speakers()));
+}
+
+void StageModule::on_stage_message(const Connection& connection,
+                                   const protocol::StageMessageRequest& message) {
+    screen_.message = d::SpeakerMessage{message.text, *d::tone_from_string(message.tone),
+                                        message.flash, context_.clock()};
+    apply(connection, message, std::nullopt, Change::screen);
+}
+
+void StageModule::on_stage_clear(const Connection& connection,
+                                 const protocol::StageClear& message) {
+    screen_.message.reset();
+    apply(connection, message, std::nullopt, Change::screen);
+}
+
+void StageModule::on_blackout(const Connection& connection, const protocol::Blackout& message) {
+    screen_.blackout = message.on;
+    apply(connection, message, std::nullopt, Change::screen);
 }
 
 void StageModule::persist(std::optional<std::pair<ConnectionId, std::int64_t>> reply,
@@ -385,13 +354,13 @@ void StageModule::persist(std::optional<std::pair<ConnectionId, std::int64_t>> r
             if (screen_changed) durable_screen_ = *screen;
             if (reply) reply_.ok(reply->first, reply->second);
             if (frames->timer)
-                context_.transport.broadcast(RoleSet::all(), {frames->timer, "timer"});
+                context_.transport.broadcast(roles::everyone, {frames->timer, "timer"});
             if (frames->agenda) {
                 last_agenda_text_ = agenda_text;
-                context_.transport.broadcast(RoleSet::all(), {frames->agenda, "agenda"});
+                context_.transport.broadcast(roles::everyone, {frames->agenda, "agenda"});
             }
             if (frames->stage)
-                context_.transport.broadcast(RoleSet::all(), {frames->stage, "stage"});
+                context_.transport.broadcast(roles::everyone, {frames->stage, "stage"});
             if (stage_changed) check_on_deck(true);
         });
 }
@@ -437,13 +406,14 @@ void StageModule::on_heartbeat() {
     auto lookup = speakers();
     // The durable state: a heartbeat never leaks a change that is not stored yet.
     context_.transport.broadcast(
-        RoleSet::all(),
+        roles::everyone,
         {make_frame(protocol::serialize(timer_message(durable_, now, lookup))), "timer"});
     // Projections move while an item waits, is paused or runs over: refresh the editors.
     auto agenda_text = protocol::serialize(agenda_message(durable_, now, lookup));
     if (agenda_text != last_agenda_text_) {
         last_agenda_text_ = agenda_text;
-        context_.transport.broadcast(kEditors, {make_frame(std::move(agenda_text)), "agenda"});
+        context_.transport.broadcast(roles::editors,
+                                     {make_frame(std::move(agenda_text)), "agenda"});
     }
 }
 
@@ -463,26 +433,20 @@ void StageModule::check_on_deck(bool notify) {
     message.position = 2;
     on_deck_ = message;
     if (notify)
-        context_.transport.broadcast(kDoorAndOrganiser,
+        context_.transport.broadcast(roles::door_staff,
                                      {make_frame(protocol::serialize(message)), {}});
 }
 
-void StageModule::handle_sync_report(const Connection& connection,
-                                     const protocol::Envelope& envelope) {
-    auto decoded = protocol::decode<protocol::SyncReport>(envelope.object);
-    if (!decoded) {
-        reply_.error(connection.id, envelope.id, decoded.error());
-        return;
-    }
+void StageModule::on_sync_report(const Connection& connection, const protocol::SyncReport& report) {
     auto [it, inserted] = displays_.try_emplace(connection.id);
     if (inserted) {
         it->second.device = connection.device;
         it->second.role = connection.role;
     }
-    it->second.report = *decoded;
+    it->second.report = report;
     it->second.last_report = context_.clock();
     it->second.connected = true;
-    reply_.ok(connection.id, decoded->id);
+    reply_.ok(connection.id, report.id);
     broadcast_displays();
 }
 
@@ -511,7 +475,7 @@ void StageModule::broadcast_displays() {
     auto push = [this] {
         displays_timer_ = 0;
         displays_pushed_at_ = context_.clock();
-        context_.transport.broadcast(kEditors, {displays_frame(), "displays"});
+        context_.transport.broadcast(roles::editors, {displays_frame(), "displays"});
     };
     if (now - displays_pushed_at_ >= kDisplaysPushIntervalMs) return push();
     displays_timer_ =
@@ -773,33 +737,17 @@ std::string StageModule::report_csv(const d::StageState& state, std::int64_t now
     return out;
 }
 
-std::optional<HttpResponse> StageModule::handle_http(const HttpRequest& request) {
-    bool report_json_path = request.path == "/api/report.json";
-    bool report_csv_path = request.path == "/api/report.csv";
-    bool import_path = request.path == "/api/agenda/import";
-    if (!report_json_path && !report_csv_path && !import_path) return std::nullopt;
-    if (!request.role)
-        return json_error_response(401, ErrorCode::unauthorized,
-                                   "an organiser or moderator key is required");
-    if (!may_control(*request.role))
-        return json_error_response(403, ErrorCode::forbidden,
-                                   "only organisers and moderators may do this");
-    if (import_path) {
-        if (request.method != "POST")
-            return json_error_response(405, ErrorCode::bad_message,
-                                       "use POST with the CSV or JSON as the body");
-        return import_over_http(request);
-    }
-    if (request.method != "GET") return json_error_response(405, ErrorCode::bad_message, "use GET");
-    std::int64_t now = context_.clock();
-    if (report_json_path)
-        return HttpResponse{200,
-                            "application/json",
-                            report_json(durable_, now, speakers()).dump(),
-                            {{"Cache-Control", "no-store"}}};
+HttpResponse StageModule::report_json_response() const {
+    return HttpResponse{200,
+                        "application/json",
+                        report_json(durable_, context_.clock(), speakers()).dump(),
+                        {{"Cache-Control", "no-store"}}};
+}
+
+HttpResponse StageModule::report_csv_response() const {
     return HttpResponse{200,
                         "text/csv; charset=utf-8",
-                        report_csv(durable_, now, speakers()),
+                        report_csv(durable_, context_.clock(), speakers()),
                         {{"Cache-Control", "no-store"},
                          {"Content-Disposition", "attachment; filename=\"stagedoor-report.csv\""}}};
 }

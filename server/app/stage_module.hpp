@@ -27,11 +27,10 @@ class StageModule final : public Module {
 
     static constexpr std::int64_t kHeartbeatMs = 5000;
 
+    void register_routes(Router& router) override;
     void start() override;
     void on_welcome(const Connection& connection) override;
-    bool handle(const Connection& connection, const protocol::Envelope& envelope) override;
     void on_disconnect(const Connection& connection) override;
-    std::optional<HttpResponse> handle_http(const HttpRequest& request) override;
     void stop() override;
 
     // For tests: the newest state (possibly not yet durable) and the last durable one.
@@ -62,15 +61,41 @@ class StageModule final : public Module {
         bool connected = true;
     };
 
+    enum class Change { stage, screen };
+
+    // One handler per message; each decides in the domain, then apply() stores and answers.
+    void on_timer_control(const Connection& connection, const protocol::TimerControl& message);
+    void on_agenda_add(const Connection& connection, const protocol::AgendaAdd& message);
+    void on_agenda_update(const Connection& connection, const protocol::AgendaUpdate& message);
+    void on_agenda_remove(const Connection& connection, const protocol::AgendaRemove& message);
+    void on_agenda_move(const Connection& connection, const protocol::AgendaMove& message);
+    void on_agenda_skip(const Connection& connection, const protocol::AgendaSkip& message);
+    void on_no_show(const Connection& connection, const protocol::NoShow& message);
+    void on_swap_next(const Connection& connection, const protocol::SwapNext& message);
+    void on_stage_message(const Connection& connection,
+                          const protocol::StageMessageRequest& message);
+    void on_stage_clear(const Connection& connection, const protocol::StageClear& message);
+    void on_blackout(const Connection& connection, const protocol::Blackout& message);
+    void on_sync_report(const Connection& connection, const protocol::SyncReport& report);
+
     domain::SpeakerLookup speakers() const;
-    void handle_control(const Connection& connection, const protocol::Envelope& envelope);
-    void handle_sync_report(const Connection& connection, const protocol::Envelope& envelope);
+    // A refused control is answered and written to the control log; an accepted one (failure
+    // empty, state_ or screen_ already changed) is persisted, then answered and broadcast.
+    template <class M>
+    void apply(const Connection& connection, const M& message,
+               std::optional<domain::Failure> failure, Change change = Change::stage);
+    template <class M>
+    void refuse(const Connection& connection, const M& message, const protocol::Error& error);
+    template <class M>
+    storage::ControlEntry control_entry(const Connection& connection, const M& message,
+                                        std::string_view outcome) const;
+    // False (with failure set) when speaker_id names nobody on the roster.
+    bool speaker_known(const std::optional<std::optional<std::int64_t>>& speaker_id,
+                       std::optional<domain::Failure>& failure) const;
     // Applies a stage change already made to state_/screen_: persist, then reply and broadcast.
     void persist(std::optional<std::pair<ConnectionId, std::int64_t>> reply,
                  std::optional<storage::ControlEntry> entry, bool stage_changed,
                  bool screen_changed);
-    void log_refused(const Connection& connection, const protocol::Envelope& envelope,
-                     std::string_view outcome);
     void on_deadline();
     void on_heartbeat();
     void reschedule_deadline();
@@ -79,13 +104,14 @@ class StageModule final : public Module {
     void broadcast_displays();
     Frame displays_frame() const;
     HttpResponse import_over_http(const HttpRequest& request);
+    HttpResponse report_json_response() const;
+    HttpResponse report_csv_response() const;
 
     ModuleContext context_; // a copy: the server's context object is a temporary
     PresenceDirectory* presence_;
     Replier reply_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::optional<storage::Database> db_; // reads: attendees for an import
-    std::optional<storage::StageLock> lock_;
 
     domain::StageState state_;   // newest; may be ahead of the disk by queued writes
     domain::StageState durable_; // last committed: what clients have been sent

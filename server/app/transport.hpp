@@ -2,7 +2,7 @@
 // implemented by a recording fake in unit tests. No Beast or Asio types here.
 #pragma once
 
-#include "stagedoor/protocol/messages.hpp"
+#include "app/roles.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -11,26 +11,7 @@
 
 namespace stagedoor::app {
 
-using protocol::Role;
 using ConnectionId = std::uint64_t;
-
-// A set of roles, for broadcasts.
-class RoleSet {
-  public:
-    constexpr RoleSet() = default;
-    constexpr RoleSet(std::initializer_list<Role> roles) {
-        for (Role role : roles)
-            bits_ |= bit(role);
-    }
-    static constexpr RoleSet all() {
-        return {Role::door, Role::stage, Role::moderator, Role::organiser};
-    }
-    constexpr bool contains(Role role) const { return (bits_ & bit(role)) != 0; }
-
-  private:
-    static constexpr unsigned bit(Role role) { return 1u << static_cast<unsigned>(role); }
-    unsigned bits_ = 0;
-};
 
 // One serialised frame, shared by every connection it is sent to.
 using Frame = std::shared_ptr<const std::string>;
@@ -53,6 +34,9 @@ class Transport {
   public:
     virtual ~Transport() = default;
     // All of these are called on the event-loop thread, except post().
+    // Once per connection, when its hello succeeds: from now on broadcasts to a set that holds
+    // role reach it. The network layer keeps the role; it never asks the application for it.
+    virtual void set_role(ConnectionId connection, Role role) = 0;
     virtual void send(ConnectionId connection, Outgoing message) = 0;
     // To every authenticated connection whose role is in roles.
     virtual void broadcast(RoleSet roles, Outgoing message) = 0;

@@ -42,7 +42,7 @@ int run_import(const ParsedArgs& parsed) {
 
     storage::DataDir dir(*data);
     dir.require_initialised();
-    auto lock = storage::StageLock::try_acquire(dir.root());
+    auto lock = storage::DataDirLock::try_acquire(dir.root());
     if (!lock) {
         std::cerr << "stagedoor agenda: 'stagedoor serve' is running on " << dir.root().string()
                   << " and owns the agenda.\n"

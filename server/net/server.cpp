@@ -12,7 +12,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -58,24 +57,27 @@ class WebSocketSessionBase {
 
 } // namespace
 
-// Shared state: the registry of live WebSocket sessions, the application strand on which the
-// dispatcher and every module run, and the scheduler's timers.
+// Shared state: the registry of live WebSocket sessions (with the role each one said hello
+// as), the dispatcher every frame goes to, and the scheduler's timers.
+//
+// Threads: one thread runs the io_context, and with it every session, the dispatcher and every
+// module, so nothing here needs a strand and a frame is handled in the read completion that
+// received it. Only the SQLite writer has a thread of its own; it hands its completions back
+// with post().
 class Hub final : public app::Transport, public app::Scheduler {
   public:
     Hub(asio::io_context& ioc, const ServerOptions& options)
         : ioc_(ioc)
-        , app_strand_(asio::make_strand(ioc))
         , options_(options) {}
 
     void set_dispatcher(app::Dispatcher* dispatcher) { dispatcher_ = dispatcher; }
     app::Dispatcher& dispatcher() { return *dispatcher_; }
     const ServerOptions& options() const { return options_; }
-    asio::strand<asio::io_context::executor_type>& app_strand() { return app_strand_; }
     ConnectionId next_id() { return ++last_id_; }
 
-    // --- on the app strand ---
+    // --- on the event loop ---
     void add(ConnectionId id, std::weak_ptr<WebSocketSessionBase> session) {
-        sessions_.emplace(id, std::move(session));
+        sessions_.emplace(id, Registered{std::move(session), std::nullopt});
         dispatcher_->on_open(id);
     }
     void remove(ConnectionId id) {
@@ -83,19 +85,22 @@ class Hub final : public app::Transport, public app::Scheduler {
     }
     std::size_t live_sessions() const { return sessions_.size(); }
 
+    void set_role(ConnectionId connection, app::Role role) override {
+        if (auto it = sessions_.find(connection); it != sessions_.end()) it->second.role = role;
+    }
+
     void send(ConnectionId connection, app::Outgoing message) override {
         auto it = sessions_.find(connection);
         if (it == sessions_.end()) return;
-        if (auto session = it->second.lock()) session->enqueue(std::move(message));
+        if (auto session = it->second.session.lock()) session->enqueue(std::move(message));
     }
 
     void broadcast(app::RoleSet roles, app::Outgoing message) override {
         // Sessions are collected first, then sent to: a send never mutates the registry.
         recipients_.clear();
-        for (const auto& [id, weak] : sessions_) {
-            const auto* state = dispatcher_->find(id);
-            if (!state || !state->authenticated || !roles.contains(state->info.role)) continue;
-            if (auto session = weak.lock()) recipients_.push_back(std::move(session));
+        for (const auto& [id, registered] : sessions_) {
+            if (!registered.role || !roles.contains(*registered.role)) continue;
+            if (auto session = registered.session.lock()) recipients_.push_back(std::move(session));
         }
         message.unsolicited = true;
         for (auto& session : recipients_)
@@ -106,21 +111,21 @@ class Hub final : public app::Transport, public app::Scheduler {
     void close(ConnectionId connection, int code, std::string reason) override {
         auto it = sessions_.find(connection);
         if (it == sessions_.end()) return;
-        if (auto session = it->second.lock()) session->close(code, std::move(reason));
+        if (auto session = it->second.session.lock()) session->close(code, std::move(reason));
     }
 
     void close_all(int code, const std::string& reason) {
-        for (const auto& [id, weak] : sessions_)
-            if (auto session = weak.lock()) session->close(code, reason);
+        for (const auto& [id, registered] : sessions_)
+            if (auto session = registered.session.lock()) session->close(code, reason);
     }
 
     // --- any thread ---
-    void post(std::function<void()> task) override { asio::post(app_strand_, std::move(task)); }
+    void post(std::function<void()> task) override { asio::post(ioc_, std::move(task)); }
 
-    // --- scheduler, on the app strand ---
+    // --- scheduler, on the event loop ---
     TimerId schedule_at(std::int64_t unix_ms, std::function<void()> task) override {
         TimerId id = ++last_timer_;
-        auto timer = std::make_shared<asio::steady_timer>(app_strand_);
+        auto timer = std::make_shared<asio::steady_timer>(ioc_);
         auto delay = std::max<std::int64_t>(0, unix_ms - app::system_clock_ms());
         timer->expires_after(std::chrono::milliseconds(delay));
         timers_.emplace(id, timer);
@@ -144,13 +149,16 @@ class Hub final : public app::Transport, public app::Scheduler {
     }
 
   private:
+    struct Registered {
+        std::weak_ptr<WebSocketSessionBase> session;
+        std::optional<app::Role> role; // set at hello; broadcasts reach only sessions with one
+    };
     asio::io_context& ioc_;
-    asio::strand<asio::io_context::executor_type> app_strand_;
     const ServerOptions& options_;
     app::Dispatcher* dispatcher_ = nullptr;
-    std::atomic<ConnectionId> last_id_{0};
+    ConnectionId last_id_ = 0;
     TimerId last_timer_ = 0;
-    std::unordered_map<ConnectionId, std::weak_ptr<WebSocketSessionBase>> sessions_;
+    std::unordered_map<ConnectionId, Registered> sessions_;
     std::vector<std::shared_ptr<WebSocketSessionBase>> recipients_;
     std::unordered_map<TimerId, std::shared_ptr<asio::steady_timer>> timers_;
 };
@@ -178,23 +186,14 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
                                                            derived().shared_from_this()));
     }
 
-    void enqueue(app::Outgoing message) override {
-        asio::post(derived().ws().get_executor(),
-                   [self = derived().shared_from_this(), message = std::move(message)]() mutable {
-                       self->on_enqueue(std::move(message));
-                   });
-    }
-
-    void close(int code, std::string reason) override {
-        asio::post(derived().ws().get_executor(),
-                   [self = derived().shared_from_this(), code, reason = std::move(reason)] {
-                       self->begin_close(code, reason);
-                   });
-    }
+    // Both run on the event loop, like everything else (see Hub).
+    void enqueue(app::Outgoing message) override { on_enqueue(std::move(message)); }
+    void close(int code, std::string reason) override { begin_close(code, reason); }
 
   protected:
     ~WebSocketSession() override {
-        // Unregister on the app strand; the session object is gone by then, only the id is used.
+        // Unregistered after this handler returns: the destructor may run inside a broadcast
+        // or a close, and the registry must not change under them. Only the id is used.
         Hub& hub = hub_;
         ConnectionId id = id_;
         if (registered_) hub.post([&hub, id] { hub.remove(id); });
@@ -209,18 +208,8 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
         ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
                                                       std::chrono::seconds(60), false});
         registered_ = true;
-        std::weak_ptr<WebSocketSessionBase> weak = derived().shared_from_this();
-        hub_.post([&hub = hub_, id = id_, weak] { hub.add(id, weak); });
-        // A connection that does not authenticate in time is closed with a policy violation.
-        hello_timer_.emplace(ws.get_executor());
-        hello_timer_->expires_after(kHelloTimeout);
-        hello_timer_->async_wait([&hub = hub_, id = id_, weak](beast::error_code timer_ec) {
-            if (timer_ec || weak.expired()) return;
-            hub.post([&hub, id] {
-                const auto* state = hub.dispatcher().find(id);
-                if (state && !state->authenticated) hub.close(id, 1008, "hello timeout");
-            });
-        });
+        // The dispatcher closes the connection if it does not say hello in time.
+        hub_.add(id_, derived().shared_from_this());
         do_read();
     }
 
@@ -230,20 +219,16 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     }
 
     void on_read(beast::error_code ec, std::size_t) {
-        if (ec) {
-            if (hello_timer_) hello_timer_->cancel();
-            return fail(ec, "websocket read");
-        }
+        if (ec) return fail(ec, "websocket read");
         double received_at = app::system_clock_ms_precise();
-        bool is_text = derived().ws().got_text();
-        std::string text = beast::buffers_to_string(buffer_.data());
+        auto data = buffer_.cdata();
+        if (derived().ws().got_text())
+            hub_.dispatcher().on_text(
+                id_, std::string_view(static_cast<const char*>(data.data()), data.size()),
+                received_at);
+        else
+            hub_.dispatcher().on_binary(id_);
         buffer_.consume(buffer_.size());
-        hub_.post([&hub = hub_, id = id_, text = std::move(text), received_at, is_text] {
-            if (is_text)
-                hub.dispatcher().on_text(id, text, received_at);
-            else
-                hub.dispatcher().on_binary(id);
-        });
         if (!closing_) do_read();
     }
 
@@ -323,7 +308,6 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
 
     void do_close() {
         closing_ = true;
-        if (hello_timer_) hello_timer_->cancel();
         derived().ws().async_close(
             websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
             [self = derived().shared_from_this()](beast::error_code ec) {
@@ -342,7 +326,6 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     bool close_pending_ = false;
     std::uint16_t close_code_ = 1000;
     std::string close_reason_;
-    std::optional<asio::steady_timer> hello_timer_;
     std::optional<asio::steady_timer> drop_timer_;
 };
 
@@ -443,19 +426,10 @@ template <class Derived> class HttpSession {
             if (auto q = target.find('?'); q != std::string_view::npos)
                 app_request.query = parse_query(target.substr(q + 1));
             app_request.body = std::move(request.body());
-            std::string authorization(request[http::field::authorization]);
-            // The dispatcher runs on the app strand; the answer comes back on ours.
-            hub_.post([&hub = hub_, self = derived().shared_from_this(),
-                       app_request = std::move(app_request),
-                       authorization = std::move(authorization), keep_alive,
-                       head = request.method() == http::verb::head]() mutable {
-                auto response = hub.dispatcher().handle_http(std::move(app_request), authorization);
-                asio::post(beast::get_lowest_layer(self->stream()).get_executor(),
-                           [self, response = std::move(response), keep_alive, head]() mutable {
-                               self->send_app_response(std::move(response), keep_alive, head);
-                           });
-            });
-            return;
+            auto response = hub_.dispatcher().handle_http(std::move(app_request),
+                                                          request[http::field::authorization]);
+            return send_app_response(std::move(response), keep_alive,
+                                     request.method() == http::verb::head);
         }
         if (request.method() != http::verb::get && request.method() != http::verb::head)
             return send_simple(http::status::method_not_allowed, "text/plain; charset=utf-8",
@@ -655,7 +629,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   private:
     void do_accept() {
-        acceptor_.async_accept(asio::make_strand(ioc_),
+        acceptor_.async_accept(ioc_,
                                beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
     }
     void on_accept(beast::error_code ec, tcp::socket socket) {
@@ -692,6 +666,7 @@ struct Server::Impl {
     Hub hub;
     ModuleFactory make_modules;
     std::optional<ssl::context> tls;
+    std::optional<storage::DataDirLock> lock;
     std::unique_ptr<storage::Writer> writer;
     std::unique_ptr<app::Dispatcher> dispatcher;
     std::optional<app::ModuleContext> context;
@@ -708,7 +683,7 @@ struct Server::Impl {
             hub.cancel_all_timers();
             hub.close_all(1001, "server shutting down");
             shutdown_deadline = std::chrono::steady_clock::now() + kShutdownDeadline;
-            shutdown_timer.emplace(hub.app_strand());
+            shutdown_timer.emplace(ioc);
             wait_for_sessions();
         });
     }
@@ -735,6 +710,12 @@ Server::~Server() = default;
 std::uint16_t Server::listen() {
     auto& impl = *impl_;
     impl.data_dir.require_initialised();
+    // Taken before anything is loaded: a second server on the folder stops here, before it
+    // reads a ledger that the first one is still writing.
+    impl.lock = storage::DataDirLock::try_acquire(impl.data_dir.root());
+    if (!impl.lock)
+        throw std::runtime_error("another stagedoor process (serve or agenda import) is using " +
+                                 impl.data_dir.root().string() + "; stop it first");
     if (impl.options.tls) {
         impl.tls.emplace(ssl::context::tls_server);
         impl.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
@@ -756,7 +737,7 @@ std::uint16_t Server::listen() {
         impl.data_dir.database_path(),
         [&hub = impl.hub](std::function<void()> task) { hub.post(std::move(task)); });
     impl.dispatcher = std::make_unique<app::Dispatcher>(event, app::RoleKeys::load(impl.data_dir),
-                                                        impl.hub, app::system_clock_ms);
+                                                        impl.hub, impl.hub, app::system_clock_ms);
     impl.hub.set_dispatcher(impl.dispatcher.get());
     // The context lives as long as the server, so modules may keep a reference to it.
     impl.context.emplace(app::ModuleContext{impl.data_dir, event, impl.hub, impl.hub, *impl.writer,
@@ -774,9 +755,9 @@ int Server::run() {
     signals.async_wait([&impl](beast::error_code ec, int) {
         if (!ec) impl.begin_shutdown();
     });
-    // Modules load their state on the app strand before the first connection is accepted.
+    // Modules start on the event loop before the first connection is accepted.
     int exit_code = 0;
-    asio::post(impl.hub.app_strand(), [&impl, &exit_code] {
+    asio::post(impl.ioc, [&impl, &exit_code] {
         try {
             impl.dispatcher->start_modules();
         } catch (const std::exception& error) {

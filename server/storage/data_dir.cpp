@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <sstream>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -149,6 +150,35 @@ std::string random_secret(std::size_t bytes) {
     if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
         throw DataDirError("no randomness");
     return protocol::badge::base64url_encode(raw);
+}
+
+std::optional<DataDirLock> DataDirLock::try_acquire(const std::filesystem::path& data_root) {
+    std::string path = (data_root / "stage.lock").string();
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw DataDirError("cannot open " + path);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        return std::nullopt;
+    }
+    return DataDirLock(fd);
+}
+
+DataDirLock::DataDirLock(DataDirLock&& other) noexcept
+    : fd_(other.fd_) {
+    other.fd_ = -1;
+}
+
+DataDirLock& DataDirLock::operator=(DataDirLock&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = other.fd_;
+        other.fd_ = -1;
+    }
+    return *this;
+}
+
+DataDirLock::~DataDirLock() {
+    if (fd_ >= 0) ::close(fd_);
 }
 
 } // namespace stagedoor::storage

@@ -62,6 +62,25 @@ class DataDir {
     std::filesystem::path root_;
 };
 
+// Held by whoever owns the folder's state: `stagedoor serve` for as long as it runs, and the
+// offline imports while they write (flock on DIR/stage.lock; the kernel releases it even after
+// SIGKILL). One owner means one writer of the ledger and the timer, whose in-memory indexes
+// (scan_id among them) are what keep them consistent.
+class DataDirLock {
+  public:
+    // Returns nullopt when another process holds the lock.
+    static std::optional<DataDirLock> try_acquire(const std::filesystem::path& data_root);
+    DataDirLock(DataDirLock&& other) noexcept;
+    DataDirLock& operator=(DataDirLock&& other) noexcept;
+    DataDirLock(const DataDirLock&) = delete;
+    ~DataDirLock();
+
+  private:
+    explicit DataDirLock(int fd)
+        : fd_(fd) {}
+    int fd_ = -1;
+};
+
 // Writes a file readable only by its owner (0600), atomically (temp file + rename).
 void write_secret_file(const std::filesystem::path& path, std::string_view content);
 std::string read_file(const std::filesystem::path& path);

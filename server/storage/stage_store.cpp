@@ -1,9 +1,6 @@
 #include "storage/stage_store.hpp"
 
 #include <array>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 namespace stagedoor::storage {
 
@@ -258,35 +255,6 @@ std::vector<domain::AttendeeRecord> load_attendee_records(const Database& db) {
         records.push_back(
             {query.int64(0), query.text(1), query.text(2), query.text(3), query.text(4)});
     return records;
-}
-
-std::optional<StageLock> StageLock::try_acquire(const std::filesystem::path& data_root) {
-    std::string path = (data_root / "stage.lock").string();
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) throw DatabaseError("cannot open " + path);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        ::close(fd);
-        return std::nullopt;
-    }
-    return StageLock(fd);
-}
-
-StageLock::StageLock(StageLock&& other) noexcept
-    : fd_(other.fd_) {
-    other.fd_ = -1;
-}
-
-StageLock& StageLock::operator=(StageLock&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = other.fd_;
-        other.fd_ = -1;
-    }
-    return *this;
-}
-
-StageLock::~StageLock() {
-    if (fd_ >= 0) ::close(fd_);
 }
 
 } // namespace stagedoor::storage

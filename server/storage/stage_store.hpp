@@ -48,22 +48,4 @@ std::vector<ControlEntry> load_control_log(const Database& db, std::size_t limit
 // attendance helper's table; empty when that table does not exist.
 std::vector<domain::AttendeeRecord> load_attendee_records(const Database& db);
 
-// Held by `stagedoor serve` for as long as it runs the stage on a data folder (flock on
-// DIR/stage.lock; released by the kernel even after SIGKILL), so the offline import can tell
-// that a server owns the agenda.
-class StageLock {
-  public:
-    // Returns nullopt when another process holds the lock.
-    static std::optional<StageLock> try_acquire(const std::filesystem::path& data_root);
-    StageLock(StageLock&& other) noexcept;
-    StageLock& operator=(StageLock&& other) noexcept;
-    StageLock(const StageLock&) = delete;
-    ~StageLock();
-
-  private:
-    explicit StageLock(int fd)
-        : fd_(fd) {}
-    int fd_ = -1;
-};
-
 } // namespace stagedoor::storage

@@ -1,5 +1,6 @@
 // The stage module with a real SQLite store and group-commit writer, and fakes for the network
 // (transport, scheduler) and the attendance module (presence).
+#include "app/router.hpp"
 #include "app/stage_module.hpp"
 
 #include <catch2/catch.hpp>
@@ -33,6 +34,8 @@ struct FakeTransport final : Transport {
     std::vector<Sent> sent;
     std::vector<Broadcast> broadcasts;
 
+    std::map<ConnectionId, Role> role_of;
+    void set_role(ConnectionId connection, Role role) override { role_of[connection] = role; }
     void send(ConnectionId connection, Outgoing message) override {
         sent.push_back(
             {connection, json::parse(*message.frame), std::string(message.coalesce_key)});
@@ -184,6 +187,7 @@ struct Rig {
             ModuleContext{dir, storage::EventConfig{"0123456789abcdef", "Test", "2026-11-26"},
                           transport, scheduler, *writer, [this] { return now; }});
         module = std::make_unique<StageModule>(*context, &presence);
+        module->register_routes(router);
         module->start();
     }
     ~Rig() {
@@ -198,7 +202,7 @@ struct Rig {
         frame["id"] = id;
         auto envelope = protocol::parse_envelope(frame.dump());
         REQUIRE(envelope.ok());
-        REQUIRE(module->handle(connection, *envelope));
+        router.dispatch(connection, *envelope);
         return id;
     }
     // Sends and waits for the reply (ok or error); returns it.
@@ -221,13 +225,20 @@ struct Rig {
         return request(connection, frame);
     }
     void import_agenda(const std::string& text = kAgenda) {
-        HttpRequest http{"POST", "/api/agenda/import", {}, text, Role::organiser};
-        auto response = module->handle_http(http);
-        REQUIRE(response);
-        INFO(response->body);
-        REQUIRE(response->status == 200);
-        auto seq = json::parse(response->body)["seq"].get<std::uint64_t>();
+        auto response = http("POST", "/api/agenda/import", text, Role::organiser);
+        INFO(response.body);
+        REQUIRE(response.status == 200);
+        auto seq = json::parse(response.body)["seq"].get<std::uint64_t>();
         REQUIRE(transport.run_until([&] { return module->durable_state().seq == seq; }));
+    }
+    HttpResponse http(std::string method, std::string path, std::string body,
+                      std::optional<Role> role) {
+        HttpRequest request;
+        request.method = std::move(method);
+        request.path = std::move(path);
+        request.body = std::move(body);
+        request.role = role;
+        return router.dispatch_http(std::move(request));
     }
     json last_broadcast(std::string_view type) const {
         auto all = transport.broadcasts_of(type);
@@ -240,6 +251,7 @@ struct Rig {
     FakeTransport transport;
     FakeScheduler scheduler;
     FakePresence presence;
+    Router router{transport};
     std::unique_ptr<storage::Writer> writer;
     std::unique_ptr<ModuleContext> context;
     std::unique_ptr<StageModule> module;
@@ -319,7 +331,7 @@ TEST_CASE("stage module: a change is stored before it is broadcast") {
     CHECK(rig.last_broadcast("agenda")["items"][0]["status"] == "current");
 }
 
-TEST_CASE("stage module: stage and door may not control; errors are answered and logged") {
+TEST_CASE("stage module: stage and door may not control; refusals are counted or logged") {
     TempFolder folder;
     Rig rig(folder.path);
     rig.import_agenda();
@@ -341,21 +353,34 @@ TEST_CASE("stage module: stage and door may not control; errors are answered and
                                  {"changes", {{"duration_ms", 1000}, {"warn_ms", 5000}}}});
     CHECK(invalid["code"] == "bad_message");
     CHECK(invalid["field"] == "warn_ms");
-    // Refused controls are logged too (once the writer got to them).
+    // The router refused what the module never saw (a role without the right, a message that
+    // does not decode) and counted it per device; it is not stored frame by frame.
+    using Key = Router::RefusalKey;
+    const auto& refusals = rig.router.refusals();
+    CHECK(refusals.at(Key{"Stage left", "timer_control", protocol::ErrorCode::forbidden}) == 1);
+    CHECK(refusals.at(Key{"Stage left", "blackout", protocol::ErrorCode::forbidden}) == 1);
+    CHECK(refusals.at(Key{"Door 1", "timer_control", protocol::ErrorCode::forbidden}) == 1);
+    CHECK(refusals.at(Key{"Door 1", "blackout", protocol::ErrorCode::forbidden}) == 1);
+    CHECK(refusals.at(Key{"Moderator phone", "timer_control", protocol::ErrorCode::bad_message}) ==
+          1);
+    CHECK(rig.router.refusals_total() == 5);
+    // What the module decided and refused is in the control log (once the writer got to it).
     rig.writer->stop();
     storage::Database db(rig.dir.database_path());
     auto log = storage::load_control_log(db);
     std::vector<std::string> outcomes;
     for (const auto& entry : log)
         outcomes.push_back(entry.outcome);
-    CHECK(std::count(outcomes.begin(), outcomes.end(), "forbidden") == 4);
+    CHECK(std::count(outcomes.begin(), outcomes.end(), "forbidden") == 0);
     CHECK(std::count(outcomes.begin(), outcomes.end(), "conflict") == 1);
-    CHECK(std::count(outcomes.begin(), outcomes.end(), "bad_message") == 2);
-    auto first_forbidden = std::find_if(
-        log.begin(), log.end(), [](const auto& entry) { return entry.outcome == "forbidden"; });
-    REQUIRE(first_forbidden != log.end());
-    CHECK(first_forbidden->device == "Stage left");
-    CHECK(first_forbidden->role == "stage");
+    CHECK(std::count(outcomes.begin(), outcomes.end(), "not_found") == 1);
+    CHECK(std::count(outcomes.begin(), outcomes.end(), "bad_message") == 1);
+    auto invalid_entry = std::find_if(
+        log.begin(), log.end(), [](const auto& entry) { return entry.outcome == "bad_message"; });
+    REQUIRE(invalid_entry != log.end());
+    CHECK(invalid_entry->device == "Organiser laptop");
+    CHECK(invalid_entry->role == "organiser");
+    CHECK(invalid_entry->action == "agenda_update");
 }
 
 TEST_CASE("stage module: two displays get identical anchors; heartbeat every 5 s") {
@@ -653,11 +678,10 @@ TEST_CASE("stage module: the report over HTTP") {
     TempFolder folder;
     Rig rig(folder.path);
     rig.import_agenda();
-    CHECK(rig.module->handle_http({"GET", "/api/report.json", {}, "", std::nullopt})->status ==
-          401);
-    CHECK(rig.module->handle_http({"GET", "/api/report.json", {}, "", Role::door})->status == 403);
-    CHECK(rig.module->handle_http({"GET", "/api/report.csv", {}, "", Role::stage})->status == 403);
-    CHECK_FALSE(rig.module->handle_http({"GET", "/api/other", {}, "", Role::organiser}));
+    CHECK(rig.http("GET", "/api/report.json", "", std::nullopt).status == 401);
+    CHECK(rig.http("GET", "/api/report.json", "", Role::door).status == 403);
+    CHECK(rig.http("GET", "/api/report.csv", "", Role::stage).status == 403);
+    CHECK(rig.http("GET", "/api/other", "", Role::organiser).status == 404);
 
     REQUIRE(rig.control(kModerator, "start", {{"item", "p1"}})["type"] == "ok");
     rig.now = T0 + 200'000; // 20 s over
@@ -667,9 +691,9 @@ TEST_CASE("stage module: the report over HTTP") {
                         {{"type", "no_show"}, {"item_id", "p3"}, {"no_show", true}})["type"] ==
             "ok");
 
-    auto response = rig.module->handle_http({"GET", "/api/report.json", {}, "", Role::moderator});
-    REQUIRE(response->status == 200);
-    auto report = json::parse(response->body);
+    auto response = rig.http("GET", "/api/report.json", "", Role::moderator);
+    REQUIRE(response.status == 200);
+    auto report = json::parse(response.body);
     auto p1 = report["items"][1];
     CHECK(p1["id"] == "p1");
     CHECK(p1["planned_ms"] == 180'000);
@@ -685,38 +709,33 @@ TEST_CASE("stage module: the report over HTTP") {
     CHECK(report["blocks"][0]["name"] == "Pitches");
     CHECK(report["totals"]["overtime_ms"] == 15'000);
 
-    auto csv = rig.module->handle_http({"GET", "/api/report.csv", {}, "", Role::organiser});
-    REQUIRE(csv->status == 200);
-    CHECK(csv->content_type.find("text/csv") == 0);
-    CHECK(csv->headers["Content-Disposition"].find("stagedoor-report.csv") != std::string::npos);
-    CHECK(csv->body.find("position,id,title,kind,speaker,organisation,block,status,planned,actual_"
-                         "start,actual_end,"
-                         "actual_duration,overtime,added,skipped,no_show\r\n") == 0);
-    CHECK(csv->body.find("2,p1,Pitch one,pitch,Ada Lovelace,Engines Ltd,Pitches,done,3:00,") !=
+    auto csv = rig.http("GET", "/api/report.csv", "", Role::organiser);
+    REQUIRE(csv.status == 200);
+    CHECK(csv.content_type.find("text/csv") == 0);
+    CHECK(csv.headers["Content-Disposition"].find("stagedoor-report.csv") != std::string::npos);
+    CHECK(csv.body.find("position,id,title,kind,speaker,organisation,block,status,planned,actual_"
+                        "start,actual_end,"
+                        "actual_duration,overtime,added,skipped,no_show\r\n") == 0);
+    CHECK(csv.body.find("2,p1,Pitch one,pitch,Ada Lovelace,Engines Ltd,Pitches,done,3:00,") !=
           std::string::npos);
-    CHECK(csv->body.find(",3:20,+0:15,+0:05,no,no\r\n") != std::string::npos);
-    CHECK(csv->body.find("5,p3,Pitch three,pitch,Cem "
-                         "Aydin,Cemtech,Pitches,no_show,3:00,,,,0:00,0:00,no,yes\r\n") !=
+    CHECK(csv.body.find(",3:20,+0:15,+0:05,no,no\r\n") != std::string::npos);
+    CHECK(csv.body.find("5,p3,Pitch three,pitch,Cem "
+                        "Aydin,Cemtech,Pitches,no_show,3:00,,,,0:00,0:00,no,yes\r\n") !=
           std::string::npos);
 }
 
 TEST_CASE("stage module: HTTP import refuses while the timer runs and reports line numbers") {
     TempFolder folder;
     Rig rig(folder.path);
-    auto bad = rig.module->handle_http({"POST",
-                                        "/api/agenda/import",
-                                        {},
-                                        "title,speaker,duration\nA,N-0404,3:00\n",
-                                        Role::organiser});
-    REQUIRE(bad->status == 422);
-    CHECK(json::parse(bad->body)["errors"][0]["line"] == 2);
+    auto bad = rig.http("POST", "/api/agenda/import", "title,speaker,duration\nA,N-0404,3:00\n",
+                        Role::organiser);
+    REQUIRE(bad.status == 422);
+    CHECK(json::parse(bad.body)["errors"][0]["line"] == 2);
     rig.import_agenda();
     REQUIRE(rig.control(kModerator, "start")["type"] == "ok");
-    auto refused =
-        rig.module->handle_http({"POST", "/api/agenda/import", {}, kAgenda, Role::organiser});
-    CHECK(refused->status == 409);
-    CHECK(rig.module->handle_http({"GET", "/api/agenda/import", {}, "", Role::organiser})->status ==
-          405);
+    auto refused = rig.http("POST", "/api/agenda/import", kAgenda, Role::organiser);
+    CHECK(refused.status == 409);
+    CHECK(rig.http("GET", "/api/agenda/import", "", Role::organiser).status == 405);
 }
 
 TEST_CASE(

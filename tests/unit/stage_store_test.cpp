@@ -1,3 +1,4 @@
+#include "storage/data_dir.hpp"
 #include "storage/stage_store.hpp"
 
 #include <catch2/catch.hpp>
@@ -128,11 +129,11 @@ TEST_CASE("stage store: attendees for the import, when the table exists") {
     CHECK(records[1].external_id.empty());
 }
 
-TEST_CASE("stage store: one process at a time owns a data folder's stage") {
+TEST_CASE("data folder: one process at a time owns a data folder") {
     TempDb temp;
-    auto first = storage::StageLock::try_acquire(temp.root);
+    auto first = storage::DataDirLock::try_acquire(temp.root);
     REQUIRE(first);
-    CHECK_FALSE(storage::StageLock::try_acquire(temp.root));
+    CHECK_FALSE(storage::DataDirLock::try_acquire(temp.root));
     first.reset();
-    CHECK(storage::StageLock::try_acquire(temp.root));
+    CHECK(storage::DataDirLock::try_acquire(temp.root));
 }
