@@ -212,7 +212,8 @@ HttpResponse Dispatcher::health() const {
     return HttpResponse{200, "application/json", body.dump(), {{"Cache-Control", "no-store"}}};
 }
 
-HttpResponse Dispatcher::handle_http(HttpRequest request, std::string_view authorization_header) {
+void Dispatcher::handle_http(HttpRequest request, std::string_view authorization_header,
+                             Router::HttpRespond respond) {
     std::string key;
     constexpr std::string_view bearer = "Bearer ";
     if (authorization_header.substr(0, bearer.size()) == bearer)
@@ -222,10 +223,10 @@ HttpResponse Dispatcher::handle_http(HttpRequest request, std::string_view autho
     if (!key.empty()) {
         request.role = keys_.role_for(key);
         if (!request.role && request.path != "/healthz")
-            return json_error_response(401, ErrorCode::unauthorized,
-                                       "the key is not valid for this event");
+            return respond(json_error_response(401, ErrorCode::unauthorized,
+                                               "the key is not valid for this event"));
     }
-    return router_.dispatch_http(std::move(request));
+    router_.dispatch_http(std::move(request), std::move(respond));
 }
 
 } // namespace stagedoor::app

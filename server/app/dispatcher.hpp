@@ -40,7 +40,9 @@ class Dispatcher {
     void on_binary(ConnectionId connection);
     void on_close(ConnectionId connection);
 
-    HttpResponse handle_http(HttpRequest request, std::string_view authorization_header);
+    // Answers through respond, exactly once, now or after a commit.
+    void handle_http(HttpRequest request, std::string_view authorization_header,
+                     Router::HttpRespond respond);
 
     std::array<std::size_t, 4> clients_by_role() const;
 

@@ -98,6 +98,14 @@ void Router::dispatch(const Connection& who, const protocol::Envelope& envelope)
 
 void Router::http(std::string_view method, std::string pattern, RoleSet allowed,
                   HttpHandler handler) {
+    http_async(method, std::move(pattern), allowed,
+               [handler = std::move(handler)](const HttpRequest& request, HttpRespond respond) {
+                   respond(handler(request));
+               });
+}
+
+void Router::http_async(std::string_view method, std::string pattern, RoleSet allowed,
+                        AsyncHttpHandler handler) {
     if (method != "GET" && method != "POST")
         throw std::logic_error("router: unsupported method " + std::string(method));
     HttpRoute route{std::string(method), std::move(pattern), {}, false, allowed,
@@ -124,7 +132,8 @@ bool Router::matches(const HttpRoute& route, std::string_view path,
     return true;
 }
 
-HttpResponse Router::dispatch_http(HttpRequest request) {
+std::variant<const Router::HttpRoute*, HttpResponse>
+Router::route_http(HttpRequest& request) const {
     // HEAD is GET without the body (the network layer drops it).
     std::string_view method = request.method == "HEAD" ? "GET" : std::string_view(request.method);
     const HttpRoute* found = nullptr;
@@ -158,16 +167,31 @@ HttpResponse Router::dispatch_http(HttpRequest request) {
             return json_error_response(403, ErrorCode::forbidden,
                                        "only " + found->allowed.describe() + " may do this");
     }
+    return found;
+}
+
+void Router::dispatch_http(HttpRequest request, HttpRespond respond) {
+    auto routed = route_http(request);
+    if (auto* refused = std::get_if<HttpResponse>(&routed)) return respond(std::move(*refused));
+    const HttpRoute& route = *std::get<const HttpRoute*>(routed);
+    // The handler may answer now or later; an exception before it answered is answered 500.
+    auto answered = std::make_shared<bool>(false);
+    auto once = [answered, respond](HttpResponse response) {
+        if (*answered) return;
+        *answered = true;
+        respond(std::move(response));
+    };
+    std::string what;
     try {
-        return found->handler(request);
+        route.handler(request, once);
+        return;
     } catch (const std::exception& error) {
-        report_handler_failure(request.method + " " + request.path.substr(0, 200), error.what());
+        what = error.what();
     } catch (...) {
-        report_handler_failure(request.method + " " + request.path.substr(0, 200),
-                               "an exception that is not a std::exception");
+        what = "an exception that is not a std::exception";
     }
-    return json_error_response(500, ErrorCode::internal,
-                               "the server could not handle this request");
+    report_handler_failure(request.method + " " + request.path.substr(0, 200), what);
+    once(json_error_response(500, ErrorCode::internal, "the server could not handle this request"));
 }
 
 std::vector<std::string> Router::message_types() const {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace stagedoor::app {
@@ -24,6 +25,9 @@ class Router {
   public:
     template <class M> using Handler = std::function<void(const Connection&, const M&)>;
     using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+    // Answers an HTTP request; called exactly once, now or later (after a commit).
+    using HttpRespond = std::function<void(HttpResponse)>;
+    using AsyncHttpHandler = std::function<void(const HttpRequest&, HttpRespond)>;
     // For HTTP routes anyone may call (no key needed).
     static constexpr RoleSet kPublic{};
 
@@ -51,6 +55,9 @@ class Router {
     // ("/api/badges/{id}.svg"), passed on in HttpRequest::path_id. allowed = kPublic needs no
     // key; otherwise a request without a valid key gets 401 and one of another role 403.
     void http(std::string_view method, std::string pattern, RoleSet allowed, HttpHandler handler);
+    // The same for a handler that answers later, e.g. after its write is durable.
+    void http_async(std::string_view method, std::string pattern, RoleSet allowed,
+                    AsyncHttpHandler handler);
 
     // Tries the fast decoders on a frame's text. Returns true when one recognised the frame and
     // it was answered (or refused) as dispatch() would have.
@@ -58,8 +65,9 @@ class Router {
     // Answers one request from an authenticated connection: the handler of its type, or
     // unknown_type / forbidden / bad_message / internal.
     void dispatch(const Connection& who, const protocol::Envelope& envelope);
-    // Answers one HTTP request: the route's response, or 404 / 405 / 401 / 403 / 500.
-    HttpResponse dispatch_http(HttpRequest request);
+    // Answers one HTTP request through respond, exactly once: the route's response, or
+    // 404 / 405 / 401 / 403 / 500.
+    void dispatch_http(HttpRequest request, HttpRespond respond);
 
     // Answers a refused request with error and counts the refusal.
     void refuse(const Connection& who, std::optional<std::int64_t> re, const protocol::Error& error,
@@ -97,8 +105,10 @@ class Router {
         std::string suffix; // after "{id}"
         bool has_id = false;
         RoleSet allowed;
-        HttpHandler handler;
+        AsyncHttpHandler handler;
     };
+    // The route for request (path_id set), or the error response that answers it.
+    std::variant<const HttpRoute*, HttpResponse> route_http(HttpRequest& request) const;
     struct StringHash {
         using is_transparent = void;
         std::size_t operator()(std::string_view text) const {

@@ -189,8 +189,10 @@ void StageModule::register_routes(Router& router) {
                 [this](const HttpRequest&) { return report_json_response(); });
     router.http("GET", "/api/report.csv", roles::editors,
                 [this](const HttpRequest&) { return report_csv_response(); });
-    router.http("POST", "/api/agenda/import", roles::editors,
-                [this](const HttpRequest& request) { return import_over_http(request); });
+    router.http_async("POST", "/api/agenda/import", roles::editors,
+                      [this](const HttpRequest& request, Router::HttpRespond respond) {
+                          import_over_http(request, std::move(respond));
+                      });
 }
 
 template <class M>
@@ -225,8 +227,15 @@ void StageModule::apply(const Connection& connection, const M& message,
                       protocol::Error{error_code(*failure), failure->field, failure->message});
     auto entry = control_entry(connection, message, "ok");
     entry.seq = static_cast<std::int64_t>(state_.seq);
-    persist(std::pair{connection.id, message.id}, std::move(entry), change == Change::stage,
-            change == Change::screen);
+    persist(
+        [this, to = connection.id, re = message.id](bool committed) {
+            if (committed)
+                reply_.ok(to, re);
+            else
+                reply_.error(to, re, ErrorCode::internal,
+                             "the change could not be stored; try again");
+        },
+        std::move(entry), change == Change::stage, change == Change::screen);
 }
 
 bool StageModule::speaker_known(const std::optional<std::optional<std::int64_t>>& speaker_id,
@@ -306,63 +315,63 @@ void StageModule::on_blackout(const Connection& connection, const protocol::Blac
     apply(connection, message, std::nullopt, Change::screen);
 }
 
-void StageModule::persist(std::optional<std::pair<ConnectionId, std::int64_t>> reply,
-                          std::optional<storage::ControlEntry> entry, bool stage_changed,
-                          bool screen_changed) {
+void StageModule::persist(Answer answer, std::optional<storage::ControlEntry> entry,
+                          bool stage_changed, bool screen_changed) {
     std::int64_t now = context_.clock();
     auto lookup = speakers();
-    auto snapshot = std::make_shared<const d::StageState>(state_);
-    auto screen = std::make_shared<const d::ScreenState>(screen_);
+    auto change = std::make_shared<PendingChange>();
+    change->snapshot = std::make_shared<const d::StageState>(state_);
+    change->screen = std::make_shared<const d::ScreenState>(screen_);
     // Serialised once, now, for every recipient; sent only after the commit.
-    auto frames = std::make_shared<Frames>();
-    std::string agenda_text;
     if (stage_changed) {
-        frames->timer = make_frame(protocol::serialize(timer_message(*snapshot, now, lookup)));
-        agenda_text = protocol::serialize(agenda_message(*snapshot, now, lookup));
-        frames->agenda = make_frame(agenda_text);
+        change->timer = make_frame(protocol::serialize(timer_message(state_, now, lookup)));
+        change->agenda_text = protocol::serialize(agenda_message(state_, now, lookup));
+        change->agenda = make_frame(change->agenda_text);
     }
-    if (screen_changed) frames->stage = make_frame(protocol::serialize(screen_message(*screen)));
-    if (entry) entry->seq = static_cast<std::int64_t>(snapshot->seq);
+    if (screen_changed) change->stage = make_frame(protocol::serialize(screen_message(screen_)));
+    if (entry) entry->seq = static_cast<std::int64_t>(state_.seq);
+    change->answer = std::move(answer);
 
     ++pending_writes_;
     reschedule_deadline();
     std::weak_ptr<bool> alive = alive_;
     context_.writer.submit(
-        [snapshot, screen, entry, stage_changed, screen_changed, now](storage::Database& db) {
-            if (stage_changed) storage::save_stage(db, *snapshot, now);
-            if (screen_changed) storage::save_screen(db, *screen);
+        [change, entry, now](storage::Database& db) {
+            if (change->timer) storage::save_stage(db, *change->snapshot, now);
+            if (change->stage) storage::save_screen(db, *change->screen);
             if (entry) storage::append_control(db, *entry);
         },
-        [this, alive, snapshot, screen, frames, reply, stage_changed, screen_changed,
-         agenda_text = std::move(agenda_text)](bool committed) {
+        [this, alive, change](bool committed) {
             if (alive.expired() || !*alive.lock()) return;
             --pending_writes_;
-            if (!committed) {
-                log::error("stage: a change could not be stored; it was not sent to anyone");
-                if (reply)
-                    reply_.error(reply->first, reply->second, ErrorCode::internal,
-                                 "the change could not be stored; try again");
-                if (pending_writes_ == 0) {
-                    // Nothing else in flight: memory goes back to what is on disk.
-                    state_ = durable_;
-                    screen_ = durable_screen_;
-                    reschedule_deadline();
-                }
-                return;
-            }
-            if (stage_changed) durable_ = *snapshot;
-            if (screen_changed) durable_screen_ = *screen;
-            if (reply) reply_.ok(reply->first, reply->second);
-            if (frames->timer)
-                context_.transport.broadcast(roles::everyone, {frames->timer, "timer"});
-            if (frames->agenda) {
-                last_agenda_text_ = agenda_text;
-                context_.transport.broadcast(roles::everyone, {frames->agenda, "agenda"});
-            }
-            if (frames->stage)
-                context_.transport.broadcast(roles::everyone, {frames->stage, "stage"});
-            if (stage_changed) check_on_deck(true);
+            if (committed)
+                on_committed(*change);
+            else
+                on_commit_failed(*change);
         });
+}
+
+void StageModule::on_committed(const PendingChange& change) {
+    if (change.timer) durable_ = *change.snapshot;
+    if (change.stage) durable_screen_ = *change.screen;
+    if (change.answer) change.answer(true);
+    if (change.timer) context_.transport.broadcast(roles::everyone, {change.timer, "timer"});
+    if (change.agenda) {
+        last_agenda_text_ = change.agenda_text;
+        context_.transport.broadcast(roles::everyone, {change.agenda, "agenda"});
+    }
+    if (change.stage) context_.transport.broadcast(roles::everyone, {change.stage, "stage"});
+    if (change.timer) check_on_deck(true);
+}
+
+void StageModule::on_commit_failed(const PendingChange& change) {
+    log::error("stage: a change could not be stored; it was not sent to anyone");
+    if (change.answer) change.answer(false);
+    if (pending_writes_ > 0) return;
+    // Nothing else in flight: memory goes back to what is on disk.
+    state_ = durable_;
+    screen_ = durable_screen_;
+    reschedule_deadline();
 }
 
 void StageModule::reschedule_deadline() {
@@ -384,7 +393,7 @@ void StageModule::reschedule_deadline() {
 
 void StageModule::on_deadline() {
     if (d::settle(state_, context_.clock()))
-        persist(std::nullopt, std::nullopt, true, false);
+        persist({}, std::nullopt, true, false);
     else
         reschedule_deadline(); // fired early: try again at the deadline
 }
@@ -752,10 +761,10 @@ HttpResponse StageModule::report_csv_response() const {
                          {"Content-Disposition", "attachment; filename=\"stagedoor-report.csv\""}}};
 }
 
-HttpResponse StageModule::import_over_http(const HttpRequest& request) {
+void StageModule::import_over_http(const HttpRequest& request, Router::HttpRespond respond) {
     if (d::item_in_progress(state_.timer))
-        return json_error_response(409, ErrorCode::conflict,
-                                   "the timer is running; stop it before replacing the agenda");
+        return respond(json_error_response(
+            409, ErrorCode::conflict, "the timer is running; stop it before replacing the agenda"));
     d::ImportOptions options;
     options.event_date = context_.event.date;
     auto attendees = db_ ? storage::load_attendee_records(*db_) : std::vector<d::AttendeeRecord>{};
@@ -764,13 +773,16 @@ HttpResponse StageModule::import_over_http(const HttpRequest& request) {
         json errors = json::array();
         for (const auto& error : result.errors)
             errors.push_back({{result.unit, error.line}, {"message", error.message}});
-        json body = {{"code", "bad_message"}, {"message", result.describe()}, {"errors", errors}};
-        return HttpResponse{422, "application/json", body.dump(), {}};
+        json body = {{"code", "bad_message"},
+                     {"message", result.describe()},
+                     {"errors", errors},
+                     {"warnings", result.warnings}};
+        return respond(HttpResponse{422, "application/json", body.dump(), {}});
     }
     std::size_t count = result.agenda.items.size();
     if (auto failure = d::replace_agenda(state_, std::move(result.agenda)))
-        return json_error_response(failure->kind == d::Failure::Kind::conflict ? 409 : 422,
-                                   error_code(*failure), failure->message);
+        return respond(json_error_response(failure->kind == d::Failure::Kind::conflict ? 409 : 422,
+                                           error_code(*failure), failure->message));
     storage::ControlEntry entry{context_.clock(),
                                 "HTTP import",
                                 std::string(protocol::to_string(*request.role)),
@@ -778,9 +790,15 @@ HttpResponse StageModule::import_over_http(const HttpRequest& request) {
                                 json{{"items", count}}.dump(),
                                 "ok",
                                 std::nullopt};
-    persist(std::nullopt, std::move(entry), true, false);
-    json body = {{"items", count}, {"seq", state_.seq}};
-    return HttpResponse{200, "application/json", body.dump(), {}};
+    json body = {{"items", count}, {"seq", state_.seq}, {"warnings", result.warnings}};
+    // Answered once the new agenda is durable, like every stage change.
+    persist(
+        [respond, body = body.dump()](bool committed) {
+            respond(committed ? HttpResponse{200, "application/json", body, {}}
+                              : json_error_response(500, ErrorCode::internal,
+                                                    "the agenda could not be stored; try again"));
+        },
+        std::move(entry), true, false);
 }
 
 } // namespace stagedoor::app

@@ -6,6 +6,7 @@
 #include "app/context.hpp"
 #include "app/module.hpp"
 #include "app/presence.hpp"
+#include "app/router.hpp"
 #include "domain/timer.hpp"
 #include "stagedoor/protocol/messages_stage.hpp"
 #include "storage/database.hpp"
@@ -50,9 +51,6 @@ class StageModule final : public Module {
                                   const domain::SpeakerLookup& speakers);
 
   private:
-    struct Frames {
-        Frame timer, agenda, stage;
-    };
     struct DisplayRecord {
         std::string device;
         Role role = Role::stage;
@@ -92,10 +90,20 @@ class StageModule final : public Module {
     // False (with failure set) when speaker_id names nobody on the roster.
     bool speaker_known(const std::optional<std::optional<std::int64_t>>& speaker_id,
                        std::optional<domain::Failure>& failure) const;
-    // Applies a stage change already made to state_/screen_: persist, then reply and broadcast.
-    void persist(std::optional<std::pair<ConnectionId, std::int64_t>> reply,
-                 std::optional<storage::ControlEntry> entry, bool stage_changed,
+    // Answers the request behind a change once its commit succeeded (true) or failed (false).
+    using Answer = std::function<void(bool committed)>;
+    struct PendingChange {
+        std::shared_ptr<const domain::StageState> snapshot;
+        std::shared_ptr<const domain::ScreenState> screen;
+        Frame timer, agenda, stage; // set for what changed
+        std::string agenda_text;
+        Answer answer;
+    };
+    // Stores a change already made to state_/screen_; after the commit answers and broadcasts.
+    void persist(Answer answer, std::optional<storage::ControlEntry> entry, bool stage_changed,
                  bool screen_changed);
+    void on_committed(const PendingChange& change);
+    void on_commit_failed(const PendingChange& change);
     void on_deadline();
     void on_heartbeat();
     void reschedule_deadline();
@@ -103,7 +111,7 @@ class StageModule final : public Module {
     void check_on_deck(bool notify);
     void broadcast_displays();
     Frame displays_frame() const;
-    HttpResponse import_over_http(const HttpRequest& request);
+    void import_over_http(const HttpRequest& request, Router::HttpRespond respond);
     HttpResponse report_json_response() const;
     HttpResponse report_csv_response() const;
 

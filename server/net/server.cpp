@@ -426,10 +426,15 @@ template <class Derived> class HttpSession {
             if (auto q = target.find('?'); q != std::string_view::npos)
                 app_request.query = parse_query(target.substr(q + 1));
             app_request.body = std::move(request.body());
-            auto response = hub_.dispatcher().handle_http(std::move(app_request),
-                                                          request[http::field::authorization]);
-            return send_app_response(std::move(response), keep_alive,
-                                     request.method() == http::verb::head);
+            // Answered now, or once the request's write is durable; the session reads nothing
+            // more until then.
+            hub_.dispatcher().handle_http(
+                std::move(app_request), request[http::field::authorization],
+                [self = derived().shared_from_this(), keep_alive,
+                 head = request.method() == http::verb::head](app::HttpResponse response) {
+                    self->send_app_response(std::move(response), keep_alive, head);
+                });
+            return;
         }
         if (request.method() != http::verb::get && request.method() != http::verb::head)
             return send_simple(http::status::method_not_allowed, "text/plain; charset=utf-8",

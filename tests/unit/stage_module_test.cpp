@@ -238,7 +238,12 @@ struct Rig {
         request.path = std::move(path);
         request.body = std::move(body);
         request.role = role;
-        return router.dispatch_http(std::move(request));
+        std::optional<HttpResponse> answer;
+        router.dispatch_http(std::move(request),
+                             [&answer](HttpResponse response) { answer = std::move(response); });
+        // Some routes answer after their commit, on the "event loop".
+        REQUIRE(transport.run_until([&] { return answer.has_value(); }));
+        return *answer;
     }
     json last_broadcast(std::string_view type) const {
         auto all = transport.broadcasts_of(type);
