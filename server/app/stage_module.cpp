@@ -1,5 +1,6 @@
 #include "app/stage_module.hpp"
 
+#include "app/errors.hpp"
 #include "app/log.hpp"
 #include "domain/agenda_import.hpp"
 #include "domain/csv.hpp"
@@ -35,18 +36,6 @@ const std::set<std::string, std::less<>> kControlTypes = {
 
 bool may_control(Role role) {
     return role == Role::moderator || role == Role::organiser;
-}
-
-ErrorCode error_code(const d::Failure& failure) {
-    switch (failure.kind) {
-    case d::Failure::Kind::invalid:
-        return ErrorCode::bad_message;
-    case d::Failure::Kind::not_found:
-        return ErrorCode::not_found;
-    case d::Failure::Kind::conflict:
-        return ErrorCode::conflict;
-    }
-    return ErrorCode::internal;
 }
 
 std::string fallback_name(std::int64_t attendee_id) {

@@ -3,7 +3,7 @@
 // Columns are found by header name, case-insensitive.
 #pragma once
 
-#include "stagedoor/protocol/messages_attendance.hpp"
+#include "stagedoor/protocol/vocabulary.hpp"
 
 #include <cstddef>
 #include <optional>
