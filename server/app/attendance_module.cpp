@@ -1,9 +1,12 @@
 #include "app/attendance_module.hpp"
 
+#include "app/attendance_views.hpp"
+#include "app/errors.hpp"
 #include "app/log.hpp"
 #include "app/router.hpp"
 #include "badges/badges.hpp"
 #include "domain/roster_csv.hpp"
+#include "domain/roster_import.hpp"
 #include "stagedoor/protocol/messages_attendance.hpp"
 
 #include <algorithm>
@@ -15,16 +18,6 @@ using protocol::Method;
 using protocol::ScanOutcome;
 
 namespace {
-
-std::string_view trim_whitespace(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' ||
-                             text.front() == '\n'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                             text.back() == '\n'))
-        text.remove_suffix(1);
-    return text;
-}
 
 template <class M> Outgoing frame(const M& message, std::string_view coalesce_key = {}) {
     return Outgoing{make_frame(protocol::serialize(message)), coalesce_key};
@@ -116,12 +109,11 @@ void AttendanceModule::on_welcome(const Connection& connection) {
     if (connection.role != Role::door && connection.role != Role::organiser) return;
     if (connection.role == Role::organiser) {
         ++organisers_connected_;
-        protocol::Attendance snapshot = state_.snapshot(context_.clock());
-        context_.transport.send(connection.id, frame(snapshot));
+        context_.transport.send(connection.id,
+                                frame(views::attendance(state_.snapshot(context_.clock()))));
     }
-    protocol::Counts counts;
-    static_cast<protocol::CountsBody&>(counts) = state_.counts();
-    context_.transport.send(connection.id, frame(counts, protocol::Counts::coalesce_key));
+    context_.transport.send(connection.id,
+                            frame(views::counts(state_.counts()), protocol::Counts::coalesce_key));
 }
 
 void AttendanceModule::register_routes(Router& router) {
@@ -134,7 +126,7 @@ void AttendanceModule::register_routes(Router& router) {
 
     router.http("GET", "/api/attendance", roles::organisers, [this](const HttpRequest&) {
         HttpResponse response;
-        response.body = protocol::serialize(state_.snapshot(context_.clock()));
+        response.body = protocol::serialize(views::attendance(state_.snapshot(context_.clock())));
         response.headers["Cache-Control"] = "no-store";
         return response;
     });
@@ -179,7 +171,7 @@ bool AttendanceModule::answer_known_scan(std::string_view scan_id, const Waiter&
         it->second.push_back(waiter); // answered with the first, after the same commit
         return true;
     }
-    answer(waiter, *entry, true);
+    answer(waiter, state_.verdict(*entry), true);
     return true;
 }
 
@@ -246,11 +238,9 @@ void AttendanceModule::on_manual(const Connection& connection,
 void AttendanceModule::on_walk_in(const Connection& connection, const protocol::WalkIn& walk_in) {
     Waiter waiter{connection.id, walk_in.id, ReplyKind::walk_in_result};
     std::string scan_id = walk_in.scan_id ? *walk_in.scan_id : server_scan_id();
-    if (const domain::LedgerEntry* known = state_.find_scan(scan_id);
-        known && known->method != Method::walk_in)
-        return reply_.error(connection.id, walk_in.id, ErrorCode::conflict,
-                            "scan_id '" + scan_id + "' was already used for another check-in",
-                            "scan_id");
+    if (auto refused = state_.check_walk_in_scan_id(scan_id))
+        return reply_.error(connection.id, walk_in.id, error_code(*refused), refused->message,
+                            refused->field);
     if (answer_known_scan(scan_id, waiter)) return;
     // Above the stored ids too, in case `stagedoor import` ran while serving.
     std::int64_t id = std::max(state_.next_attendee_id(), storage::max_attendee_id(*db_) + 1);
@@ -258,15 +248,11 @@ void AttendanceModule::on_walk_in(const Connection& connection, const protocol::
         return reply_.error(connection.id, walk_in.id, ErrorCode::internal, "no attendee ids left");
 
     std::int64_t now = context_.clock();
-    domain::Attendee person;
-    person.id = id;
-    person.name = std::string(trim_whitespace(walk_in.name));
-    person.organisation = std::string(trim_whitespace(walk_in.organisation.value_or("")));
-    person.category = walk_in.category.value_or(protocol::Category::guest);
-    person.sector = std::string(trim_whitespace(walk_in.sector.value_or("")));
-    person.email = std::string(trim_whitespace(walk_in.email.value_or("")));
-    person.walk_in = true;
-    person.created_at = now;
+    domain::Attendee person =
+        domain::make_walk_in({walk_in.name, walk_in.organisation.value_or(""),
+                              walk_in.category.value_or(protocol::Category::guest),
+                              walk_in.sector.value_or(""), walk_in.email.value_or("")},
+                             id, now);
     issuer_.issue(person, 1, now);
     state_.put_attendee(person);
     auto entry = state_.judge_manual(context_for(connection, scan_id, walk_in.at),
@@ -275,46 +261,34 @@ void AttendanceModule::on_walk_in(const Connection& connection, const protocol::
 }
 
 void AttendanceModule::on_lookup(const Connection& connection, const protocol::Lookup& lookup) {
-    protocol::LookupResult result;
-    result.re = lookup.id;
-    result.attendees = state_.lookup(lookup.query);
-    reply_.send(connection.id, result);
+    reply_.send(connection.id, views::lookup_result(lookup.id, state_.lookup(lookup.query)));
 }
 
 void AttendanceModule::on_undo(const Connection& connection, const protocol::Undo& undo) {
     std::int64_t now = context_.clock();
     auto decision = state_.judge_undo(undo.scan_id, protocol::to_string(connection.role),
                                       connection.device, now);
-    using Kind = domain::UndoDecision::Kind;
-    switch (decision.kind) {
-    case Kind::not_found:
-        return reply_.error(connection.id, undo.id, ErrorCode::not_found, decision.message,
-                            "scan_id");
-    case Kind::forbidden:
-        return reply_.error(connection.id, undo.id, ErrorCode::forbidden, decision.message);
-    case Kind::conflict:
-        return reply_.error(connection.id, undo.id, ErrorCode::conflict, decision.message,
-                            "scan_id");
-    case Kind::already_undone: {
+    if (auto* refused = std::get_if<domain::Failure>(&decision))
+        return reply_.error(connection.id, undo.id, error_code(*refused), refused->message,
+                            refused->field);
+    const auto& target = std::get<domain::UndoTarget>(decision);
+    if (target.already_undone) {
         Waiter waiter{connection.id, undo.id, ReplyKind::ok};
-        if (auto it = pending_undos_.find(decision.target_seq); it != pending_undos_.end())
+        if (auto it = pending_undos_.find(target.target_seq); it != pending_undos_.end())
             it->second.waiters.push_back(waiter);
         else
             reply_.ok(connection.id, undo.id);
         return;
     }
-    case Kind::reverse:
-        break;
-    }
     auto reversal = state_.make_reversal(context_for(connection, undo.scan_id, std::nullopt),
-                                         decision.target_seq);
+                                         target.target_seq);
     const domain::LedgerEntry& stored = state_.append(std::move(reversal));
     std::int64_t seq = stored.seq;
-    std::int64_t target = decision.target_seq;
-    pending_undos_[target] = Pending{seq, {Waiter{connection.id, undo.id, ReplyKind::ok}}};
+    std::int64_t target_seq = target.target_seq;
+    pending_undos_[target_seq] = Pending{seq, {Waiter{connection.id, undo.id, ReplyKind::ok}}};
     context_.writer.submit(
         [entry = stored](storage::Database& db) { storage::insert_ledger_entry(db, entry); },
-        [this, target, seq](bool ok) { committed_undo(target, seq, ok); });
+        [this, target_seq, seq](bool ok) { committed_undo(target_seq, seq, ok); });
 }
 
 void AttendanceModule::record(domain::LedgerEntry entry, Waiter waiter,
@@ -355,8 +329,11 @@ void AttendanceModule::committed(std::int64_t seq, bool ok,
     }
     const domain::LedgerEntry* entry = state_.entry(seq);
     if (!entry) return;
-    for (std::size_t i = 0; i < waiters.size(); ++i)
-        answer(waiters[i], *entry, i > 0);
+    // One verdict for all waiters; the last (usually the only) one takes it over.
+    domain::Verdict verdict = state_.verdict(*entry);
+    for (std::size_t i = 0; i + 1 < waiters.size(); ++i)
+        answer(waiters[i], verdict, i > 0);
+    if (!waiters.empty()) answer(waiters.back(), std::move(verdict), waiters.size() > 1);
     publish(*entry);
 }
 
@@ -377,33 +354,13 @@ void AttendanceModule::committed_undo(std::int64_t target_seq, std::int64_t seq,
     if (const domain::LedgerEntry* entry = state_.entry(seq)) publish(*entry);
 }
 
-void AttendanceModule::answer(const Waiter& waiter, const domain::LedgerEntry& entry,
-                              bool replayed) {
-    const domain::Attendee* person =
-        entry.attendee_id ? state_.attendee(*entry.attendee_id) : nullptr;
-    if (waiter.kind == ReplyKind::walk_in_result && entry.method == Method::walk_in && person) {
-        protocol::WalkInResult result;
-        result.re = waiter.re;
-        result.scan_id = entry.scan_id;
-        result.result = entry.result;
-        result.attendee = person->info();
-        result.token = person->token;
-        reply_.send(waiter.connection, result);
-        return;
-    }
-    protocol::ScanResult result;
-    result.re = waiter.re;
-    result.scan_id = entry.scan_id;
-    result.result = entry.result;
-    result.direction = entry.direction;
-    result.method = entry.method;
-    if (person) result.attendee = person->info();
-    result.reason = state_.reason(entry);
-    result.server_time = entry.server_time;
-    result.replayed = replayed;
-    result.first_entry = state_.first_entry(entry);
-    if (entry.result == ScanOutcome::malformed) result.payload_excerpt = entry.payload;
-    reply_.send(waiter.connection, result);
+void AttendanceModule::answer(const Waiter& waiter, domain::Verdict verdict, bool replayed) {
+    const domain::LedgerEntry& entry = *verdict.entry;
+    if (waiter.kind == ReplyKind::walk_in_result && entry.method == Method::walk_in &&
+        verdict.attendee)
+        return reply_.send(waiter.connection,
+                           views::walk_in_result(waiter.re, entry, *verdict.attendee));
+    reply_.send(waiter.connection, views::scan_result(waiter.re, std::move(verdict), replayed));
 }
 
 void AttendanceModule::publish(const domain::LedgerEntry& entry) {
@@ -418,37 +375,12 @@ void AttendanceModule::publish(const domain::LedgerEntry& entry) {
 
 void AttendanceModule::publish_to_organisers(const domain::LedgerEntry& entry,
                                              const domain::Attendee* person) {
-    protocol::AttendanceEventBody body;
-    body.scan_id = entry.scan_id;
-    body.at = entry.server_time;
-    body.device = entry.device;
-    body.method = entry.method;
-    body.direction = entry.direction;
-    body.result = entry.result;
-    if (person) body.attendee = person->info();
-    body.counts = state_.counts();
-
     auto& transport = context_.transport;
-    if (entry.is_reversal()) {
-        transport.broadcast(roles::organisers, frame(protocol::Undone{body}));
-    } else if (entry.result != ScanOutcome::ok) {
-        transport.broadcast(roles::organisers, frame(protocol::Rejected{body}));
-    } else if (entry.method == Method::walk_in) {
-        transport.broadcast(roles::organisers, frame(protocol::WalkInEvent{body}));
-    } else if (entry.direction == protocol::Direction::in) {
-        transport.broadcast(roles::organisers, frame(protocol::CheckedIn{body}));
-    } else {
-        transport.broadcast(roles::organisers, frame(protocol::CheckedOut{body}));
-    }
+    std::visit([&](const auto& event) { transport.broadcast(roles::organisers, frame(event)); },
+               views::organiser_event(entry, person, state_.counts()));
     // A VIP's first arrival (not a re-entry) alerts the organisers.
-    if (entry.result == ScanOutcome::ok && person && !entry.is_reversal() &&
-        entry.direction == protocol::Direction::in && person->vip) {
-        const domain::Presence* presence = state_.presence(person->id);
-        if (presence && presence->first_in_seq == entry.seq)
-            transport.broadcast(
-                roles::organisers,
-                frame(protocol::VipArrived{person->info(), entry.server_time, entry.device}));
-    }
+    if (person && person->vip && state_.is_first_arrival(entry))
+        transport.broadcast(roles::organisers, frame(views::vip_arrived(entry, *person)));
 }
 
 void AttendanceModule::broadcast_counts() {
@@ -459,10 +391,8 @@ void AttendanceModule::broadcast_counts() {
     auto push = [this] {
         counts_timer_ = 0;
         counts_pushed_at_ = context_.clock();
-        protocol::Counts counts;
-        static_cast<protocol::CountsBody&>(counts) = state_.counts();
-        context_.transport.broadcast(roles::door_staff,
-                                     frame(counts, protocol::Counts::coalesce_key));
+        context_.transport.broadcast(roles::door_staff, frame(views::counts(state_.counts()),
+                                                              protocol::Counts::coalesce_key));
     };
     std::int64_t due = counts_pushed_at_ + kCountsIntervalMs;
     // Scheduled even when due now, so the whole batch of commits being answered goes first.
@@ -470,8 +400,9 @@ void AttendanceModule::broadcast_counts() {
 }
 
 void AttendanceModule::broadcast_snapshot() {
-    context_.transport.broadcast(roles::organisers, frame(state_.snapshot(context_.clock()),
-                                                          protocol::Attendance::coalesce_key));
+    context_.transport.broadcast(roles::organisers,
+                                 frame(views::attendance(state_.snapshot(context_.clock())),
+                                       protocol::Attendance::coalesce_key));
 }
 
 // ---- HTTP ----
@@ -481,21 +412,27 @@ HttpResponse AttendanceModule::http_roster(const HttpRequest& request) {
     if (auto it = request.query.find("skip_bad"); it != request.query.end())
         skip_bad = it->second == "1" || it->second == "true" || it->second == "yes";
     auto roster = domain::parse_roster_csv(request.body);
-    // The import runs on this loop-thread connection as one transaction (the writer's batches
-    // and this one take turns on the database lock), and changes memory only after COMMIT.
-    auto summary =
-        storage::import_roster(*db_, state_, roster, skip_bad, issuer_, context_.clock());
-    nlohmann::json body = summary.to_json();
-    if (!summary.applied) {
-        body["code"] = "bad_message";
-        body["message"] = summary.fatal ? *summary.fatal
-                                        : std::to_string(summary.errors.size()) +
-                                              " bad row(s); nothing was imported (add "
-                                              "?skip_bad=1 to import the good rows only)";
+    std::int64_t now = context_.clock();
+    // Above the stored ids too, in case `stagedoor import` ran while serving.
+    auto plan = domain::plan_roster_import(state_, roster,
+                                           {skip_bad, now, storage::max_attendee_id(*db_) + 1});
+    if (!plan.writable()) {
+        nlohmann::json body = views::roster_import_report(plan, false);
+        body["code"] =
+            protocol::to_string(plan.refused ? error_code(*plan.refused) : ErrorCode::bad_message);
+        body["message"] = plan.refused ? plan.refused->message
+                                       : std::to_string(plan.errors.size()) +
+                                             " bad row(s); nothing was imported (add "
+                                             "?skip_bad=1 to import the good rows only)";
         return HttpResponse{400, "application/json", body.dump(), {}};
     }
-    log::info("attendance: roster import: " + std::to_string(summary.added) + " added, " +
-              std::to_string(summary.updated) + " updated");
+    // The import runs on this loop-thread connection as one transaction (the writer's batches
+    // and this one take turns on the database lock); memory changes only after COMMIT.
+    storage::commit_roster_plan(*db_, plan, issuer_, now);
+    domain::apply_roster_plan(state_, plan);
+    nlohmann::json body = views::roster_import_report(plan, true);
+    log::info("attendance: roster import: " + std::to_string(plan.added.size()) + " added, " +
+              std::to_string(plan.updated.size()) + " updated");
     broadcast_counts();
     broadcast_snapshot();
     // Names may have changed for speakers on the agenda.
@@ -542,7 +479,7 @@ HttpResponse AttendanceModule::http_reissue(std::int64_t attendee_id) {
     log::info("attendance: reissued badge of attendee " + std::to_string(attendee_id) +
               " (serial " + std::to_string(updated.serial) + ")");
     nlohmann::json info = nlohmann::json::object();
-    updated.info().write(info);
+    views::attendee_info(updated).write(info);
     nlohmann::json body = {
         {"attendee", info}, {"serial", updated.serial}, {"token", updated.token}};
     return HttpResponse{200, "application/json", body.dump(), {}};

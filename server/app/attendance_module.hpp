@@ -11,6 +11,7 @@
 #include "app/module.hpp"
 #include "app/presence.hpp"
 #include "domain/attendance.hpp"
+#include "stagedoor/protocol/messages_attendance.hpp"
 #include "storage/attendance_store.hpp"
 
 #include <functional>
@@ -68,7 +69,8 @@ class AttendanceModule : public Module, public PresenceDirectory {
                 std::optional<domain::Attendee> new_attendee = std::nullopt);
     void committed(std::int64_t seq, bool ok, std::optional<std::int64_t> new_attendee_id);
     void committed_undo(std::int64_t target_seq, std::int64_t seq, bool ok);
-    void answer(const Waiter& waiter, const domain::LedgerEntry& entry, bool replayed);
+    // Replies to one waiter from the verdict (built once per committed entry).
+    void answer(const Waiter& waiter, domain::Verdict verdict, bool replayed);
     void publish(const domain::LedgerEntry& entry);
     void publish_to_organisers(const domain::LedgerEntry& entry, const domain::Attendee* person);
     void broadcast_counts();

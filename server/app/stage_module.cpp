@@ -1,5 +1,6 @@
 #include "app/stage_module.hpp"
 
+#include "app/errors.hpp"
 #include "app/log.hpp"
 #include "app/router.hpp"
 #include "domain/agenda_import.hpp"
@@ -17,18 +18,6 @@ namespace d = domain;
 namespace {
 
 constexpr std::size_t kMaxDisplays = 200;
-
-ErrorCode error_code(const d::Failure& failure) {
-    switch (failure.kind) {
-    case d::Failure::Kind::invalid:
-        return ErrorCode::bad_message;
-    case d::Failure::Kind::not_found:
-        return ErrorCode::not_found;
-    case d::Failure::Kind::conflict:
-        return ErrorCode::conflict;
-    }
-    return ErrorCode::internal;
-}
 
 std::string fallback_name(std::int64_t attendee_id) {
     return "Attendee #" + std::to_string(attendee_id);

@@ -43,9 +43,7 @@ class Transport {
     // Runs task on the event-loop thread. Safe from any thread.
     virtual void post(std::function<void()> task) = 0;
     // Sends a close frame after what is queued (1008 policy, 1002 protocol, 1001 going away).
-    virtual void close(ConnectionId connection, int code, std::string reason) {
-        (void)connection, (void)code, (void)reason;
-    }
+    virtual void close(ConnectionId connection, int code, std::string reason) = 0;
 };
 
 // Wall clock in unix milliseconds; injected so the domain can be tested without sleeping.

@@ -1,6 +1,7 @@
 // stagedoor import: the roster from a spreadsheet's CSV export, as one transaction.
 #include "cli/command.hpp"
 #include "domain/roster_csv.hpp"
+#include "domain/roster_import.hpp"
 #include "storage/attendance_store.hpp"
 #include "storage/data_dir.hpp"
 
@@ -30,6 +31,25 @@ std::string read_input(const std::string& path) {
     return std::string(std::istreambuf_iterator<char>(file), {});
 }
 
+// Lines for a terminal: what the import did, or why it did nothing.
+std::string describe(const domain::RosterPlan& plan, bool applied) {
+    if (plan.refused) return "cannot import: " + plan.refused->message + "\n";
+    std::string out;
+    for (const auto& warning : plan.warnings)
+        out += "warning: " + warning + "\n";
+    for (const auto& problem : plan.errors)
+        out += "line " + std::to_string(problem.line) + ": " + problem.reason + "\n";
+    for (const auto& problem : plan.skipped)
+        out += "skipped line " + std::to_string(problem.line) + ": " + problem.reason + "\n";
+    if (!applied)
+        return out + std::to_string(plan.errors.size()) +
+               " bad row(s); nothing was imported. Fix them, or pass --skip-bad to import the "
+               "good rows only.\n";
+    return out + "imported: " + std::to_string(plan.added.size()) + " added, " +
+           std::to_string(plan.updated.size()) + " updated, " + std::to_string(plan.unchanged) +
+           " unchanged, " + std::to_string(plan.skipped.size()) + " skipped\n";
+}
+
 int run_import(const Args& args) {
     auto parsed = parse_args(args, {"--data"}, {"--skip-bad"});
     auto data = parsed.get("--data");
@@ -50,11 +70,16 @@ int run_import(const Args& args) {
     storage::BadgeIssuer issuer(dir.signing_key(), *event_id);
 
     auto roster = domain::parse_roster_csv(text);
-    auto summary =
-        storage::import_roster(db, state, roster, parsed.flag("--skip-bad"), issuer, now_ms());
-    std::string report = summary.describe();
-    (summary.applied ? std::cout : std::cerr) << report;
-    if (!summary.applied) return 1;
+    std::int64_t now = now_ms();
+    auto plan = domain::plan_roster_import(
+        state, roster, {parsed.flag("--skip-bad"), now, storage::max_attendee_id(db) + 1});
+    if (!plan.writable()) {
+        std::cerr << describe(plan, false);
+        return 1;
+    }
+    storage::commit_roster_plan(db, plan, issuer, now);
+    domain::apply_roster_plan(state, plan);
+    std::cout << describe(plan, true);
     std::cout << state.attendee_count() << " attendees in '" << dir.event().name << "'.\n"
               << "Next: stagedoor badges --data " << dir.root().string() << " --out "
               << dir.badges_dir().string() << "\n";

@@ -43,16 +43,6 @@ std::optional<AtZero> at_zero_from_string(std::string_view text) {
     return std::nullopt;
 }
 
-Failure invalid(std::string field, std::string message) {
-    return Failure{Failure::Kind::invalid, std::move(field), std::move(message)};
-}
-Failure not_found(std::string message) {
-    return Failure{Failure::Kind::not_found, {}, std::move(message)};
-}
-Failure conflict(std::string message) {
-    return Failure{Failure::Kind::conflict, {}, std::move(message)};
-}
-
 std::optional<std::size_t> Agenda::index_of(std::string_view id) const {
     for (std::size_t i = 0; i < items.size(); ++i)
         if (items[i].id == id) return i;

@@ -2,6 +2,8 @@
 // each item (for the session report). Pure values and functions; no clock, no I/O.
 #pragma once
 
+#include "domain/failure.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -29,17 +31,6 @@ inline constexpr std::size_t kMaxTitleBytes = 200;
 inline constexpr std::size_t kMaxOrganisationBytes = 200;
 inline constexpr std::size_t kMaxBlockBytes = 100;
 inline constexpr std::size_t kMaxItems = 500;
-
-// Why an operation was refused. The module maps these onto protocol error codes.
-struct Failure {
-    enum class Kind { invalid, not_found, conflict };
-    Kind kind = Kind::invalid;
-    std::string field; // for invalid: which field (e.g. "duration_ms"); may be empty
-    std::string message;
-};
-Failure invalid(std::string field, std::string message);
-Failure not_found(std::string message);
-Failure conflict(std::string message);
 
 // What happened to an item when it ran (the latest run when it was run twice).
 struct ItemActuals {

@@ -16,10 +16,26 @@ std::int64_t bucket_start(std::int64_t at) {
     return at >= 0 ? at - at % kArrivalBucketMs : at - (kArrivalBucketMs + at % kArrivalBucketMs);
 }
 
+std::string_view trim_whitespace(std::string_view text) {
+    constexpr std::string_view kBlanks = " \t\r\n";
+    auto begin = text.find_first_not_of(kBlanks);
+    if (begin == std::string_view::npos) return {};
+    return text.substr(begin, text.find_last_not_of(kBlanks) - begin + 1);
+}
+
 } // namespace
 
-protocol::AttendeeInfo Attendee::info() const {
-    return protocol::AttendeeInfo{id, name, organisation, category, sector, vip};
+Attendee make_walk_in(const WalkInDetails& details, std::int64_t id, std::int64_t now) {
+    Attendee person;
+    person.id = id;
+    person.name = std::string(trim_whitespace(details.name));
+    person.organisation = std::string(trim_whitespace(details.organisation));
+    person.category = details.category;
+    person.sector = std::string(trim_whitespace(details.sector));
+    person.email = std::string(trim_whitespace(details.email));
+    person.walk_in = true;
+    person.created_at = now;
+    return person;
 }
 
 // ---- roster ----
@@ -184,45 +200,31 @@ LedgerEntry Attendance::judge_manual(const ScanContext& context, Direction direc
     return entry;
 }
 
-UndoDecision Attendance::judge_undo(std::string_view scan_id, std::string_view role,
-                                    std::string_view device, std::int64_t now) const {
-    UndoDecision decision;
+std::variant<UndoTarget, Failure> Attendance::judge_undo(std::string_view scan_id,
+                                                         std::string_view role,
+                                                         std::string_view device,
+                                                         std::int64_t now) const {
     const LedgerEntry* target = find_scan(scan_id);
-    if (!target) {
-        decision.kind = UndoDecision::Kind::not_found;
-        decision.message = "no check-in with this scan_id";
-        return decision;
-    }
-    decision.target_seq = target->seq;
+    if (!target) return not_found("no check-in with this scan_id", "scan_id");
     if (role == "door") {
-        if (target->device != device) {
-            decision.kind = UndoDecision::Kind::forbidden;
-            decision.message = "a door may only undo its own scans";
-            return decision;
-        }
-        if (now - target->server_time > kDoorUndoWindowMs) {
-            decision.kind = UndoDecision::Kind::forbidden;
-            decision.message = "a door may only undo scans of the last 10 minutes";
-            return decision;
-        }
+        if (target->device != device) return forbidden("a door may only undo its own scans");
+        if (now - target->server_time > kDoorUndoWindowMs)
+            return forbidden("a door may only undo scans of the last 10 minutes");
     } else if (role != "organiser") {
-        decision.kind = UndoDecision::Kind::forbidden;
-        decision.message = "this role may not undo check-ins";
-        return decision;
+        return forbidden("this role may not undo check-ins");
     }
-    if (target->result != ScanOutcome::ok) {
-        decision.kind = UndoDecision::Kind::conflict;
-        decision.message = "only an admission or an exit can be undone, this scan was " +
-                           std::string(protocol::to_string(target->result));
-        return decision;
-    }
-    if (reversed_by_.contains(target->seq)) {
-        decision.kind = UndoDecision::Kind::already_undone;
-        decision.message = "already undone";
-        return decision;
-    }
-    decision.kind = UndoDecision::Kind::reverse;
-    return decision;
+    if (target->result != ScanOutcome::ok)
+        return conflict("only an admission or an exit can be undone, this scan was " +
+                            std::string(protocol::to_string(target->result)),
+                        "scan_id");
+    return UndoTarget{target->seq, reversed_by_.contains(target->seq)};
+}
+
+std::optional<Failure> Attendance::check_walk_in_scan_id(std::string_view scan_id) const {
+    const LedgerEntry* known = find_scan(scan_id);
+    if (!known || known->method == Method::walk_in) return std::nullopt;
+    return conflict("scan_id '" + std::string(scan_id) + "' was already used for another check-in",
+                    "scan_id");
 }
 
 LedgerEntry Attendance::make_reversal(const ScanContext& context, std::int64_t target_seq) const {
@@ -315,7 +317,7 @@ const LedgerEntry& Attendance::append(LedgerEntry item) {
             }
         } else {
             ++device.rejected;
-            ++rejected_[std::string(protocol::to_string(stored.result))];
+            ++rejected_[stored.result];
         }
     }
     if (touched) {
@@ -345,7 +347,7 @@ void Attendance::discard(std::int64_t seq) {
                 --device_it->second.admitted;
         } else {
             if (device_it != devices_.end()) --device_it->second.rejected;
-            --rejected_[std::string(protocol::to_string(item.result))];
+            --rejected_[item.result];
         }
     }
     if (item.attendee_id) {
@@ -402,34 +404,30 @@ const Presence* Attendance::presence(std::int64_t attendee_id) const {
     return it == attendees_.end() ? nullptr : &it->second.presence;
 }
 
-protocol::CountsBody Attendance::counts() const {
-    return counts_;
-}
-
-protocol::Attendance Attendance::snapshot(std::int64_t now) const {
-    protocol::Attendance out;
+AttendanceSnapshot Attendance::snapshot(std::int64_t now) const {
+    AttendanceSnapshot out;
     out.counts = counts_;
     out.server_time = now;
     for (const auto& [name, category] : protocol::kCategories)
-        out.by_category[std::string(name)];
+        out.by_category[category];
 
     std::map<std::int64_t, std::int64_t> buckets;
-    std::vector<protocol::VipArrival> vips_arrived;
+    std::vector<VipArrival> vips_arrived;
     std::vector<const Attendee*> vips_missing;
     for (const auto& [id, slot] : attendees_) {
         const Attendee& person = slot.attendee;
         const Presence& presence = slot.presence;
-        auto add = [&](protocol::GroupCounts& group) {
+        auto add = [&](GroupCounts& group) {
             if (!person.walk_in && !person.blocked) ++group.expected;
             if (presence.arrived_at) ++group.arrived;
             if (presence.present) ++group.present;
         };
-        add(out.by_category[std::string(protocol::to_string(person.category))]);
+        add(out.by_category[person.category]);
         add(out.by_sector[person.sector]);
         if (presence.arrived_at) ++buckets[bucket_start(*presence.arrived_at)];
         if (person.vip) {
             if (presence.arrived_at)
-                vips_arrived.push_back({person.info(), *presence.arrived_at});
+                vips_arrived.push_back({&person, *presence.arrived_at});
             else if (!person.blocked)
                 vips_missing.push_back(&person);
         }
@@ -450,8 +448,7 @@ protocol::Attendance Attendance::snapshot(std::int64_t now) const {
     out.vips_arrived = std::move(vips_arrived);
     std::sort(vips_missing.begin(), vips_missing.end(),
               [](auto* a, auto* b) { return a->name < b->name; });
-    for (const Attendee* person : vips_missing)
-        out.vips_missing.push_back(person->info());
+    out.vips_missing = std::move(vips_missing);
 
     std::map<std::string, std::int64_t> per_minute;
     for (auto it = ledger_.rbegin(); it != ledger_.rend(); ++it) {
@@ -466,23 +463,21 @@ protocol::Attendance Attendance::snapshot(std::int64_t now) const {
             continue;
         const Attendee* person = attendee(*it->attendee_id);
         if (!person) continue;
-        out.recent.push_back(
-            {it->scan_id, it->server_time, it->device, it->method, it->direction, person->info()});
+        out.recent.push_back({&*it, person});
     }
     for (const auto& [name, activity] : devices_) {
         auto rate = per_minute.find(name);
         out.devices.push_back({name, activity.role, activity.admitted, activity.rejected,
                                activity.last_seen, rate == per_minute.end() ? 0 : rate->second});
     }
-    for (const auto& [name, count] : rejected_)
-        if (count > 0) out.rejected[name] = count;
+    for (const auto& [outcome, count] : rejected_)
+        if (count > 0) out.rejected[outcome] = count;
     return out;
 }
 
-std::vector<protocol::LookupMatch> Attendance::lookup(std::string_view query,
-                                                      std::size_t limit) const {
+std::vector<LookupMatch> Attendance::lookup(std::string_view query, std::size_t limit) const {
     FoldedQuery folded = FoldedQuery::of(query);
-    std::vector<protocol::LookupMatch> matches;
+    std::vector<LookupMatch> matches;
     if (folded.empty()) return matches;
     struct Scored {
         int score;
@@ -501,16 +496,29 @@ std::vector<protocol::LookupMatch> Attendance::lookup(std::string_view query,
     });
     for (std::size_t i = 0; i < scored.size() && i < limit; ++i) {
         const AttendeeSlot& slot = *scored[i].slot;
-        matches.push_back({slot.attendee.info(), slot.presence.present, slot.presence.arrived_at});
+        matches.push_back({&slot.attendee, slot.presence.present, slot.presence.arrived_at});
     }
     return matches;
 }
 
-std::optional<protocol::FirstEntry> Attendance::first_entry(const LedgerEntry& item) const {
+Verdict Attendance::verdict(const LedgerEntry& item) const {
+    return Verdict{&item, item.attendee_id ? attendee(*item.attendee_id) : nullptr, reason(item),
+                   first_entry(item)};
+}
+
+bool Attendance::is_first_arrival(const LedgerEntry& item) const {
+    if (item.is_reversal() || item.result != ScanOutcome::ok || item.direction != Direction::in ||
+        !item.attendee_id)
+        return false;
+    const Presence* admitted = presence(*item.attendee_id);
+    return admitted && admitted->first_in_seq == item.seq;
+}
+
+std::optional<FirstEntry> Attendance::first_entry(const LedgerEntry& item) const {
     if (item.result != ScanOutcome::already_in || !item.first_entry_seq) return std::nullopt;
     const LedgerEntry* admission = entry(*item.first_entry_seq);
     if (!admission) return std::nullopt;
-    return protocol::FirstEntry{admission->server_time, admission->device};
+    return FirstEntry{admission->server_time, admission->device};
 }
 
 std::string Attendance::reason(const LedgerEntry& item) const {

@@ -3,9 +3,10 @@
 // at start and persists every appended entry; the module decides in arrival order here.
 #pragma once
 
+#include "domain/failure.hpp"
 #include "domain/scan_index.hpp"
 #include "domain/text_fold.hpp"
-#include "stagedoor/protocol/messages_attendance.hpp"
+#include "stagedoor/protocol/vocabulary.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -15,10 +16,14 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace stagedoor::domain {
 
+// The door's vocabulary is the wire's: a category, direction, method or scan outcome has one
+// name, shared with the protocol (stagedoor/protocol/vocabulary.hpp, no message types). The
+// values below are the domain's own; app/attendance_views turns them into messages.
 using protocol::Category;
 using protocol::Direction;
 using protocol::Method;
@@ -48,8 +53,6 @@ struct Attendee {
     std::uint16_t serial = 0;
     std::string token;
     std::int64_t token_issued_at = 0; // unix ms
-
-    protocol::AttendeeInfo info() const;
 };
 
 // One line of the ledger. Entries are never changed once appended; an undo is a new entry
@@ -99,16 +102,99 @@ struct ScanContext {
     std::int64_t now = 0;
 };
 
-struct UndoDecision {
-    enum class Kind {
-        reverse,
-        already_undone,
-        not_found,
-        forbidden,
-        conflict
-    } kind = Kind::not_found;
+// An undo the domain accepts: the entry to reverse, or nothing to do when it already is.
+struct UndoTarget {
     std::int64_t target_seq = 0;
-    std::string message;
+    bool already_undone = false;
+};
+
+// What a door types in for a walk-in (fields are trimmed by make_walk_in).
+struct WalkInDetails {
+    std::string name;
+    std::string organisation;
+    Category category = Category::guest;
+    std::string sector;
+    std::string email;
+};
+
+// A person registered at the door under id: trimmed fields, walk_in set, created at now, no
+// badge yet (the caller signs one).
+Attendee make_walk_in(const WalkInDetails& details, std::int64_t id, std::int64_t now);
+
+// The four headline numbers.
+struct Counts {
+    std::int64_t expected = 0; // on the roster and not blocked
+    std::int64_t arrived = 0;  // admitted at least once (an admission still in effect)
+    std::int64_t present = 0;
+    std::int64_t walk_ins = 0;
+    bool operator==(const Counts&) const = default;
+};
+
+struct GroupCounts {
+    std::int64_t expected = 0;
+    std::int64_t arrived = 0;
+    std::int64_t present = 0;
+    bool operator==(const GroupCounts&) const = default;
+};
+
+struct ArrivalBucket {
+    std::int64_t t = 0; // bucket start, unix ms, a multiple of kArrivalBucketMs
+    std::int64_t count = 0;
+};
+
+// The pointers in the values below point into the Attendance they came from: they are valid
+// until it next changes, so turn them into messages right away.
+struct RecentAdmission {
+    const LedgerEntry* entry = nullptr;
+    const Attendee* attendee = nullptr;
+};
+
+struct VipArrival {
+    const Attendee* attendee = nullptr;
+    std::int64_t at = 0;
+};
+
+struct DeviceStats {
+    std::string device;
+    std::string role;
+    std::int64_t admitted = 0;
+    std::int64_t rejected = 0;
+    std::int64_t last_seen = 0;
+    std::int64_t per_minute = 0; // scans in the last 60 s
+};
+
+// The organiser's dashboard.
+struct AttendanceSnapshot {
+    Counts counts;
+    std::map<Category, GroupCounts> by_category; // every category, also the empty ones
+    std::map<std::string, GroupCounts> by_sector;
+    std::vector<ArrivalBucket> arrivals;          // oldest first, empty buckets filled in
+    std::vector<RecentAdmission> recent;          // newest first, at most kRecentAdmissions
+    std::vector<VipArrival> vips_arrived;         // by arrival
+    std::vector<const Attendee*> vips_missing;    // by name
+    std::vector<DeviceStats> devices;             // by device name
+    std::map<ScanOutcome, std::int64_t> rejected; // rejected scans by outcome (none: absent)
+    std::int64_t server_time = 0;
+};
+
+struct LookupMatch {
+    const Attendee* attendee = nullptr; // into the Attendance, see above
+    bool present = false;
+    std::optional<std::int64_t> arrived_at;
+};
+
+// Where and when the admission in effect happened (for an already_in verdict).
+struct FirstEntry {
+    std::int64_t at = 0;
+    std::string device;
+};
+
+// What a recorded entry tells the device that sent it: the content of its reply.
+struct Verdict {
+    const LedgerEntry* entry = nullptr;
+    const Attendee* attendee = nullptr;    // the person recognised, if any (into the Attendance)
+    std::string reason;                    // human text, the same for the original and a replay
+    std::optional<FirstEntry> first_entry; // already_in only
 };
 
 struct DeviceActivity {
@@ -146,8 +232,12 @@ class Attendance {
     // A help-desk check-in of a known id (method manual or walk_in).
     LedgerEntry judge_manual(const ScanContext& context, Direction direction,
                              std::int64_t attendee_id, Method method = Method::manual) const;
-    UndoDecision judge_undo(std::string_view scan_id, std::string_view role,
-                            std::string_view device, std::int64_t now) const;
+    // A door may undo its own scans of the last kDoorUndoWindowMs, an organiser any; only an
+    // ok entry can be undone. Failures: not_found / conflict (field scan_id), forbidden.
+    std::variant<UndoTarget, Failure> judge_undo(std::string_view scan_id, std::string_view role,
+                                                 std::string_view device, std::int64_t now) const;
+    // Refuses a walk-in whose scan_id already names another kind of check-in (conflict).
+    std::optional<Failure> check_walk_in_scan_id(std::string_view scan_id) const;
     // The reversal entry for a judged undo.
     LedgerEntry make_reversal(const ScanContext& context, std::int64_t target_seq) const;
 
@@ -166,13 +256,18 @@ class Attendance {
 
     // ---- derived state ----
     const Presence* presence(std::int64_t attendee_id) const;
-    protocol::CountsBody counts() const;
-    protocol::Attendance snapshot(std::int64_t now) const;
-    std::vector<protocol::LookupMatch>
-    lookup(std::string_view query, std::size_t limit = protocol::kMaxLookupResults) const;
+    Counts counts() const { return counts_; }
+    AttendanceSnapshot snapshot(std::int64_t now) const;
+    // Best match first; at most limit.
+    std::vector<LookupMatch> lookup(std::string_view query,
+                                    std::size_t limit = protocol::kMaxLookupResults) const;
+    // The reply's content for an entry of this ledger.
+    Verdict verdict(const LedgerEntry& entry) const;
     // Human text for a verdict (English), the same for the original reply and a replay.
     std::string reason(const LedgerEntry& entry) const;
-    std::optional<protocol::FirstEntry> first_entry(const LedgerEntry& entry) const;
+    std::optional<FirstEntry> first_entry(const LedgerEntry& entry) const;
+    // entry is the first admission still in effect of its attendee (not a re-entry).
+    bool is_first_arrival(const LedgerEntry& entry) const;
 
   private:
     struct AttendeeSlot {
@@ -197,8 +292,8 @@ class Attendance {
     std::unordered_map<std::int64_t, std::int64_t> reversed_by_;
     std::int64_t max_seq_ = 0;
     std::map<std::string, DeviceActivity> devices_;
-    std::map<std::string, std::int64_t> rejected_;
-    protocol::CountsBody counts_;
+    std::map<ScanOutcome, std::int64_t> rejected_;
+    Counts counts_;
 };
 
 // Exports. Times are ISO 8601 in the server's local time zone, e.g. 2026-11-26T18:02:11+01:00.

@@ -5,7 +5,7 @@
 // external_id, notes, blocked.
 #pragma once
 
-#include "stagedoor/protocol/messages_attendance.hpp"
+#include "stagedoor/protocol/vocabulary.hpp"
 
 #include <cstddef>
 #include <optional>

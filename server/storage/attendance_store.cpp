@@ -326,141 +326,31 @@ void BadgeIssuer::issue(domain::Attendee& attendee, std::uint16_t serial,
 
 // ---- import ----
 
-nlohmann::json ImportSummary::to_json() const {
-    auto problems = [](const std::vector<domain::RosterProblem>& list) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& problem : list)
-            out.push_back({{"line", problem.line}, {"reason", problem.reason}});
-        return out;
-    };
-    nlohmann::json out = {{"applied", applied},           {"added", added},
-                          {"updated", updated},           {"unchanged", unchanged},
-                          {"skipped", problems(skipped)}, {"errors", problems(errors)},
-                          {"warnings", warnings}};
-    if (fatal) out["fatal"] = *fatal;
-    return out;
-}
-
-std::string ImportSummary::describe() const {
-    std::string out;
-    if (fatal) return "cannot import: " + *fatal + "\n";
-    for (const auto& warning : warnings)
-        out += "warning: " + warning + "\n";
-    for (const auto& problem : errors)
-        out += "line " + std::to_string(problem.line) + ": " + problem.reason + "\n";
-    for (const auto& problem : skipped)
-        out += "skipped line " + std::to_string(problem.line) + ": " + problem.reason + "\n";
-    if (!applied) {
-        out += std::to_string(errors.size()) +
-               " bad row(s); nothing was imported. Fix them, or pass --skip-bad to import the "
-               "good rows only.\n";
-        return out;
+void commit_roster_plan(Database& db, domain::RosterPlan& plan, const BadgeIssuer& issuer,
+                        std::int64_t now_ms) {
+    std::map<std::int64_t, domain::Attendee*> added;
+    for (auto& person : plan.added)
+        added.emplace(person.id, &person);
+    for (const auto& order : plan.badges) {
+        auto it = added.find(order.attendee_id);
+        if (it == added.end())
+            throw DatabaseError("the roster plan orders a badge for attendee " +
+                                std::to_string(order.attendee_id) + ", who is not added");
+        issuer.issue(*it->second, order.serial, now_ms);
     }
-    out += "imported: " + std::to_string(added) + " added, " + std::to_string(updated) +
-           " updated, " + std::to_string(unchanged) + " unchanged, " +
-           std::to_string(skipped.size()) + " skipped\n";
-    return out;
-}
-
-namespace {
-
-bool same_roster_fields(const domain::Attendee& a, const domain::Attendee& b) {
-    return a.external_id == b.external_id && a.name == b.name && a.organisation == b.organisation &&
-           a.email == b.email && a.sector == b.sector && a.category == b.category &&
-           a.vip == b.vip && a.notes == b.notes && a.blocked == b.blocked;
-}
-
-} // namespace
-
-ImportSummary import_roster(Database& db, domain::Attendance& state,
-                            const domain::RosterParse& roster, bool skip_bad,
-                            const BadgeIssuer& issuer, std::int64_t now_ms) {
-    ImportSummary summary;
-    summary.warnings = roster.warnings;
-    if (roster.fatal) {
-        summary.fatal = roster.fatal;
-        return summary;
-    }
-    std::vector<domain::RosterProblem> problems = roster.errors;
-
-    // Plan against the current roster; nothing changes until the commit.
-    std::vector<domain::Attendee> added;
-    std::vector<domain::Attendee> updated;
-    std::map<std::int64_t, std::size_t> matched_on_line;
-    std::int64_t next_id = std::max(state.next_attendee_id(), max_attendee_id(db) + 1);
-    for (const auto& row : roster.rows) {
-        const domain::Attendee* existing = state.find_by_external_id(row.external_id);
-        if (!existing && !row.email.empty()) {
-            const domain::Attendee* by_email = state.find_by_email(row.email);
-            // An email match is the same person unless both carry different external ids.
-            if (by_email && (by_email->external_id.empty() || row.external_id.empty() ||
-                             by_email->external_id == row.external_id))
-                existing = by_email;
-        }
-        if (existing) {
-            auto [it, first] = matched_on_line.emplace(existing->id, row.line);
-            if (!first) {
-                problems.push_back({row.line, "is the same attendee as line " +
-                                                  std::to_string(it->second) +
-                                                  " (matched by external_id or email)"});
-                continue;
-            }
-        }
-        // New people get every field; known people only the columns this file has.
-        domain::Attendee person = existing ? *existing : domain::Attendee{};
-        const domain::RosterColumns& has = roster.columns;
-        person.name = row.name;
-        if (!existing || has.organisation) person.organisation = row.organisation;
-        if (!existing || has.email) person.email = row.email;
-        if (!existing || has.sector) person.sector = row.sector;
-        if (!existing || has.category) person.category = row.category;
-        if (!existing || has.vip) person.vip = row.vip;
-        if (!existing || has.notes) person.notes = row.notes;
-        if (!existing || has.blocked) person.blocked = row.blocked;
-        if (!row.external_id.empty()) person.external_id = row.external_id;
-        if (!existing) {
-            if (next_id > protocol::kMaxAttendeeId)
-                throw DatabaseError("attendee ids are exhausted (badges carry 32 bits)");
-            person.id = next_id++;
-            person.created_at = now_ms;
-            issuer.issue(person, 1, now_ms);
-            added.push_back(std::move(person));
-        } else if (same_roster_fields(person, *existing)) {
-            ++summary.unchanged;
-        } else {
-            updated.push_back(std::move(person));
-        }
-    }
-    std::sort(problems.begin(), problems.end(),
-              [](const auto& a, const auto& b) { return a.line < b.line; });
-    if (!problems.empty() && !skip_bad) {
-        summary.errors = std::move(problems);
-        summary.unchanged = 0;
-        return summary;
-    }
-    summary.skipped = std::move(problems);
-
     db.exec("BEGIN IMMEDIATE");
     try {
-        for (const auto& person : added) {
+        for (const auto& person : plan.added) {
             insert_attendee(db, person);
-            insert_badge(db, person);
+            if (person.serial != 0) insert_badge(db, person);
         }
-        for (const auto& person : updated)
+        for (const auto& person : plan.updated)
             update_attendee(db, person, now_ms);
         db.exec("COMMIT");
     } catch (...) {
         db.exec("ROLLBACK");
         throw;
     }
-    summary.applied = true;
-    summary.added = added.size();
-    summary.updated = updated.size();
-    for (auto& person : added)
-        state.put_attendee(std::move(person));
-    for (auto& person : updated)
-        state.put_attendee(std::move(person));
-    return summary;
 }
 
 const domain::Attendee* find_attendee(const domain::Attendance& state, std::string_view text) {

@@ -1,17 +1,16 @@
 // SQLite persistence of the attendance domain: schema (named migrations), loading at start,
-// the writes the module submits to the group-commit Writer, roster import and badge reissue.
+// the writes the module submits to the group-commit Writer, roster plans and badge reissue.
 //
 // Tables: attendees (roster), badges (one row per issued serial; the highest is current),
 // ledger (append-only: UPDATE and DELETE are refused by triggers).
 #pragma once
 
 #include "domain/attendance.hpp"
-#include "domain/roster_csv.hpp"
+#include "domain/roster_import.hpp"
 #include "stagedoor/protocol/badge_token.hpp"
 #include "storage/database.hpp"
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,26 +55,12 @@ class BadgeIssuer {
     protocol::badge::EventId event_id_;
 };
 
-struct ImportSummary {
-    bool applied = false; // false: nothing was written
-    std::size_t added = 0;
-    std::size_t updated = 0;
-    std::size_t unchanged = 0;
-    std::vector<domain::RosterProblem> skipped; // bad rows left out (skip_bad)
-    std::vector<domain::RosterProblem> errors;  // bad rows that stopped the import
-    std::vector<std::string> warnings;
-    std::optional<std::string> fatal;
-    nlohmann::json to_json() const;
-    // Lines for a terminal.
-    std::string describe() const;
-};
-
-// Re-import matches attendees by external_id, else by email (case-insensitive), and never
-// duplicates them. Bad rows stop the import unless skip_bad. Runs as ONE transaction on db
-// and, once committed, applies the changes to state.
-ImportSummary import_roster(Database& db, domain::Attendance& state,
-                            const domain::RosterParse& roster, bool skip_bad,
-                            const BadgeIssuer& issuer, std::int64_t now_ms);
+// Signs the badges the plan orders (serial, token and token_issued_at of plan.added) and
+// writes the plan as ONE transaction on db: the people added with their badges, the updated
+// ones (updated_at = now_ms). Throws, rolled back, when the write fails. Memory is the
+// caller's: apply the plan to the state (domain::apply_roster_plan) after this returns.
+void commit_roster_plan(Database& db, domain::RosterPlan& plan, const BadgeIssuer& issuer,
+                        std::int64_t now_ms);
 
 // Finds an attendee by id, external_id or email (as typed on a command line).
 const domain::Attendee* find_attendee(const domain::Attendance& state, std::string_view text);

@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 
 using namespace stagedoor::domain;
-using stagedoor::protocol::CountsBody;
 
 namespace {
 
@@ -52,9 +51,26 @@ struct Door {
     }
 };
 
-CountsBody counts(std::int64_t expected, std::int64_t arrived, std::int64_t present,
-                  std::int64_t walk_ins = 0) {
-    return CountsBody{expected, arrived, present, walk_ins};
+Counts counts(std::int64_t expected, std::int64_t arrived, std::int64_t present,
+              std::int64_t walk_ins = 0) {
+    return Counts{expected, arrived, present, walk_ins};
+}
+
+// judge_undo's answer in one word: reverse, already_undone, or the failure's kind.
+std::string undo_verdict(const std::variant<UndoTarget, Failure>& decision) {
+    if (const auto* target = std::get_if<UndoTarget>(&decision))
+        return target->already_undone ? "already_undone" : "reverse";
+    switch (std::get<Failure>(decision).kind) {
+    case Failure::Kind::invalid:
+        return "invalid";
+    case Failure::Kind::not_found:
+        return "not_found";
+    case Failure::Kind::conflict:
+        return "conflict";
+    case Failure::Kind::forbidden:
+        return "forbidden";
+    }
+    return "?";
 }
 
 } // namespace
@@ -181,14 +197,15 @@ TEST_CASE("ledger: entry, exit and present counts with undo following") {
 
     SECTION("undo of an admission") {
         auto decision = state.judge_undo(a_scan, "door", "Door 1", kStart + 60'000);
-        REQUIRE(decision.kind == UndoDecision::Kind::reverse);
-        state.append(state.make_reversal(door.context(kStart + 60'000, "u"), decision.target_seq));
+        REQUIRE(undo_verdict(decision) == "reverse");
+        state.append(state.make_reversal(door.context(kStart + 60'000, "u"),
+                                         std::get<UndoTarget>(decision).target_seq));
         CHECK(state.counts() == counts(3, 1, 0));
         CHECK_FALSE(state.presence(1)->present);
         CHECK_FALSE(state.presence(1)->arrived_at.has_value());
         // Undoing twice is harmless.
-        CHECK(state.judge_undo(a_scan, "door", "Door 1", kStart + 61'000).kind ==
-              UndoDecision::Kind::already_undone);
+        CHECK(undo_verdict(state.judge_undo(a_scan, "door", "Door 1", kStart + 61'000)) ==
+              "already_undone");
         // After the undo, the person can be admitted again.
         CHECK(door.scan(1, kStart + 70'000).result == ScanOutcome::ok);
         CHECK(state.counts() == counts(3, 2, 1));
@@ -200,29 +217,27 @@ TEST_CASE("ledger: entry, exit and present counts with undo following") {
             if (entry.direction == Direction::out) exit_entry = &entry;
         REQUIRE(exit_entry);
         auto decision = state.judge_undo(exit_entry->scan_id, "organiser", "Laptop", kStart + 1);
-        REQUIRE(decision.kind == UndoDecision::Kind::reverse);
-        state.append(state.make_reversal(door.context(kStart + 100), decision.target_seq));
+        REQUIRE(undo_verdict(decision) == "reverse");
+        state.append(state.make_reversal(door.context(kStart + 100),
+                                         std::get<UndoTarget>(decision).target_seq));
         CHECK(state.counts() == counts(3, 2, 2));
         CHECK(state.presence(2)->present);
     }
     SECTION("undo rules: doors undo their own recent scans, organisers anything") {
-        CHECK(state.judge_undo(a_scan, "door", "Door 2", kStart + 1).kind ==
-              UndoDecision::Kind::forbidden);
-        CHECK(state.judge_undo(a_scan, "door", "Door 1", kStart + kDoorUndoWindowMs + 1).kind ==
-              UndoDecision::Kind::forbidden);
-        CHECK(state.judge_undo(a_scan, "door", "Door 1", kStart + kDoorUndoWindowMs).kind ==
-              UndoDecision::Kind::reverse);
-        CHECK(state.judge_undo(a_scan, "organiser", "Laptop", kStart + 86'400'000).kind ==
-              UndoDecision::Kind::reverse);
-        CHECK(state.judge_undo(a_scan, "stage", "Screen", kStart + 1).kind ==
-              UndoDecision::Kind::forbidden);
-        CHECK(state.judge_undo("nope", "organiser", "Laptop", kStart).kind ==
-              UndoDecision::Kind::not_found);
+        CHECK(undo_verdict(state.judge_undo(a_scan, "door", "Door 2", kStart + 1)) == "forbidden");
+        CHECK(undo_verdict(state.judge_undo(a_scan, "door", "Door 1",
+                                            kStart + kDoorUndoWindowMs + 1)) == "forbidden");
+        CHECK(undo_verdict(state.judge_undo(a_scan, "door", "Door 1",
+                                            kStart + kDoorUndoWindowMs)) == "reverse");
+        CHECK(undo_verdict(state.judge_undo(a_scan, "organiser", "Laptop", kStart + 86'400'000)) ==
+              "reverse");
+        CHECK(undo_verdict(state.judge_undo(a_scan, "stage", "Screen", kStart + 1)) == "forbidden");
+        CHECK(undo_verdict(state.judge_undo("nope", "organiser", "Laptop", kStart)) == "not_found");
         // already_in is not an admission: nothing to undo.
         const auto& rejected = state.ledger().back();
         REQUIRE(rejected.result == ScanOutcome::already_in);
-        CHECK(state.judge_undo(rejected.scan_id, "organiser", "Laptop", kStart).kind ==
-              UndoDecision::Kind::conflict);
+        CHECK(undo_verdict(state.judge_undo(rejected.scan_id, "organiser", "Laptop", kStart)) ==
+              "conflict");
     }
 }
 
@@ -315,10 +330,10 @@ TEST_CASE("ledger: attendance snapshot") {
 
     auto snapshot = state.snapshot(kStart + 16 * 60'000 + 30);
     CHECK(snapshot.counts == counts(4, 3, 2));
-    CHECK(snapshot.by_category.at("member") == stagedoor::protocol::GroupCounts{1, 1, 1});
-    CHECK(snapshot.by_category.at("new_member") == stagedoor::protocol::GroupCounts{1, 1, 0});
-    CHECK(snapshot.by_category.at("press") == stagedoor::protocol::GroupCounts{0, 0, 0});
-    CHECK(snapshot.by_sector.at("Verwaltung") == stagedoor::protocol::GroupCounts{2, 1, 1});
+    CHECK(snapshot.by_category.at(Category::member) == GroupCounts{1, 1, 1});
+    CHECK(snapshot.by_category.at(Category::new_member) == GroupCounts{1, 1, 0});
+    CHECK(snapshot.by_category.at(Category::press) == GroupCounts{0, 0, 0});
+    CHECK(snapshot.by_sector.at("Verwaltung") == GroupCounts{2, 1, 1});
     REQUIRE(snapshot.arrivals.size() == 4); // zero buckets in between are filled
     CHECK(snapshot.arrivals[0].t == kStart);
     CHECK(snapshot.arrivals[0].count == 2);
@@ -327,14 +342,14 @@ TEST_CASE("ledger: attendance snapshot") {
     CHECK(snapshot.arrivals[3].t == kStart + 15 * 60'000);
     CHECK(snapshot.arrivals[3].count == 1);
     REQUIRE(snapshot.recent.size() == 3);
-    CHECK(snapshot.recent[0].attendee.id == 3); // newest first
-    CHECK(snapshot.recent[2].attendee.id == 1);
+    CHECK(snapshot.recent[0].attendee->id == 3); // newest first
+    CHECK(snapshot.recent[2].attendee->id == 1);
     REQUIRE(snapshot.vips_arrived.size() == 1);
-    CHECK(snapshot.vips_arrived[0].attendee.name == "Dr. Eva Groß");
+    CHECK(snapshot.vips_arrived[0].attendee->name == "Dr. Eva Groß");
     REQUIRE(snapshot.vips_missing.size() == 1);
-    CHECK(snapshot.vips_missing[0].id == 4);
-    CHECK(snapshot.rejected.at("already_in") == 1);
-    CHECK(snapshot.rejected.at("bad_signature") == 1);
+    CHECK(snapshot.vips_missing[0]->id == 4);
+    CHECK(snapshot.rejected.at(ScanOutcome::already_in) == 1);
+    CHECK(snapshot.rejected.at(ScanOutcome::bad_signature) == 1);
     REQUIRE(snapshot.devices.size() == 2);
     CHECK(snapshot.devices[0].device == "Door 1");
     CHECK(snapshot.devices[0].admitted == 2);
@@ -345,10 +360,11 @@ TEST_CASE("ledger: attendance snapshot") {
     CHECK(snapshot.devices[1].per_minute == 1);
 
     // Undo of the VIP's admission moves her back to missing.
-    auto decision =
-        state.judge_undo(snapshot.recent[0].scan_id, "organiser", "Laptop", kStart + 20 * 60'000);
-    REQUIRE(decision.kind == UndoDecision::Kind::reverse);
-    state.append(state.make_reversal(door.context(kStart + 20 * 60'000), decision.target_seq));
+    auto decision = state.judge_undo(snapshot.recent[0].entry->scan_id, "organiser", "Laptop",
+                                     kStart + 20 * 60'000);
+    REQUIRE(undo_verdict(decision) == "reverse");
+    state.append(state.make_reversal(door.context(kStart + 20 * 60'000),
+                                     std::get<UndoTarget>(decision).target_seq));
     auto after = state.snapshot(kStart + 20 * 60'000);
     CHECK(after.vips_arrived.empty());
     CHECK(after.vips_missing.size() == 2);
@@ -365,8 +381,8 @@ TEST_CASE("ledger: recent admissions keep the newest 50") {
         door.scan(id, kStart + id * 1000);
     auto snapshot = state.snapshot(kStart + 61'000);
     REQUIRE(snapshot.recent.size() == 50);
-    CHECK(snapshot.recent.front().attendee.id == 60);
-    CHECK(snapshot.recent.back().attendee.id == 11);
+    CHECK(snapshot.recent.front().attendee->id == 60);
+    CHECK(snapshot.recent.back().attendee->id == 11);
 }
 
 TEST_CASE("ledger: lookup folds case, accents and German spellings") {
@@ -381,7 +397,7 @@ TEST_CASE("ledger: lookup folds case, accents and German spellings") {
     auto ids = [&](std::string_view query) {
         std::vector<std::int64_t> out;
         for (const auto& match : state.lookup(query))
-            out.push_back(match.attendee.id);
+            out.push_back(match.attendee->id);
         return out;
     };
     auto has = [&](std::string_view query, std::int64_t id) {

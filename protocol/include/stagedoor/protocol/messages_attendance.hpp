@@ -4,6 +4,7 @@
 
 #include "stagedoor/protocol/codec.hpp"
 #include "stagedoor/protocol/text.hpp"
+#include "stagedoor/protocol/vocabulary.hpp"
 
 #include <array>
 #include <cstdint>
@@ -13,70 +14,6 @@
 #include <vector>
 
 namespace stagedoor::protocol {
-
-enum class Category { member, guest, new_member, speaker, staff, press };
-inline constexpr std::array<std::pair<std::string_view, Category>, 6> kCategories{{
-    {"member", Category::member},
-    {"guest", Category::guest},
-    {"new_member", Category::new_member},
-    {"speaker", Category::speaker},
-    {"staff", Category::staff},
-    {"press", Category::press},
-}};
-std::string_view to_string(Category category);
-std::optional<Category> category_from_string(std::string_view name);
-
-enum class ScanOutcome {
-    ok,
-    already_in,
-    not_in,
-    unknown_badge,
-    bad_signature,
-    revoked,
-    wrong_event,
-    malformed
-};
-inline constexpr std::array<std::pair<std::string_view, ScanOutcome>, 8> kScanOutcomes{{
-    {"ok", ScanOutcome::ok},
-    {"already_in", ScanOutcome::already_in},
-    {"not_in", ScanOutcome::not_in},
-    {"unknown_badge", ScanOutcome::unknown_badge},
-    {"bad_signature", ScanOutcome::bad_signature},
-    {"revoked", ScanOutcome::revoked},
-    {"wrong_event", ScanOutcome::wrong_event},
-    {"malformed", ScanOutcome::malformed},
-}};
-std::string_view to_string(ScanOutcome outcome);
-std::optional<ScanOutcome> scan_outcome_from_string(std::string_view name);
-
-enum class Direction { in, out };
-inline constexpr std::array<std::pair<std::string_view, Direction>, 2> kDirections{{
-    {"in", Direction::in},
-    {"out", Direction::out},
-}};
-std::string_view to_string(Direction direction);
-std::optional<Direction> direction_from_string(std::string_view name);
-
-enum class Method { scan, manual, walk_in };
-inline constexpr std::array<std::pair<std::string_view, Method>, 3> kMethods{{
-    {"scan", Method::scan},
-    {"manual", Method::manual},
-    {"walk_in", Method::walk_in},
-}};
-std::string_view to_string(Method method);
-std::optional<Method> method_from_string(std::string_view name);
-
-// Limits shared by the decoder, the server and PROTOCOL.md.
-inline constexpr std::size_t kMaxScanIdBytes = 64;
-inline constexpr std::size_t kMaxScanPayloadBytes = 4096;
-inline constexpr std::size_t kMaxPayloadExcerptChars = 200;
-inline constexpr std::size_t kMaxLookupQueryBytes = 100;
-inline constexpr std::size_t kMaxLookupResults = 20;
-inline constexpr std::size_t kMaxNameBytes = 200;
-inline constexpr std::size_t kMaxOrganisationBytes = 200;
-inline constexpr std::size_t kMaxSectorBytes = 100;
-inline constexpr std::size_t kMaxEmailBytes = 254;
-inline constexpr std::int64_t kMaxAttendeeId = 0xFFFFFFFFLL; // badge tokens carry 32 bits
 
 // The "attendee" object.
 struct AttendeeInfo {
@@ -324,8 +261,5 @@ struct VipArrived {
     void read(Reader& reader);
     void write(nlohmann::json& out) const;
 };
-
-// At most max_chars Unicode characters of text (cut on a character boundary); see text.hpp.
-std::string utf8_prefix(std::string_view text, std::size_t max_chars);
 
 } // namespace stagedoor::protocol

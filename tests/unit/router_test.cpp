@@ -1,0 +1,284 @@
+// The router (typed handlers, roles, the exception boundary, refusal counts, HTTP routes) and
+// the dispatcher in front of it (hello, the hello timeout, the role told to the transport),
+// with the recording fakes for the network.
+#include "app/dispatcher.hpp"
+#include "app/router.hpp"
+#include "fakes.hpp"
+#include "stagedoor/protocol/messages_attendance.hpp"
+
+#include <catch2/catch.hpp>
+#include <stdexcept>
+
+using namespace stagedoor;
+using namespace stagedoor::app;
+using nlohmann::json;
+using protocol::ErrorCode;
+using stagedoor::testing::FakeScheduler;
+using stagedoor::testing::FakeTransport;
+
+namespace {
+
+const Connection kDoor{1, Role::door, "Door 1"};
+const Connection kStage{2, Role::stage, "Stage left"};
+const Connection kOrganiser{3, Role::organiser, "Organiser laptop"};
+
+protocol::Envelope envelope_of(const json& frame) {
+    auto envelope = protocol::parse_envelope(frame.dump());
+    REQUIRE(envelope.ok());
+    return std::move(*envelope);
+}
+
+json last_to(const FakeTransport& transport, ConnectionId connection) {
+    for (auto it = transport.sent.rbegin(); it != transport.sent.rend(); ++it)
+        if (it->to == connection) return it->message;
+    FAIL("nothing was sent to connection " << connection);
+    return {};
+}
+
+HttpRequest http_request(std::string method, std::string path, std::optional<Role> role) {
+    HttpRequest request;
+    request.method = std::move(method);
+    request.path = std::move(path);
+    request.role = role;
+    return request;
+}
+
+// Dispatches synchronously answered HTTP requests.
+HttpResponse http(Router& router, std::string method, std::string path, std::optional<Role> role) {
+    std::optional<HttpResponse> answer;
+    router.dispatch_http(http_request(std::move(method), std::move(path), role),
+                         [&answer](HttpResponse response) {
+                             REQUIRE_FALSE(answer.has_value()); // exactly once
+                             answer = std::move(response);
+                         });
+    REQUIRE(answer.has_value());
+    return *answer;
+}
+
+} // namespace
+
+TEST_CASE("router: a typed handler gets the decoded message from the roles allowed") {
+    FakeTransport transport;
+    Router router(transport);
+    std::vector<std::string> queries;
+    router.on<protocol::Lookup>(roles::door_staff,
+                                [&](const Connection& who, const protocol::Lookup& lookup) {
+                                    CHECK(who.device == "Door 1");
+                                    queries.push_back(lookup.query);
+                                });
+
+    router.dispatch(kDoor, envelope_of({{"type", "lookup"}, {"id", 1}, {"query", "ada"}}));
+    CHECK(queries == std::vector<std::string>{"ada"});
+
+    // Another role: forbidden, before anything is decoded; the handler never runs.
+    router.dispatch(kStage, envelope_of({{"type", "lookup"}, {"id", 2}, {"query", "ada"}}));
+    auto forbidden = last_to(transport, kStage.id);
+    CHECK(forbidden["code"] == "forbidden");
+    CHECK(forbidden["re"] == 2);
+    CHECK_THAT(forbidden["message"].get<std::string>(),
+               Catch::Contains("stage") && Catch::Contains("door or organiser"));
+
+    // A field of the wrong type: bad_message naming the field.
+    router.dispatch(kDoor, envelope_of({{"type", "lookup"}, {"id", 3}, {"query", 5}}));
+    auto bad = last_to(transport, kDoor.id);
+    CHECK(bad["code"] == "bad_message");
+    CHECK(bad["field"] == "query");
+    CHECK(bad["re"] == 3);
+
+    // A type nobody registered.
+    router.dispatch(kDoor, envelope_of({{"type", "teleport"}, {"id", 4}}));
+    CHECK(last_to(transport, kDoor.id)["code"] == "unknown_type");
+    CHECK(queries.size() == 1);
+
+    using Key = Router::RefusalKey;
+    CHECK(router.refusals().at(Key{"Stage left", "lookup", ErrorCode::forbidden}) == 1);
+    CHECK(router.refusals().at(Key{"Door 1", "lookup", ErrorCode::bad_message}) == 1);
+    CHECK(router.refusals().at(Key{"Door 1", "(unknown)", ErrorCode::unknown_type}) == 1);
+    CHECK(router.refusals_total() == 3);
+    CHECK(router.message_types() == std::vector<std::string>{"lookup"});
+}
+
+TEST_CASE("router: a handler that throws is answered internal and the next request is served") {
+    FakeTransport transport;
+    Router router(transport);
+    int calls = 0;
+    router.on<protocol::Lookup>(roles::door_staff,
+                                [&](const Connection&, const protocol::Lookup& m) {
+                                    ++calls;
+                                    if (m.query == "boom") throw std::runtime_error("disk on fire");
+                                    if (m.query == "odd") throw 42; // not even a std::exception
+                                });
+
+    router.dispatch(kDoor, envelope_of({{"type", "lookup"}, {"id", 7}, {"query", "boom"}}));
+    auto failed = last_to(transport, kDoor.id);
+    CHECK(failed["type"] == "error");
+    CHECK(failed["code"] == "internal");
+    CHECK(failed["re"] == 7);
+    CHECK_THAT(failed["message"].get<std::string>(), !Catch::Contains("disk on fire"));
+
+    router.dispatch(kDoor, envelope_of({{"type", "lookup"}, {"id", 8}, {"query", "odd"}}));
+    CHECK(last_to(transport, kDoor.id)["code"] == "internal");
+
+    auto before = transport.sent.size();
+    router.dispatch(kDoor, envelope_of({{"type", "lookup"}, {"id", 9}, {"query", "fine"}}));
+    CHECK(calls == 3);
+    CHECK(transport.sent.size() == before); // the handler answered nothing, and nor did the router
+    CHECK(router.refusals_total() == 2);
+}
+
+TEST_CASE("router: the fast decoder answers plain frames; role and exceptions still apply") {
+    FakeTransport transport;
+    Router router(transport);
+    std::vector<std::string> scans;
+    router.on<protocol::Scan>(
+        roles::door_staff,
+        [&](const Connection&, const protocol::Scan& scan) {
+            if (scan.scan_id == "explode") throw std::runtime_error("no");
+            scans.push_back(scan.scan_id);
+        },
+        &protocol::decode_scan_fast);
+    auto frame = [](std::string scan_id, std::int64_t id) {
+        return json{{"type", "scan"},   {"id", id},          {"scan_id", scan_id},
+                    {"payload", "SD1"}, {"direction", "in"}, {"at", 1}}
+            .dump();
+    };
+
+    CHECK(router.dispatch_text(kDoor, frame("s-1", 1)));
+    CHECK(scans == std::vector<std::string>{"s-1"});
+    // Not a plain scan frame (another type, or JSON the fast decoder leaves alone).
+    CHECK_FALSE(router.dispatch_text(kDoor, R"({"type":"ping","id":2,"t0":1})"));
+    CHECK_FALSE(router.dispatch_text(kDoor, "not json"));
+
+    CHECK(router.dispatch_text(kStage, frame("s-2", 3)));
+    CHECK(last_to(transport, kStage.id)["code"] == "forbidden");
+    CHECK(router.dispatch_text(kDoor, frame("explode", 4)));
+    auto failed = last_to(transport, kDoor.id);
+    CHECK(failed["code"] == "internal");
+    CHECK(failed["re"] == 4); // the id was read before the handler threw
+    CHECK(scans.size() == 1);
+
+    // The general path reaches the same handler.
+    router.dispatch(kOrganiser, envelope_of(json::parse(frame("s-3", 5))));
+    CHECK(scans == std::vector<std::string>{"s-1", "s-3"});
+}
+
+TEST_CASE("router: HTTP routes: 404, 405 with Allow, HEAD as GET, 401, 403 and {id}") {
+    FakeTransport transport;
+    Router router(transport);
+    std::optional<std::int64_t> seen_id;
+    router.http("GET", "/api/report.csv", roles::editors, [](const HttpRequest&) {
+        return HttpResponse{200, "text/csv", "a,b\r\n", {}};
+    });
+    router.http("GET", "/api/badges/{id}.svg", roles::organisers, [&](const HttpRequest& request) {
+        seen_id = request.path_id;
+        return HttpResponse{200, "image/svg+xml", "<svg/>", {}};
+    });
+    router.http("POST", "/api/badges/{id}/reissue", roles::organisers,
+                [](const HttpRequest&) { return HttpResponse{}; });
+    router.http("GET", "/open", Router::kPublic, [](const HttpRequest&) {
+        return HttpResponse{200, "text/plain", "hi", {}};
+    });
+
+    CHECK(http(router, "GET", "/api/nothing", Role::organiser).status == 404);
+    auto wrong_method = http(router, "POST", "/api/report.csv", Role::organiser);
+    CHECK(wrong_method.status == 405);
+    CHECK(wrong_method.headers["Allow"] == "GET, HEAD");
+    CHECK(http(router, "HEAD", "/api/report.csv", Role::moderator).status == 200);
+    CHECK(http(router, "GET", "/api/report.csv", std::nullopt).status == 401);
+    auto forbidden = http(router, "GET", "/api/report.csv", Role::door);
+    CHECK(forbidden.status == 403);
+    CHECK(json::parse(forbidden.body)["code"] == "forbidden");
+    CHECK(http(router, "GET", "/open", std::nullopt).body == "hi");
+
+    CHECK(http(router, "GET", "/api/badges/42.svg", Role::organiser).status == 200);
+    CHECK(seen_id == 42);
+    CHECK(http(router, "GET", "/api/badges/4x2.svg", Role::organiser).status == 404);
+    CHECK(http(router, "GET", "/api/badges/.svg", Role::organiser).status == 404);
+    CHECK(http(router, "GET", "/api/badges/12345678901.svg", Role::organiser).status == 404);
+    CHECK(http(router, "GET", "/api/badges/7/reissue", Role::organiser).status == 405);
+    CHECK(http(router, "POST", "/api/badges/7/reissue", Role::organiser).status == 200);
+}
+
+TEST_CASE("router: HTTP handlers that throw get 500; a late answer is sent exactly once") {
+    FakeTransport transport;
+    Router router(transport);
+    router.http("GET", "/api/broken", roles::organisers,
+                [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("oops"); });
+    Router::HttpRespond later;
+    router.http_async("POST", "/api/later", roles::organisers,
+                      [&](const HttpRequest&, Router::HttpRespond respond) {
+                          later = std::move(respond);
+                          throw std::runtime_error("after taking the responder");
+                      });
+
+    auto broken = http(router, "GET", "/api/broken", Role::organiser);
+    CHECK(broken.status == 500);
+    CHECK(json::parse(broken.body)["code"] == "internal");
+
+    std::vector<int> answers;
+    router.dispatch_http(http_request("POST", "/api/later", Role::organiser),
+                         [&](HttpResponse response) { answers.push_back(response.status); });
+    REQUIRE(answers == std::vector<int>{500}); // the exception answered it
+    later(HttpResponse{200, "application/json", "{}", {}});
+    CHECK(answers == std::vector<int>{500}); // a second answer is dropped
+}
+
+TEST_CASE("router: the refusal table is bounded when devices keep changing their names") {
+    FakeTransport transport;
+    Router router(transport);
+    for (int i = 0; i < 1100; ++i) {
+        Connection who{10, Role::stage, "Screen " + std::to_string(i)};
+        router.dispatch(who, envelope_of({{"type", "nope"}, {"id", i}}));
+    }
+    CHECK(router.refusals().size() <= 1001);
+    CHECK(router.refusals_total() == 1100);
+    CHECK(router.refusals().at(
+              Router::RefusalKey{"(other devices)", "(unknown)", ErrorCode::unknown_type}) == 100);
+}
+
+TEST_CASE("dispatcher: hello tells the transport the role once; no hello in time closes") {
+    FakeTransport transport;
+    FakeScheduler scheduler;
+    std::int64_t now = 1'000'000;
+    RoleKeys keys;
+    keys.keys[static_cast<std::size_t>(Role::door)] = "door-key";
+    Dispatcher dispatcher({"0123456789abcdef", "Test", "2026-11-26"}, keys, transport, scheduler,
+                          [&now] { return now; });
+
+    dispatcher.on_open(1);
+    dispatcher.on_open(2);
+    // Before hello only ping and hello are served.
+    dispatcher.on_text(1, R"({"type":"lookup","id":1,"query":"x"})", 0);
+    CHECK(last_to(transport, 1)["code"] == "unauthorized");
+    dispatcher.on_text(
+        1,
+        R"({"type":"hello","id":2,"protocol":1,"role":"door","device":"Door 1","key":"door-key"})",
+        0);
+    CHECK(last_to(transport, 1)["type"] == "welcome");
+    CHECK(transport.role_of.at(1) == Role::door);
+    CHECK(dispatcher.clients_by_role()[static_cast<std::size_t>(Role::door)] == 1);
+
+    // A wrong key: unauthorized, closed at once, and no role for the transport.
+    dispatcher.on_text(
+        2, R"({"type":"hello","id":1,"protocol":1,"role":"door","device":"X","key":"guess"})", 0);
+    CHECK(last_to(transport, 2)["code"] == "unauthorized");
+    REQUIRE(transport.closed.size() == 1);
+    CHECK(transport.closed[0].code == 1008);
+    CHECK_FALSE(transport.role_of.contains(2));
+
+    // A third connection says nothing: the scheduler closes it after 10 s, not the others.
+    dispatcher.on_open(3);
+    scheduler.run_due(now + Dispatcher::kHelloTimeoutMs - 1);
+    CHECK(transport.closed.size() == 1);
+    scheduler.run_due(now + Dispatcher::kHelloTimeoutMs);
+    REQUIRE(transport.closed.size() == 3); // 2 (still unauthenticated) and 3
+    CHECK(transport.closed[1].code == 1008);
+    CHECK(transport.closed[2].reason == "hello timeout");
+    for (const auto& closed : transport.closed)
+        CHECK(closed.connection != 1);
+
+    // Closing a connection cancels its timer.
+    dispatcher.on_open(4);
+    dispatcher.on_close(4);
+    CHECK(scheduler.timers.empty());
+}
