@@ -48,6 +48,20 @@ void fail(beast::error_code ec, const char* what) {
     app::log::info(std::string(what) + ": " + ec.message());
 }
 
+// The event loop outlives any one task: an exception that escapes a frame's handling, a timer
+// or a write's completion is logged once, and the loop goes on serving everyone else. (Message
+// and HTTP handlers have their own boundary in the router, which also answers the client.)
+template <class Task> void run_guarded(const char* what, Task&& task) {
+    try {
+        task();
+    } catch (const std::exception& error) {
+        app::log::error(std::string(what) + " failed: " + error.what());
+    } catch (...) {
+        app::log::error(std::string(what) +
+                        " failed with an exception that is not a std::exception");
+    }
+}
+
 class WebSocketSessionBase {
   public:
     virtual ~WebSocketSessionBase() = default;
@@ -120,7 +134,9 @@ class Hub final : public app::Transport, public app::Scheduler {
     }
 
     // --- any thread ---
-    void post(std::function<void()> task) override { asio::post(ioc_, std::move(task)); }
+    void post(std::function<void()> task) override {
+        asio::post(ioc_, [task = std::move(task)] { run_guarded("a completion", task); });
+    }
 
     // --- scheduler, on the event loop ---
     TimerId schedule_at(std::int64_t unix_ms, std::function<void()> task) override {
@@ -132,7 +148,7 @@ class Hub final : public app::Transport, public app::Scheduler {
         timer->async_wait([this, id, task = std::move(task)](beast::error_code ec) {
             if (ec) return;
             timers_.erase(id);
-            task();
+            run_guarded("a timer", task);
         });
         return id;
     }
@@ -222,12 +238,14 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
         if (ec) return fail(ec, "websocket read");
         double received_at = app::system_clock_ms_precise();
         auto data = buffer_.cdata();
-        if (derived().ws().got_text())
-            hub_.dispatcher().on_text(
-                id_, std::string_view(static_cast<const char*>(data.data()), data.size()),
-                received_at);
-        else
-            hub_.dispatcher().on_binary(id_);
+        run_guarded("handling a frame", [&] {
+            if (derived().ws().got_text())
+                hub_.dispatcher().on_text(
+                    id_, std::string_view(static_cast<const char*>(data.data()), data.size()),
+                    received_at);
+            else
+                hub_.dispatcher().on_binary(id_);
+        });
         buffer_.consume(buffer_.size());
         if (!closing_) do_read();
     }
