@@ -102,12 +102,13 @@ void AttendanceModule::notify_presence(std::int64_t attendee_id) {
 // ---- WebSocket ----
 
 void AttendanceModule::on_disconnect(const Connection& connection) {
-    if (connection.role == Role::organiser && organisers_connected_ > 0) --organisers_connected_;
+    if (roles::organisers.contains(connection.role) && organisers_connected_ > 0)
+        --organisers_connected_;
 }
 
 void AttendanceModule::on_welcome(const Connection& connection) {
-    if (connection.role != Role::door && connection.role != Role::organiser) return;
-    if (connection.role == Role::organiser) {
+    if (!roles::door_staff.contains(connection.role)) return;
+    if (roles::organisers.contains(connection.role)) {
         ++organisers_connected_;
         context_.transport.send(connection.id,
                                 frame(views::attendance(state_.snapshot(context_.clock()))));

@@ -42,6 +42,8 @@ inline constexpr RoleSet door_staff{Role::door, Role::organiser};
 inline constexpr RoleSet editors{Role::moderator, Role::organiser};
 // Live attendance events, exports, roster import, badges.
 inline constexpr RoleSet organisers{Role::organiser};
+// The screens whose clock sync the moderator watches.
+inline constexpr RoleSet displays{Role::stage};
 } // namespace roles
 
 } // namespace stagedoor::app

@@ -128,9 +128,9 @@ void StageModule::on_welcome(const Connection& connection) {
     reply_.send(connection.id, timer_message(durable_, now, lookup));
     reply_.send(connection.id, agenda_message(durable_, now, lookup));
     reply_.send(connection.id, screen_message(durable_screen_));
-    if ((connection.role == Role::door || connection.role == Role::organiser) && on_deck_)
+    if (roles::door_staff.contains(connection.role) && on_deck_)
         reply_.send(connection.id, *on_deck_);
-    if (connection.role == Role::stage) {
+    if (roles::displays.contains(connection.role)) {
         displays_[connection.id] =
             DisplayRecord{connection.device, connection.role, std::nullopt, std::nullopt, true};
         // A display that reconnects replaces its old, disconnected entry.
