@@ -215,77 +215,14 @@ class Builder {
     void add(const RawItem& raw, std::size_t position) {
         std::size_t errors_before = result_.errors.size();
         ItemChanges changes;
-        if (raw.title.empty())
-            error(raw.line, "title is required");
-        else
-            changes.title = raw.title;
-        if (raw.duration_ms) {
-            changes.duration_ms = raw.duration_ms;
-        } else if (raw.duration.empty()) {
-            error(raw.line, "duration is required (m:ss or seconds)");
-        } else if (auto duration = parse_clock_duration(raw.duration)) {
-            changes.duration_ms = duration;
-        } else {
-            error(raw.line, "duration '" + raw.duration + "' is not m:ss or seconds");
-        }
-        if (!raw.kind.empty()) {
-            if (auto kind = item_kind_from_string(protocol::ascii_lower(raw.kind)))
-                changes.kind = kind;
-            else
-                error(raw.line, "kind '" + raw.kind + "' must be talk, pitch, break or other");
-        }
-        if (!raw.at_zero.empty()) {
-            if (auto at_zero = at_zero_from_string(protocol::ascii_lower(raw.at_zero)))
-                changes.at_zero = at_zero;
-            else
-                error(raw.line, "at_zero '" + raw.at_zero + "' must be count_up, stop or next");
-        }
-        auto threshold = [&](const std::string& text, std::optional<std::int64_t> ms,
-                             const char* name, std::optional<std::int64_t>& out) {
-            if (ms) {
-                out = ms;
-            } else if (!text.empty()) {
-                if (auto value = parse_threshold(text))
-                    out = value;
-                else
-                    error(raw.line, std::string(name) + " '" + text + "' is not seconds or m:ss");
-            }
-        };
-        threshold(raw.warn, raw.warn_ms, "warn", changes.warn_ms);
-        threshold(raw.danger, raw.danger_ms, "danger", changes.danger_ms);
+        read_shape(raw, changes);
+        read_threshold(raw.line, raw.warn, raw.warn_ms, "warn", changes.warn_ms);
+        read_threshold(raw.line, raw.danger, raw.danger_ms, "danger", changes.danger_ms);
         if (changes.warn_ms && !changes.danger_ms)
             changes.danger_ms = std::min(kDefaultDangerMs, *changes.warn_ms);
-
-        const AttendeeRecord* speaker = nullptr;
-        if (raw.speaker_id) {
-            speaker = speakers_.by_id(*raw.speaker_id);
-            if (!speaker)
-                error(raw.line,
-                      "speaker_id " + std::to_string(*raw.speaker_id) + " is not an attendee");
-        } else if (!raw.speaker.empty()) {
-            std::string problem;
-            speaker = speakers_.match(raw.speaker, problem);
-            if (!speaker) error(raw.line, problem);
-        }
-        if (speaker) changes.speaker_id = std::optional<std::int64_t>(speaker->id);
-        changes.organisation = raw.organisation ? *raw.organisation
-                                                : (speaker ? speaker->organisation : std::string());
+        read_speaker(raw, changes);
         changes.block = raw.block;
-        if (!raw.block_target.empty()) {
-            if (raw.block.empty()) {
-                error(raw.line, "block_target needs a block name");
-            } else {
-                std::string problem;
-                if (auto target = parse_block_target(raw.block_target, options_, problem)) {
-                    auto [it, inserted] = result_.agenda.block_targets.emplace(raw.block, *target);
-                    if (!inserted && it->second != *target)
-                        error(raw.line,
-                              "block '" + raw.block + "' already has another block_target");
-                } else {
-                    error(raw.line, problem);
-                }
-            }
-        }
+        if (!raw.block_target.empty()) read_block_target(raw);
         std::string id = raw.id.empty() ? "item-" + std::to_string(position) : raw.id;
         if (result_.errors.size() != errors_before) return;
         AgendaItem item;
@@ -319,6 +256,83 @@ class Builder {
     const ImportOptions& options() const { return options_; }
 
   private:
+    // Title, duration, kind and at_zero.
+    void read_shape(const RawItem& raw, ItemChanges& changes) {
+        if (raw.title.empty())
+            error(raw.line, "title is required");
+        else
+            changes.title = raw.title;
+        if (raw.duration_ms) {
+            changes.duration_ms = raw.duration_ms;
+        } else if (raw.duration.empty()) {
+            error(raw.line, "duration is required (m:ss or seconds)");
+        } else if (auto duration = parse_clock_duration(raw.duration)) {
+            changes.duration_ms = duration;
+        } else {
+            error(raw.line, "duration '" + raw.duration + "' is not m:ss or seconds");
+        }
+        if (!raw.kind.empty()) {
+            if (auto kind = item_kind_from_string(protocol::ascii_lower(raw.kind)))
+                changes.kind = kind;
+            else
+                error(raw.line, "kind '" + raw.kind + "' must be talk, pitch, break or other");
+        }
+        if (!raw.at_zero.empty()) {
+            if (auto at_zero = at_zero_from_string(protocol::ascii_lower(raw.at_zero)))
+                changes.at_zero = at_zero;
+            else
+                error(raw.line, "at_zero '" + raw.at_zero + "' must be count_up, stop or next");
+        }
+    }
+
+    // A warn/danger threshold: ms as given (JSON *_ms), else text as seconds or m:ss.
+    void read_threshold(std::size_t line, const std::string& text, std::optional<std::int64_t> ms,
+                        const char* name, std::optional<std::int64_t>& out) {
+        if (ms) {
+            out = ms;
+        } else if (!text.empty()) {
+            if (auto value = parse_threshold(text))
+                out = value;
+            else
+                error(line, std::string(name) + " '" + text + "' is not seconds or m:ss");
+        }
+    }
+
+    // The speaker (by id or by name) and the organisation, which defaults to the speaker's.
+    void read_speaker(const RawItem& raw, ItemChanges& changes) {
+        const AttendeeRecord* speaker = nullptr;
+        if (raw.speaker_id) {
+            speaker = speakers_.by_id(*raw.speaker_id);
+            if (!speaker)
+                error(raw.line,
+                      "speaker_id " + std::to_string(*raw.speaker_id) + " is not an attendee");
+        } else if (!raw.speaker.empty()) {
+            std::string problem;
+            speaker = speakers_.match(raw.speaker, problem);
+            if (!speaker) error(raw.line, problem);
+        }
+        if (speaker) changes.speaker_id = std::optional<std::int64_t>(speaker->id);
+        changes.organisation = raw.organisation ? *raw.organisation
+                                                : (speaker ? speaker->organisation : std::string());
+    }
+
+    // Records the item's block_target as its block's target; every item of a block that
+    // names one must name the same.
+    void read_block_target(const RawItem& raw) {
+        if (raw.block.empty()) {
+            error(raw.line, "block_target needs a block name");
+            return;
+        }
+        std::string problem;
+        if (auto target = parse_block_target(raw.block_target, options_, problem)) {
+            auto [it, inserted] = result_.agenda.block_targets.emplace(raw.block, *target);
+            if (!inserted && it->second != *target)
+                error(raw.line, "block '" + raw.block + "' already has another block_target");
+        } else {
+            error(raw.line, problem);
+        }
+    }
+
     SpeakerIndex speakers_;
     const ImportOptions& options_;
     ImportResult& result_;
@@ -373,6 +387,118 @@ RawItem raw_item(const CsvRow& row) {
     raw.block = cell(Column::block);
     raw.block_target = cell(Column::block_target);
     return raw;
+}
+
+using nlohmann::json;
+
+// One entry of the JSON 'blocks' array: its name and optional target_end.
+void read_json_block(const json& block, Builder& builder) {
+    if (!block.is_object() || !block.contains("name") || !block["name"].is_string()) {
+        builder.error(0, "each block needs a string 'name'");
+        return;
+    }
+    std::string name = block["name"].get<std::string>();
+    for (const auto& [key, value] : block.items())
+        if (key != "name" && key != "target_end")
+            builder.error(0, "block '" + name + "': unknown key '" + key + "'");
+    auto target = block.find("target_end");
+    if (target == block.end() || target->is_null()) return;
+    std::optional<std::int64_t> value;
+    std::string problem;
+    if (target->is_number_integer() && target->get<std::int64_t>() > 0)
+        value = target->get<std::int64_t>();
+    else if (target->is_string())
+        value = parse_block_target(target->get<std::string>(), builder.options(), problem);
+    if (!value)
+        builder.error(0, "block '" + name + "': " +
+                             (problem.empty() ? "target_end must be unix ms or a time" : problem));
+    else
+        builder.result().agenda.block_targets[name] = *value;
+}
+
+// The top level of a JSON agenda: an array of items, or an object with 'items' and optional
+// 'blocks' (read here). Returns the items array, or null when there is none.
+const json* read_json_document(const json& document, Builder& builder) {
+    if (document.is_array()) return &document;
+    if (!document.is_object()) {
+        builder.error(0, "the file must hold an object with 'items' or an array of items");
+        return nullptr;
+    }
+    for (const auto& [key, value] : document.items())
+        if (key != "items" && key != "blocks")
+            builder.error(0, "unknown key '" + key + "' (known: items, blocks)");
+    const json* items = nullptr;
+    auto it = document.find("items");
+    if (it == document.end() || !it->is_array())
+        builder.error(0, "'items' must be an array of items");
+    else
+        items = &*it;
+    auto blocks = document.find("blocks");
+    if (blocks != document.end()) {
+        if (!blocks->is_array())
+            builder.error(0, "'blocks' must be an array");
+        else
+            for (const auto& block : *blocks)
+                read_json_block(block, builder);
+    }
+    return items;
+}
+
+// Reads the fields of one JSON item object (number is its 1-based position) into raw.
+// Returns false when a field is unknown or of the wrong type (each reported).
+bool read_json_item(const json& object, std::size_t number, Builder& builder, RawItem& raw) {
+    static const std::set<std::string> known = {
+        "id",           "title",     "kind",        "speaker", "speaker_id",
+        "organisation", "duration",  "duration_ms", "warn",    "warn_ms",
+        "danger",       "danger_ms", "at_zero",     "block",   "block_target"};
+    raw.line = number;
+    bool well_formed = true;
+    auto text_field = [&](const char* key, std::string& out) {
+        auto it = object.find(key);
+        if (it == object.end() || it->is_null()) return;
+        if (it->is_string())
+            out = protocol::trim(it->get<std::string>());
+        else if (it->is_number_unsigned() || it->is_number_integer())
+            out = std::to_string(it->get<std::int64_t>());
+        else {
+            builder.error(number, std::string(key) + " must be a string");
+            well_formed = false;
+        }
+    };
+    auto int_field = [&](const char* key, std::optional<std::int64_t>& out) {
+        auto it = object.find(key);
+        if (it == object.end() || it->is_null()) return;
+        if (it->is_number_integer() || it->is_number_unsigned())
+            out = it->get<std::int64_t>();
+        else {
+            builder.error(number, std::string(key) + " must be an integer");
+            well_formed = false;
+        }
+    };
+    for (const auto& [key, value] : object.items())
+        if (!known.contains(key)) {
+            builder.error(number, "unknown field '" + key + "'");
+            well_formed = false;
+        }
+    text_field("id", raw.id);
+    text_field("title", raw.title);
+    text_field("kind", raw.kind);
+    text_field("speaker", raw.speaker);
+    int_field("speaker_id", raw.speaker_id);
+    std::string organisation;
+    text_field("organisation", organisation);
+    if (object.contains("organisation") && !object["organisation"].is_null())
+        raw.organisation = organisation;
+    text_field("duration", raw.duration);
+    int_field("duration_ms", raw.duration_ms);
+    text_field("warn", raw.warn);
+    int_field("warn_ms", raw.warn_ms);
+    text_field("danger", raw.danger);
+    int_field("danger_ms", raw.danger_ms);
+    text_field("at_zero", raw.at_zero);
+    text_field("block", raw.block);
+    text_field("block_target", raw.block_target);
+    return well_formed;
 }
 
 } // namespace
@@ -432,7 +558,6 @@ ImportResult import_agenda_csv(std::string_view text, const std::vector<Attendee
 
 ImportResult import_agenda_json(std::string_view text, const std::vector<AttendeeRecord>& attendees,
                                 const ImportOptions& options) {
-    using nlohmann::json;
     ImportResult result;
     result.unit = "item";
     Builder builder(attendees, options, result);
@@ -442,62 +567,11 @@ ImportResult import_agenda_json(std::string_view text, const std::vector<Attende
         builder.finish();
         return result;
     }
-    const json* items = nullptr;
-    if (document.is_array()) {
-        items = &document;
-    } else if (document.is_object()) {
-        for (const auto& [key, value] : document.items())
-            if (key != "items" && key != "blocks")
-                builder.error(0, "unknown key '" + key + "' (known: items, blocks)");
-        auto it = document.find("items");
-        if (it == document.end() || !it->is_array())
-            builder.error(0, "'items' must be an array of items");
-        else
-            items = &*it;
-        auto blocks = document.find("blocks");
-        if (blocks != document.end()) {
-            if (!blocks->is_array())
-                builder.error(0, "'blocks' must be an array");
-            else
-                for (const auto& block : *blocks) {
-                    if (!block.is_object() || !block.contains("name") ||
-                        !block["name"].is_string()) {
-                        builder.error(0, "each block needs a string 'name'");
-                        continue;
-                    }
-                    std::string name = block["name"].get<std::string>();
-                    for (const auto& [key, value] : block.items())
-                        if (key != "name" && key != "target_end")
-                            builder.error(0, "block '" + name + "': unknown key '" + key + "'");
-                    auto target = block.find("target_end");
-                    if (target == block.end() || target->is_null()) continue;
-                    std::optional<std::int64_t> value;
-                    std::string problem;
-                    if (target->is_number_integer() && target->get<std::int64_t>() > 0)
-                        value = target->get<std::int64_t>();
-                    else if (target->is_string())
-                        value = parse_block_target(target->get<std::string>(), builder.options(),
-                                                   problem);
-                    if (!value)
-                        builder.error(0,
-                                      "block '" + name + "': " +
-                                          (problem.empty() ? "target_end must be unix ms or a time"
-                                                           : problem));
-                    else
-                        result.agenda.block_targets[name] = *value;
-                }
-        }
-    } else {
-        builder.error(0, "the file must hold an object with 'items' or an array of items");
-    }
+    const json* items = read_json_document(document, builder);
     if (!items) {
         builder.finish();
         return result;
     }
-    static const std::set<std::string> known = {
-        "id",           "title",     "kind",        "speaker", "speaker_id",
-        "organisation", "duration",  "duration_ms", "warn",    "warn_ms",
-        "danger",       "danger_ms", "at_zero",     "block",   "block_target"};
     std::size_t number = 0;
     for (const auto& object : *items) {
         ++number;
@@ -506,54 +580,7 @@ ImportResult import_agenda_json(std::string_view text, const std::vector<Attende
             continue;
         }
         RawItem raw;
-        raw.line = number;
-        bool well_formed = true;
-        auto text_field = [&](const char* key, std::string& out) {
-            auto it = object.find(key);
-            if (it == object.end() || it->is_null()) return;
-            if (it->is_string())
-                out = protocol::trim(it->get<std::string>());
-            else if (it->is_number_unsigned() || it->is_number_integer())
-                out = std::to_string(it->get<std::int64_t>());
-            else {
-                builder.error(number, std::string(key) + " must be a string");
-                well_formed = false;
-            }
-        };
-        auto int_field = [&](const char* key, std::optional<std::int64_t>& out) {
-            auto it = object.find(key);
-            if (it == object.end() || it->is_null()) return;
-            if (it->is_number_integer() || it->is_number_unsigned())
-                out = it->get<std::int64_t>();
-            else {
-                builder.error(number, std::string(key) + " must be an integer");
-                well_formed = false;
-            }
-        };
-        for (const auto& [key, value] : object.items())
-            if (!known.contains(key)) {
-                builder.error(number, "unknown field '" + key + "'");
-                well_formed = false;
-            }
-        text_field("id", raw.id);
-        text_field("title", raw.title);
-        text_field("kind", raw.kind);
-        text_field("speaker", raw.speaker);
-        int_field("speaker_id", raw.speaker_id);
-        std::string organisation;
-        text_field("organisation", organisation);
-        if (object.contains("organisation") && !object["organisation"].is_null())
-            raw.organisation = organisation;
-        text_field("duration", raw.duration);
-        int_field("duration_ms", raw.duration_ms);
-        text_field("warn", raw.warn);
-        int_field("warn_ms", raw.warn_ms);
-        text_field("danger", raw.danger);
-        int_field("danger_ms", raw.danger_ms);
-        text_field("at_zero", raw.at_zero);
-        text_field("block", raw.block);
-        text_field("block_target", raw.block_target);
-        if (well_formed) builder.add(raw, number);
+        if (read_json_item(object, number, builder, raw)) builder.add(raw, number);
     }
     builder.finish();
     return result;

@@ -592,43 +592,50 @@ std::vector<std::size_t> queue_after_current(const StageState& state, std::size_
     return queue;
 }
 
-Projection project(const StageState& state, std::int64_t now, const SpeakerLookup& speakers) {
-    Projection projection;
+namespace {
+
+ItemStatus item_status(const AgendaItem& item, bool is_current) {
+    if (item.no_show) return ItemStatus::no_show;
+    if (item.skipped) return ItemStatus::skipped;
+    if (is_current) return ItemStatus::current;
+    if (item.actual.end) return ItemStatus::done;
+    return ItemStatus::pending;
+}
+
+// Projects the current item from the timer; returns where the time goes from now on.
+std::int64_t project_current(const AgendaItem& item, const TimerState& timer, std::int64_t now,
+                             ItemProjection& out) {
+    std::int64_t cursor;
+    if (timer.phase == TimerPhase::idle) {
+        out.projected_start = now;
+        cursor = now + std::max<std::int64_t>(0, remaining_at(timer, now));
+    } else if (timer.phase == TimerPhase::stopped && !held_at_zero(timer)) {
+        out.projected_start = item.actual.start;
+        cursor = now;
+    } else {
+        out.projected_start = timer.started_at;
+        cursor = now + std::max<std::int64_t>(0, remaining_at(timer, now));
+    }
+    out.projected_end = cursor;
+    if (!item.playable()) out.projected_end = item.actual.end;
+    return cursor;
+}
+
+// Status and start/end of every item: actual times up to the current item, then the items
+// still to play back to back from the current one's projected end.
+void project_items(const StageState& state, std::int64_t now, Projection& projection) {
     const auto& items = state.agenda.items;
     projection.items.resize(items.size());
     auto current = current_index(state);
-    const TimerState& timer = state.timer;
-
-    // Where the time goes from now on: the current item's projected end.
     std::int64_t cursor = now;
     for (std::size_t i = 0; i < items.size(); ++i) {
         const AgendaItem& item = items[i];
         ItemProjection& out = projection.items[i];
-        if (item.no_show)
-            out.status = ItemStatus::no_show;
-        else if (item.skipped)
-            out.status = ItemStatus::skipped;
-        else if (current && i == *current)
-            out.status = ItemStatus::current;
-        else if (item.actual.end)
-            out.status = ItemStatus::done;
-        else
-            out.status = ItemStatus::pending;
-
+        bool is_current = current && i == *current;
+        out.status = item_status(item, is_current);
         bool before_current = current ? i < *current : false;
-        if (current && i == *current) {
-            if (timer.phase == TimerPhase::idle) {
-                out.projected_start = now;
-                cursor = now + std::max<std::int64_t>(0, remaining_at(timer, now));
-            } else if (timer.phase == TimerPhase::stopped && !held_at_zero(timer)) {
-                out.projected_start = item.actual.start;
-                cursor = now;
-            } else {
-                out.projected_start = timer.started_at;
-                cursor = now + std::max<std::int64_t>(0, remaining_at(timer, now));
-            }
-            out.projected_end = cursor;
-            if (!item.playable()) out.projected_end = item.actual.end;
+        if (is_current) {
+            cursor = project_current(item, state.timer, now, out);
         } else if (before_current || !item.playable() || (!current && item.actual.end)) {
             out.projected_start = item.playable() ? item.actual.start : std::nullopt;
             out.projected_end = item.playable() ? item.actual.end : std::nullopt;
@@ -638,7 +645,12 @@ Projection project(const StageState& state, std::int64_t now, const SpeakerLooku
             out.projected_end = cursor;
         }
     }
+}
 
+// Each block's projected end (its latest playable item's), with a warning when it overruns
+// the block's target.
+void project_blocks(const StageState& state, Projection& projection) {
+    const auto& items = state.agenda.items;
     for (const auto& name : state.agenda.block_names()) {
         BlockProjection block;
         block.name = name;
@@ -659,22 +671,34 @@ Projection project(const StageState& state, std::int64_t now, const SpeakerLooku
         }
         projection.blocks.push_back(std::move(block));
     }
+}
 
-    if (auto upcoming = upcoming_index(state)) {
-        const AgendaItem& item = items[*upcoming];
-        // Without an attendee directory there is nothing to warn about.
-        if (item.speaker_id && speakers) {
-            auto speaker = speakers(*item.speaker_id);
-            if (!speaker)
-                projection.warnings.insert(
-                    projection.warnings.begin(),
-                    {item.id, "The speaker of '" + item.title + "' is not in the attendee list"});
-            else if (!speaker->present)
-                projection.warnings.insert(
-                    projection.warnings.begin(),
-                    {item.id, "Next speaker " + speaker->name + " is not checked in"});
-        }
-    }
+// Puts a warning first when the next item's speaker is unknown or not checked in.
+void warn_about_next_speaker(const StageState& state, const SpeakerLookup& speakers,
+                             Projection& projection) {
+    auto upcoming = upcoming_index(state);
+    if (!upcoming) return;
+    const AgendaItem& item = state.agenda.items[*upcoming];
+    // Without an attendee directory there is nothing to warn about.
+    if (!item.speaker_id || !speakers) return;
+    auto speaker = speakers(*item.speaker_id);
+    if (!speaker)
+        projection.warnings.insert(
+            projection.warnings.begin(),
+            {item.id, "The speaker of '" + item.title + "' is not in the attendee list"});
+    else if (!speaker->present)
+        projection.warnings.insert(
+            projection.warnings.begin(),
+            {item.id, "Next speaker " + speaker->name + " is not checked in"});
+}
+
+} // namespace
+
+Projection project(const StageState& state, std::int64_t now, const SpeakerLookup& speakers) {
+    Projection projection;
+    project_items(state, now, projection);
+    project_blocks(state, projection);
+    warn_about_next_speaker(state, speakers, projection);
     return projection;
 }
 

@@ -13,6 +13,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace stagedoor::storage {
 
@@ -50,7 +51,21 @@ class Writer {
         Write write;
         Done done;
     };
+    struct Statements;
     void run();
+    // Waits for work and moves up to max_batch_ queued jobs into batch; false once stopping
+    // with nothing left to write.
+    bool take_batch(std::vector<Job>& batch);
+    // Runs batch in one transaction and commits it; results[i] tells whether job i's write
+    // took effect. Returns whether the commit succeeded.
+    bool commit_batch(Statements& statements, std::vector<Job>& batch, std::vector<bool>& results);
+    // The slow path after a failed write: each write in its own savepoint, so only the
+    // failing ones are rolled back.
+    void write_each_in_savepoint(Statements& statements, std::vector<Job>& batch,
+                                 std::vector<bool>& results);
+    // Posts the batch's completions to the event loop in one task.
+    void post_completions(std::vector<Job>& batch, const std::vector<bool>& results,
+                          bool committed);
     void wake_up();
 
     Database db_;
