@@ -59,6 +59,15 @@ bool Reader::has(std::string_view key) const {
     return object_.is_object() && object_.find(key) != object_.end();
 }
 
+Reader::Presence Reader::presence(std::string_view key) {
+    const json* value = find(key);
+    return !value ? Presence::absent : value->is_null() ? Presence::null : Presence::value;
+}
+
+void Reader::adopt(const Error& error) {
+    if (!error_) error_ = error;
+}
+
 void Reader::skip(std::string_view key) {
     read_.emplace(key);
 }
@@ -229,6 +238,14 @@ void Reader::finish() {
             return;
         }
     }
+}
+
+json& JsonTreeWriter::slot() {
+    if (open_.empty()) return root_;
+    json& container = *open_.back();
+    if (!container.is_array()) return container[key_];
+    container.push_back(nullptr);
+    return container.back();
 }
 
 Result<Envelope> parse_envelope(std::string_view text, std::optional<std::int64_t>* id_out) {

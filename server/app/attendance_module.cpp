@@ -639,11 +639,14 @@ std::optional<HttpResponse> AttendanceModule::http_badges(const HttpRequest& req
     auto updated = storage::reissue_badge(*db_, state_, id, issuer_, context_.clock());
     log::info("attendance: reissued badge of attendee " + std::to_string(id) + " (serial " +
               std::to_string(updated.serial) + ")");
-    nlohmann::json info = nlohmann::json::object();
-    updated.info().write(info);
-    nlohmann::json body = {
-        {"attendee", info}, {"serial", updated.serial}, {"token", updated.token}};
-    return HttpResponse{200, "application/json", body.dump(), {}};
+    std::string body;
+    protocol::JsonWriter out(body);
+    out.begin_object();
+    protocol::write_object(out.key("attendee"), updated.info());
+    out.key("serial").value(static_cast<std::int64_t>(updated.serial));
+    out.key("token").value(updated.token);
+    out.end_object();
+    return HttpResponse{200, "application/json", std::move(body), {}};
 }
 
 } // namespace stagedoor::app
