@@ -17,31 +17,6 @@ std::string trimmed_copy(const std::string& text) {
 
 } // namespace
 
-std::string_view to_string(Category category) {
-    return name_in(kCategories, category);
-}
-std::optional<Category> category_from_string(std::string_view name) {
-    return value_in<Category>(kCategories, name);
-}
-std::string_view to_string(ScanOutcome outcome) {
-    return name_in(kScanOutcomes, outcome);
-}
-std::optional<ScanOutcome> scan_outcome_from_string(std::string_view name) {
-    return value_in<ScanOutcome>(kScanOutcomes, name);
-}
-std::string_view to_string(Direction direction) {
-    return name_in(kDirections, direction);
-}
-std::optional<Direction> direction_from_string(std::string_view name) {
-    return value_in<Direction>(kDirections, name);
-}
-std::string_view to_string(Method method) {
-    return name_in(kMethods, method);
-}
-std::optional<Method> method_from_string(std::string_view name) {
-    return value_in<Method>(kMethods, name);
-}
-
 std::string utf8_prefix(std::string_view text, std::size_t max_chars) {
     std::size_t chars = 0;
     std::size_t i = 0;

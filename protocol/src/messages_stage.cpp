@@ -2,43 +2,6 @@
 
 namespace stagedoor::protocol {
 
-std::string_view to_string(TimerAction action) {
-    return name_in(kTimerActions, action);
-}
-std::optional<TimerAction> timer_action_from_string(std::string_view name) {
-    return value_in<TimerAction>(kTimerActions, name);
-}
-std::string_view to_string(ItemKind kind) {
-    return name_in(kItemKinds, kind);
-}
-std::optional<ItemKind> item_kind_from_string(std::string_view name) {
-    return value_in<ItemKind>(kItemKinds, name);
-}
-std::string_view to_string(AtZero at_zero) {
-    return name_in(kAtZero, at_zero);
-}
-std::optional<AtZero> at_zero_from_string(std::string_view name) {
-    return value_in<AtZero>(kAtZero, name);
-}
-std::string_view to_string(TimerState state) {
-    return name_in(kTimerStates, state);
-}
-std::optional<TimerState> timer_state_from_string(std::string_view name) {
-    return value_in<TimerState>(kTimerStates, name);
-}
-std::string_view to_string(ItemStatus status) {
-    return name_in(kItemStatuses, status);
-}
-std::optional<ItemStatus> item_status_from_string(std::string_view name) {
-    return value_in<ItemStatus>(kItemStatuses, name);
-}
-std::string_view to_string(Tone tone) {
-    return name_in(kTones, tone);
-}
-std::optional<Tone> tone_from_string(std::string_view name) {
-    return value_in<Tone>(kTones, name);
-}
-
 bool ItemFields::empty() const {
     return !title && !kind && !speaker_id && !organisation && !duration_ms && !warn_ms &&
            !danger_ms && !at_zero && !block;

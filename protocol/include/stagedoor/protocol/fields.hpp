@@ -42,6 +42,24 @@ constexpr std::optional<E> value_in(const Table& table, std::string_view name) {
     return std::nullopt;
 }
 
+// Each enumeration on the wire has one table of names, returned by a names_of overload found
+// by argument-dependent lookup, e.g. constexpr const auto& names_of(Category) { return kCategories;
+// }
+
+// The wire name of an enumeration value.
+template <class E>
+requires requires(E value) {
+    names_of(value);
+}
+constexpr std::string_view to_string(E value) {
+    return name_in(names_of(value), value);
+}
+
+// The value of enumeration E with that wire name, if any.
+template <class E> constexpr std::optional<E> from_string(std::string_view name) {
+    return value_in<E>(names_of(E{}), name);
+}
+
 // ---- visitors ----
 
 // Reads the fields of one object; the first problem is kept in the Reader.

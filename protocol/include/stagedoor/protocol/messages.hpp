@@ -18,8 +18,12 @@ inline constexpr std::array<std::pair<std::string_view, Role>, 4> kRoles{{
     {"moderator", Role::moderator},
     {"organiser", Role::organiser},
 }};
-std::string_view to_string(Role role);
-std::optional<Role> role_from_string(std::string_view name);
+constexpr const auto& names_of(Role) {
+    return kRoles;
+}
+inline std::optional<Role> role_from_string(std::string_view name) {
+    return from_string<Role>(name);
+}
 
 inline constexpr std::array<std::pair<std::string_view, ErrorCode>, 10> kErrorCodes{{
     {"bad_json", ErrorCode::bad_json},
@@ -33,7 +37,12 @@ inline constexpr std::array<std::pair<std::string_view, ErrorCode>, 10> kErrorCo
     {"conflict", ErrorCode::conflict},
     {"internal", ErrorCode::internal},
 }};
-std::optional<ErrorCode> error_code_from_string(std::string_view name);
+constexpr const auto& names_of(ErrorCode) {
+    return kErrorCodes;
+}
+inline std::optional<ErrorCode> error_code_from_string(std::string_view name) {
+    return from_string<ErrorCode>(name);
+}
 
 // Request ids and the "re" of replies.
 inline constexpr Integer kRequestId{0};

@@ -34,8 +34,12 @@ inline constexpr std::array<std::pair<std::string_view, TimerAction>, 9> kTimerA
     {"reset", TimerAction::reset},
     {"stop", TimerAction::stop},
 }};
-std::string_view to_string(TimerAction action);
-std::optional<TimerAction> timer_action_from_string(std::string_view name);
+constexpr const auto& names_of(TimerAction) {
+    return kTimerActions;
+}
+inline std::optional<TimerAction> timer_action_from_string(std::string_view name) {
+    return from_string<TimerAction>(name);
+}
 
 enum class ItemKind { talk, pitch, break_slot, other };
 inline constexpr std::array<std::pair<std::string_view, ItemKind>, 4> kItemKinds{{
@@ -44,8 +48,12 @@ inline constexpr std::array<std::pair<std::string_view, ItemKind>, 4> kItemKinds
     {"break", ItemKind::break_slot},
     {"other", ItemKind::other},
 }};
-std::string_view to_string(ItemKind kind);
-std::optional<ItemKind> item_kind_from_string(std::string_view name);
+constexpr const auto& names_of(ItemKind) {
+    return kItemKinds;
+}
+inline std::optional<ItemKind> item_kind_from_string(std::string_view name) {
+    return from_string<ItemKind>(name);
+}
 
 enum class AtZero { count_up, stop, next };
 inline constexpr std::array<std::pair<std::string_view, AtZero>, 3> kAtZero{{
@@ -53,8 +61,12 @@ inline constexpr std::array<std::pair<std::string_view, AtZero>, 3> kAtZero{{
     {"stop", AtZero::stop},
     {"next", AtZero::next},
 }};
-std::string_view to_string(AtZero at_zero);
-std::optional<AtZero> at_zero_from_string(std::string_view name);
+constexpr const auto& names_of(AtZero) {
+    return kAtZero;
+}
+inline std::optional<AtZero> at_zero_from_string(std::string_view name) {
+    return from_string<AtZero>(name);
+}
 
 enum class TimerState { idle, running, paused, overtime, stopped };
 inline constexpr std::array<std::pair<std::string_view, TimerState>, 5> kTimerStates{{
@@ -64,8 +76,12 @@ inline constexpr std::array<std::pair<std::string_view, TimerState>, 5> kTimerSt
     {"overtime", TimerState::overtime},
     {"stopped", TimerState::stopped},
 }};
-std::string_view to_string(TimerState state);
-std::optional<TimerState> timer_state_from_string(std::string_view name);
+constexpr const auto& names_of(TimerState) {
+    return kTimerStates;
+}
+inline std::optional<TimerState> timer_state_from_string(std::string_view name) {
+    return from_string<TimerState>(name);
+}
 
 enum class ItemStatus { pending, current, done, skipped, no_show };
 inline constexpr std::array<std::pair<std::string_view, ItemStatus>, 5> kItemStatuses{{
@@ -75,8 +91,12 @@ inline constexpr std::array<std::pair<std::string_view, ItemStatus>, 5> kItemSta
     {"skipped", ItemStatus::skipped},
     {"no_show", ItemStatus::no_show},
 }};
-std::string_view to_string(ItemStatus status);
-std::optional<ItemStatus> item_status_from_string(std::string_view name);
+constexpr const auto& names_of(ItemStatus) {
+    return kItemStatuses;
+}
+inline std::optional<ItemStatus> item_status_from_string(std::string_view name) {
+    return from_string<ItemStatus>(name);
+}
 
 enum class Tone { info, wrap_up, stop };
 inline constexpr std::array<std::pair<std::string_view, Tone>, 3> kTones{{
@@ -84,8 +104,12 @@ inline constexpr std::array<std::pair<std::string_view, Tone>, 3> kTones{{
     {"wrap_up", Tone::wrap_up},
     {"stop", Tone::stop},
 }};
-std::string_view to_string(Tone tone);
-std::optional<Tone> tone_from_string(std::string_view name);
+constexpr const auto& names_of(Tone) {
+    return kTones;
+}
+inline std::optional<Tone> tone_from_string(std::string_view name) {
+    return from_string<Tone>(name);
+}
 
 // Rules shared by several stage messages. A problem inside a nested object is reported at
 // the inner field, e.g. "items[2].speaker.name" (Object{}'s default).
