@@ -71,22 +71,14 @@ class Reader {
 
     std::string string(std::string_view key, std::size_t max_bytes = 1024,
                        bool allow_empty = false);
-    std::optional<std::string> optional_string(std::string_view key, std::size_t max_bytes = 1024);
     std::int64_t integer(std::string_view key, std::int64_t min = -kMaxSafeInteger,
                          std::int64_t max = kMaxSafeInteger);
-    std::optional<std::int64_t> optional_integer(std::string_view key,
-                                                 std::int64_t min = -kMaxSafeInteger,
-                                                 std::int64_t max = kMaxSafeInteger);
     // Integer or fraction (times such as t1/t2 may carry sub-millisecond fractions).
     double number(std::string_view key);
-    std::optional<double> optional_number(std::string_view key);
     bool boolean(std::string_view key);
-    std::optional<bool> optional_boolean(std::string_view key);
     // The raw sub-value (object or array) for nested decoding; nullptr when absent or wrong.
     const nlohmann::json* object(std::string_view key);
     const nlohmann::json* array(std::string_view key);
-    const nlohmann::json* optional_object(std::string_view key);
-    const nlohmann::json* optional_array(std::string_view key);
     // True when the key is present (null counts as present).
     bool has(std::string_view key) const;
     // Whether the key is absent, null or has a value; marks it as read.
@@ -104,12 +96,6 @@ class Reader {
             if (name == text) return value;
         fail(key, "must be one of " + join_names(choices));
         return choices.front().second;
-    }
-    template <class E>
-    std::optional<E> optional_one_of(std::string_view key,
-                                     std::span<const std::pair<std::string_view, E>> choices) {
-        if (!has(key)) return std::nullopt;
-        return one_of(key, choices);
     }
 
     // Records a problem with a field (keeps only the first).
@@ -135,6 +121,11 @@ class Reader {
         return out;
     }
     const nlohmann::json* find(std::string_view key);
+    // The value under key when it is there and is_kind (if given) holds for it; otherwise
+    // fails with "is required" or what_if_wrong and returns nullptr.
+    const nlohmann::json* typed(std::string_view key,
+                                bool (nlohmann::json::*is_kind)() const noexcept,
+                                std::string_view what_if_wrong);
 
     const nlohmann::json& object_;
     std::string prefix_;
