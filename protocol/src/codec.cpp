@@ -7,29 +7,7 @@ namespace stagedoor::protocol {
 using nlohmann::json;
 
 std::string_view to_string(ErrorCode code) {
-    switch (code) {
-    case ErrorCode::bad_json:
-        return "bad_json";
-    case ErrorCode::bad_message:
-        return "bad_message";
-    case ErrorCode::unknown_type:
-        return "unknown_type";
-    case ErrorCode::unauthorized:
-        return "unauthorized";
-    case ErrorCode::forbidden:
-        return "forbidden";
-    case ErrorCode::too_large:
-        return "too_large";
-    case ErrorCode::rate_limited:
-        return "rate_limited";
-    case ErrorCode::not_found:
-        return "not_found";
-    case ErrorCode::conflict:
-        return "conflict";
-    case ErrorCode::internal:
-        return "internal";
-    }
-    return "internal";
+    return name_in(kErrorCodes, code);
 }
 
 Reader::Reader(const json& object, std::string prefix)

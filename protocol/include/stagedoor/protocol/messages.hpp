@@ -25,18 +25,6 @@ inline std::optional<Role> role_from_string(std::string_view name) {
     return from_string<Role>(name);
 }
 
-inline constexpr std::array<std::pair<std::string_view, ErrorCode>, 10> kErrorCodes{{
-    {"bad_json", ErrorCode::bad_json},
-    {"bad_message", ErrorCode::bad_message},
-    {"unknown_type", ErrorCode::unknown_type},
-    {"unauthorized", ErrorCode::unauthorized},
-    {"forbidden", ErrorCode::forbidden},
-    {"too_large", ErrorCode::too_large},
-    {"rate_limited", ErrorCode::rate_limited},
-    {"not_found", ErrorCode::not_found},
-    {"conflict", ErrorCode::conflict},
-    {"internal", ErrorCode::internal},
-}};
 constexpr const auto& names_of(ErrorCode) {
     return kErrorCodes;
 }

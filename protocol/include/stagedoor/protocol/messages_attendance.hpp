@@ -346,12 +346,16 @@ struct RecentAdmission {
     Direction direction = Direction::in;
     AttendeeInfo attendee;
     static void fields(auto& m, auto& v) {
+        admission_fields(m, v);
+        v("attendee", m.attendee, kAttendanceObject);
+    }
+    // Also the first fields of the attendance events.
+    static void admission_fields(auto& m, auto& v) {
         v("scan_id", m.scan_id, Text{kMaxScanIdBytes});
         v("at", m.at, Integer{0});
         v("device", m.device, kDeviceText);
         v("method", m.method, OneOf{kMethods});
         v("direction", m.direction, OneOf{kDirections});
-        v("attendee", m.attendee, kAttendanceObject);
     }
     bool operator==(const RecentAdmission&) const = default;
 };
@@ -444,11 +448,7 @@ struct AttendanceEventBody {
     std::optional<AttendeeInfo> attendee;
     CountsBody counts;
     static void fields(auto& m, auto& v) {
-        v("scan_id", m.scan_id, Text{kMaxScanIdBytes});
-        v("at", m.at, Integer{0});
-        v("device", m.device, kDeviceText);
-        v("method", m.method, OneOf{kMethods});
-        v("direction", m.direction, OneOf{kDirections});
+        RecentAdmission::admission_fields(m, v);
         v("result", m.result, OneOf{kScanOutcomes});
         v("attendee", m.attendee,
           Nullable{kAttendanceObject, "required (null when no attendee was identified)"});

@@ -1,6 +1,7 @@
 // Strict reading of JSON objects for protocol v1: the Reader, its Error and the Result of a decode.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -33,6 +34,18 @@ enum class ErrorCode {
     conflict,
     internal,
 };
+inline constexpr std::array<std::pair<std::string_view, ErrorCode>, 10> kErrorCodes{{
+    {"bad_json", ErrorCode::bad_json},
+    {"bad_message", ErrorCode::bad_message},
+    {"unknown_type", ErrorCode::unknown_type},
+    {"unauthorized", ErrorCode::unauthorized},
+    {"forbidden", ErrorCode::forbidden},
+    {"too_large", ErrorCode::too_large},
+    {"rate_limited", ErrorCode::rate_limited},
+    {"not_found", ErrorCode::not_found},
+    {"conflict", ErrorCode::conflict},
+    {"internal", ErrorCode::internal},
+}};
 std::string_view to_string(ErrorCode code);
 
 struct Error {
