@@ -98,11 +98,6 @@ bool is_valid_utf8(std::string_view text) {
     return true;
 }
 
-void JsonWriter::separate() {
-    if (!first_) out_ += ',';
-    first_ = false;
-}
-
 void JsonWriter::begin_object() {
     separate();
     out_ += '{';

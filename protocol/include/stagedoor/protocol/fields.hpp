@@ -96,7 +96,7 @@ template <class Sink> class FieldWriter {
     void operator()(std::string_view key, const T& member, const Rule& rule) {
         if constexpr (requires { rule.written(member); })
             if (!rule.written(member)) return;
-        sink_.key(key);
+        sink_.plain_key(key);
         rule.write(sink_, member);
     }
     template <class T> void inline_fields(const T& member) { T::fields(member, *this); }
@@ -120,6 +120,7 @@ class JsonTreeWriter {
         key_ = name;
         return *this;
     }
+    JsonTreeWriter& plain_key(std::string_view name) { return key(name); }
     void value(std::string_view text) { slot() = std::string(text); }
     void value(std::int64_t number) { slot() = number; }
     void value(bool flag) { slot() = flag; }
@@ -391,7 +392,7 @@ template <class M> void read_fields(Reader& reader, M& m) {
 // Writes message m as an object with its "type" first.
 template <class Sink, class M> void write_message(Sink& sink, const M& m) {
     sink.begin_object();
-    sink.key("type").value(M::type);
+    sink.plain_key("type").value(M::type);
     FieldWriter<Sink> visitor(sink);
     M::fields(m, visitor);
     sink.end_object();

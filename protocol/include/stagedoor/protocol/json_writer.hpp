@@ -19,8 +19,18 @@ class JsonWriter {
     void end_object();
     void begin_array();
     void end_array();
-    // The key of the next value in the current object (keys are ASCII literals).
+    // The key of the next value in the current object.
     JsonWriter& key(std::string_view name);
+    // key() for a name that needs no escaping (plain ASCII without quotes, backslashes or
+    // control characters), such as the field names of the messages: copied as it is.
+    JsonWriter& plain_key(std::string_view name) {
+        separate();
+        out_ += '"';
+        out_ += name;
+        out_ += "\":";
+        first_ = true; // the value that follows needs no comma
+        return *this;
+    }
 
     void value(std::string_view text);
     void value(const char* text) { value(std::string_view(text)); }
@@ -32,7 +42,10 @@ class JsonWriter {
     void null();
 
   private:
-    void separate();
+    void separate() {
+        if (!first_) out_ += ',';
+        first_ = false;
+    }
     std::string& out_;
     bool first_ = true;
 };
