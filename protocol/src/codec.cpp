@@ -7,29 +7,7 @@ namespace stagedoor::protocol {
 using nlohmann::json;
 
 std::string_view to_string(ErrorCode code) {
-    switch (code) {
-    case ErrorCode::bad_json:
-        return "bad_json";
-    case ErrorCode::bad_message:
-        return "bad_message";
-    case ErrorCode::unknown_type:
-        return "unknown_type";
-    case ErrorCode::unauthorized:
-        return "unauthorized";
-    case ErrorCode::forbidden:
-        return "forbidden";
-    case ErrorCode::too_large:
-        return "too_large";
-    case ErrorCode::rate_limited:
-        return "rate_limited";
-    case ErrorCode::not_found:
-        return "not_found";
-    case ErrorCode::conflict:
-        return "conflict";
-    case ErrorCode::internal:
-        return "internal";
-    }
-    return "internal";
+    return name_in(kErrorCodes, code);
 }
 
 Reader::Reader(const json& object, std::string prefix)
@@ -59,21 +37,37 @@ bool Reader::has(std::string_view key) const {
     return object_.is_object() && object_.find(key) != object_.end();
 }
 
+Reader::Presence Reader::presence(std::string_view key) {
+    const json* value = find(key);
+    return !value ? Presence::absent : value->is_null() ? Presence::null : Presence::value;
+}
+
+void Reader::adopt(const Error& error) {
+    if (!error_) error_ = error;
+}
+
 void Reader::skip(std::string_view key) {
     read_.emplace(key);
 }
 
-std::string Reader::string(std::string_view key, std::size_t max_bytes, bool allow_empty) {
+const json* Reader::typed(std::string_view key, bool (json::*is_kind)() const noexcept,
+                          std::string_view what_if_wrong) {
     const json* value = find(key);
-    if (!ok()) return {};
+    if (!ok()) return nullptr;
     if (!value) {
         fail(key, "is required");
-        return {};
+        return nullptr;
     }
-    if (!value->is_string()) {
-        fail(key, "must be a string");
-        return {};
+    if (is_kind && !(value->*is_kind)()) {
+        fail(key, what_if_wrong);
+        return nullptr;
     }
+    return value;
+}
+
+std::string Reader::string(std::string_view key, std::size_t max_bytes, bool allow_empty) {
+    const json* value = typed(key, &json::is_string, "must be a string");
+    if (!value) return {};
     const auto& text = value->get_ref<const std::string&>();
     if (text.size() > max_bytes) {
         fail(key, "is longer than " + std::to_string(max_bytes) + " bytes");
@@ -86,19 +80,9 @@ std::string Reader::string(std::string_view key, std::size_t max_bytes, bool all
     return text;
 }
 
-std::optional<std::string> Reader::optional_string(std::string_view key, std::size_t max_bytes) {
-    const json* value = find(key);
-    if (!value || value->is_null()) return std::nullopt;
-    return string(key, max_bytes, true);
-}
-
 std::int64_t Reader::integer(std::string_view key, std::int64_t min, std::int64_t max) {
-    const json* value = find(key);
-    if (!ok()) return 0;
-    if (!value) {
-        fail(key, "is required");
-        return 0;
-    }
+    const json* value = typed(key, nullptr, {});
+    if (!value) return 0;
     std::int64_t result = 0;
     if (value->is_number_unsigned()) {
         auto unsigned_value = value->get<std::uint64_t>();
@@ -129,24 +113,9 @@ std::int64_t Reader::integer(std::string_view key, std::int64_t min, std::int64_
     return result;
 }
 
-std::optional<std::int64_t> Reader::optional_integer(std::string_view key, std::int64_t min,
-                                                     std::int64_t max) {
-    const json* value = find(key);
-    if (!value || value->is_null()) return std::nullopt;
-    return integer(key, min, max);
-}
-
 double Reader::number(std::string_view key) {
-    const json* value = find(key);
-    if (!ok()) return 0;
-    if (!value) {
-        fail(key, "is required");
-        return 0;
-    }
-    if (!value->is_number()) {
-        fail(key, "must be a number");
-        return 0;
-    }
+    const json* value = typed(key, &json::is_number, "must be a number");
+    if (!value) return 0;
     double number = value->get<double>();
     if (!std::isfinite(number) || std::fabs(number) > 1e16) {
         fail(key, "is out of range");
@@ -155,70 +124,17 @@ double Reader::number(std::string_view key) {
     return number;
 }
 
-std::optional<double> Reader::optional_number(std::string_view key) {
-    const json* value = find(key);
-    if (!value || value->is_null()) return std::nullopt;
-    return number(key);
-}
-
 bool Reader::boolean(std::string_view key) {
-    const json* value = find(key);
-    if (!ok()) return false;
-    if (!value) {
-        fail(key, "is required");
-        return false;
-    }
-    if (!value->is_boolean()) {
-        fail(key, "must be true or false");
-        return false;
-    }
-    return value->get<bool>();
-}
-
-std::optional<bool> Reader::optional_boolean(std::string_view key) {
-    const json* value = find(key);
-    if (!value || value->is_null()) return std::nullopt;
-    return boolean(key);
+    const json* value = typed(key, &json::is_boolean, "must be true or false");
+    return value && value->get<bool>();
 }
 
 const json* Reader::object(std::string_view key) {
-    const json* value = find(key);
-    if (!ok()) return nullptr;
-    if (!value) {
-        fail(key, "is required");
-        return nullptr;
-    }
-    if (!value->is_object()) {
-        fail(key, "must be an object");
-        return nullptr;
-    }
-    return value;
+    return typed(key, &json::is_object, "must be an object");
 }
 
 const json* Reader::array(std::string_view key) {
-    const json* value = find(key);
-    if (!ok()) return nullptr;
-    if (!value) {
-        fail(key, "is required");
-        return nullptr;
-    }
-    if (!value->is_array()) {
-        fail(key, "must be an array");
-        return nullptr;
-    }
-    return value;
-}
-
-const json* Reader::optional_object(std::string_view key) {
-    const json* value = find(key);
-    if (!value || value->is_null()) return nullptr;
-    return object(key);
-}
-
-const json* Reader::optional_array(std::string_view key) {
-    const json* value = find(key);
-    if (!value || value->is_null()) return nullptr;
-    return array(key);
+    return typed(key, &json::is_array, "must be an array");
 }
 
 void Reader::finish() {
@@ -229,6 +145,14 @@ void Reader::finish() {
             return;
         }
     }
+}
+
+json& JsonTreeWriter::slot() {
+    if (open_.empty()) return root_;
+    json& container = *open_.back();
+    if (!container.is_array()) return container[key_];
+    container.push_back(nullptr);
+    return container.back();
 }
 
 Result<Envelope> parse_envelope(std::string_view text, std::optional<std::int64_t>* id_out) {

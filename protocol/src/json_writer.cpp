@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 
 namespace stagedoor::protocol {
 
@@ -63,12 +64,8 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
-void JsonWriter::separate() {
-    if (!first_) out_ += ',';
-    first_ = false;
-}
-
 void JsonWriter::begin_object() {
+    separate();
     out_ += '{';
     first_ = true;
 }
@@ -102,6 +99,31 @@ void JsonWriter::value(std::int64_t number) {
 void JsonWriter::value(bool flag) {
     separate();
     out_ += flag ? "true" : "false";
+}
+
+void JsonWriter::begin_array() {
+    separate();
+    out_ += '[';
+    first_ = true;
+}
+
+void JsonWriter::end_array() {
+    out_ += ']';
+    first_ = false;
+}
+
+void JsonWriter::number(double value) {
+    if (!std::isfinite(value)) {
+        null();
+        return;
+    }
+    separate();
+    char buffer[32];
+    auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+    (void)error;
+    std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
+    out_ += text;
+    if (text.find_first_of(".e") == std::string_view::npos) out_ += ".0";
 }
 
 void JsonWriter::null() {

@@ -479,11 +479,14 @@ HttpResponse AttendanceModule::http_reissue(std::int64_t attendee_id) {
     auto updated = storage::reissue_badge(*db_, state_, attendee_id, issuer_, context_.clock());
     log::info("attendance: reissued badge of attendee " + std::to_string(attendee_id) +
               " (serial " + std::to_string(updated.serial) + ")");
-    nlohmann::json info = nlohmann::json::object();
-    views::attendee_info(updated).write(info);
-    nlohmann::json body = {
-        {"attendee", info}, {"serial", updated.serial}, {"token", updated.token}};
-    return HttpResponse{200, "application/json", body.dump(), {}};
+    std::string body;
+    protocol::JsonWriter out(body);
+    out.begin_object();
+    protocol::write_object(out.key("attendee"), views::attendee_info(updated));
+    out.key("serial").value(static_cast<std::int64_t>(updated.serial));
+    out.key("token").value(updated.token);
+    out.end_object();
+    return HttpResponse{200, "application/json", std::move(body), {}};
 }
 
 } // namespace stagedoor::app

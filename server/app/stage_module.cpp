@@ -23,17 +23,23 @@ std::string fallback_name(std::int64_t attendee_id) {
     return "Attendee #" + std::to_string(attendee_id);
 }
 
+// The domain and the protocol name their enumerations alike (the wire names): map by name.
+template <class To, class From>
+To same_name(From value, std::optional<To> (*from_string)(std::string_view)) {
+    return *from_string(to_string(value));
+}
+
 // Protocol fields -> domain changes (the protocol already checked the enumerations).
 d::ItemChanges to_changes(const protocol::ItemFields& fields) {
     d::ItemChanges changes;
     changes.title = fields.title;
-    if (fields.kind) changes.kind = d::item_kind_from_string(*fields.kind);
+    if (fields.kind) changes.kind = same_name(*fields.kind, d::item_kind_from_string);
     changes.speaker_id = fields.speaker_id;
     changes.organisation = fields.organisation;
     changes.duration_ms = fields.duration_ms;
     changes.warn_ms = fields.warn_ms;
     changes.danger_ms = fields.danger_ms;
-    if (fields.at_zero) changes.at_zero = d::at_zero_from_string(*fields.at_zero);
+    if (fields.at_zero) changes.at_zero = same_name(*fields.at_zero, d::at_zero_from_string);
     changes.block = fields.block;
     return changes;
 }
@@ -237,7 +243,8 @@ bool StageModule::speaker_known(const std::optional<std::optional<std::int64_t>>
 
 void StageModule::on_timer_control(const Connection& connection,
                                    const protocol::TimerControl& message) {
-    d::TimerCommand command{*d::timer_action_from_string(message.action), message.item, message.ms};
+    d::TimerCommand command{same_name(message.action, d::timer_action_from_string), message.item,
+                            message.ms};
     apply(connection, message, d::apply_timer(state_, command, context_.clock()));
 }
 
@@ -288,7 +295,7 @@ void StageModule::on_swap_next(const Connection& connection, const protocol::Swa
 
 void StageModule::on_stage_message(const Connection& connection,
                                    const protocol::StageMessageRequest& message) {
-    screen_.message = d::SpeakerMessage{message.text, *d::tone_from_string(message.tone),
+    screen_.message = d::SpeakerMessage{message.text, same_name(message.tone, d::tone_from_string),
                                         message.flash, context_.clock()};
     apply(connection, message, std::nullopt, Change::screen);
 }
@@ -453,7 +460,7 @@ Frame StageModule::displays_frame() const {
     for (const auto& [id, record] : displays_) {
         protocol::DisplayHealth health;
         health.device = record.device;
-        health.role = std::string(protocol::to_string(record.role));
+        health.role = record.role;
         if (record.report) {
             health.offset_ms = record.report->offset_ms;
             health.delay_ms = record.report->delay_ms;
@@ -486,7 +493,7 @@ protocol::TimerMessage StageModule::timer_message(const d::StageState& state, st
                                                   const d::SpeakerLookup& speakers) {
     protocol::TimerMessage message;
     message.seq = static_cast<std::int64_t>(state.seq);
-    message.state = std::string(d::to_string(state.timer.phase));
+    message.state = same_name(state.timer.phase, protocol::timer_state_from_string);
     message.server_time = now;
     message.started_at = state.timer.started_at;
     message.added_ms = state.timer.added_ms;
@@ -503,7 +510,7 @@ protocol::TimerMessage StageModule::timer_message(const d::StageState& state, st
     protocol::TimerItem out;
     out.id = item.id;
     out.title = item.title;
-    out.kind = std::string(d::to_string(item.kind));
+    out.kind = same_name(item.kind, protocol::item_kind_from_string);
     out.organisation = item.organisation;
     if (item.speaker_id) {
         auto speaker = speakers ? speakers(*item.speaker_id) : std::nullopt;
@@ -515,7 +522,7 @@ protocol::TimerMessage StageModule::timer_message(const d::StageState& state, st
     message.duration_ms = item.duration_ms;
     message.warn_ms = item.warn_ms;
     message.danger_ms = item.danger_ms;
-    message.at_zero = std::string(d::to_string(item.at_zero));
+    message.at_zero = same_name(item.at_zero, protocol::at_zero_from_string);
     if (auto next = state.agenda.next_playable(index)) {
         const d::AgendaItem& following = state.agenda.items[*next];
         std::optional<std::string> name;
@@ -546,7 +553,7 @@ protocol::AgendaMessage StageModule::agenda_message(const d::StageState& state, 
         protocol::AgendaEntry entry;
         entry.id = item.id;
         entry.title = item.title;
-        entry.kind = std::string(d::to_string(item.kind));
+        entry.kind = same_name(item.kind, protocol::item_kind_from_string);
         if (item.speaker_id) {
             auto speaker = speakers ? speakers(*item.speaker_id) : std::nullopt;
             entry.speaker =
@@ -559,9 +566,9 @@ protocol::AgendaMessage StageModule::agenda_message(const d::StageState& state, 
         entry.duration_ms = item.duration_ms;
         entry.warn_ms = item.warn_ms;
         entry.danger_ms = item.danger_ms;
-        entry.at_zero = std::string(d::to_string(item.at_zero));
+        entry.at_zero = same_name(item.at_zero, protocol::at_zero_from_string);
         if (!item.block.empty()) entry.block = item.block;
-        entry.status = std::string(d::to_string(projection.items[i].status));
+        entry.status = same_name(projection.items[i].status, protocol::item_status_from_string);
         entry.actual_start = item.actual.start;
         entry.actual_end = item.actual.end;
         entry.added_ms = item.actual.added_ms;
@@ -578,9 +585,9 @@ protocol::AgendaMessage StageModule::agenda_message(const d::StageState& state, 
 protocol::StageScreen StageModule::screen_message(const d::ScreenState& screen) {
     protocol::StageScreen message;
     if (screen.message)
-        message.message = protocol::StageText{screen.message->text,
-                                              std::string(d::to_string(screen.message->tone)),
-                                              screen.message->flash, screen.message->at};
+        message.message = protocol::StageText{
+            screen.message->text, same_name(screen.message->tone, protocol::tone_from_string),
+            screen.message->flash, screen.message->at};
     message.blackout = screen.blackout;
     return message;
 }

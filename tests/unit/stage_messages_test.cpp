@@ -21,15 +21,15 @@ template <class M> Error refused(std::string_view text) {
 TimerMessage sample_timer() {
     TimerMessage timer;
     timer.seq = 41;
-    timer.state = "running";
-    timer.item = TimerItem{"p3", "Solar roofs for schools", "pitch",
+    timer.state = TimerState::running;
+    timer.item = TimerItem{"p3", "Solar roofs for schools", ItemKind::pitch,
                            SpeakerRef{12, "Jana Köhler", "TU Dresden"}, "TU Dresden"};
     timer.duration_ms = 180000;
     timer.started_at = 1764158400000;
     timer.ends_at = 1764158580000;
     timer.warn_ms = 30000;
     timer.danger_ms = 10000;
-    timer.at_zero = "count_up";
+    timer.at_zero = AtZero::count_up;
     timer.added_ms = -5000;
     timer.next = TimerNext{"c3", "Changeover", std::nullopt};
     timer.block = TimerBlock{"New member pitches", 1764160200000, 1764160260000};
@@ -40,20 +40,20 @@ TimerMessage sample_timer() {
 } // namespace
 
 TEST_CASE("stage messages: requests round-trip") {
-    round_trip(TimerControl{7, "start", std::string("p1"), std::nullopt});
-    round_trip(TimerControl{8, "add_time", std::nullopt, -30000});
-    round_trip(TimerControl{9, "pause", std::nullopt, std::nullopt});
+    round_trip(TimerControl{7, TimerAction::start, std::string("p1"), std::nullopt});
+    round_trip(TimerControl{8, TimerAction::add_time, std::nullopt, -30000});
+    round_trip(TimerControl{9, TimerAction::pause, std::nullopt, std::nullopt});
 
     AgendaAdd add;
     add.id = 3;
     add.item.title = "Pitch: Solar roofs";
-    add.item.kind = "pitch";
+    add.item.kind = ItemKind::pitch;
     add.item.speaker_id = std::optional<std::int64_t>(12);
     add.item.organisation = "SunCo";
     add.item.duration_ms = 180000;
     add.item.warn_ms = 30000;
     add.item.danger_ms = 10000;
-    add.item.at_zero = "stop";
+    add.item.at_zero = AtZero::stop;
     add.item.block = "New member pitches";
     add.after = "p2";
     auto decoded_add = round_trip(add);
@@ -76,7 +76,7 @@ TEST_CASE("stage messages: requests round-trip") {
     round_trip(AgendaSkip{7, "p3", true});
     round_trip(NoShow{8, "p3", false});
     round_trip(SwapNext{9});
-    round_trip(StageMessageRequest{10, "One minute left — please wrap up", "wrap_up", true});
+    round_trip(StageMessageRequest{10, "One minute left — please wrap up", Tone::wrap_up, true});
     round_trip(StageClear{11});
     round_trip(Blackout{12, true});
     auto report = round_trip(SyncReport{13, -12.5, 3.25, 1500});
@@ -102,20 +102,20 @@ TEST_CASE("stage messages: pushes round-trip") {
     AgendaEntry entry;
     entry.id = "p3";
     entry.title = "Solar roofs";
-    entry.kind = "pitch";
+    entry.kind = ItemKind::pitch;
     entry.speaker = AgendaSpeaker{12, "Jana Köhler", "TU Dresden", true, 1764150000000};
     entry.organisation = "TU Dresden";
     entry.duration_ms = 180000;
     entry.warn_ms = 30000;
     entry.danger_ms = 10000;
     entry.block = "New member pitches";
-    entry.status = "current";
+    entry.status = ItemStatus::current;
     entry.actual_start = 1764158400000;
     entry.projected_start = 1764158400000;
     agenda.items = {entry, entry};
     agenda.items[1].id = "p4";
     agenda.items[1].speaker.reset();
-    agenda.items[1].status = "pending";
+    agenda.items[1].status = ItemStatus::pending;
     agenda.items[1].block.reset();
     agenda.blocks = {TimerBlock{"New member pitches", std::nullopt, 1764160260000}};
     agenda.warnings = {AgendaWarningEntry{"p4", "Next speaker Ben is not checked in"}};
@@ -123,13 +123,13 @@ TEST_CASE("stage messages: pushes round-trip") {
     REQUIRE(decoded_agenda.items.size() == 2);
     CHECK(decoded_agenda.items[0].speaker->present);
 
-    round_trip(StageScreen{StageText{"Wrap up", "wrap_up", true, 1764158400000}, false});
+    round_trip(StageScreen{StageText{"Wrap up", Tone::wrap_up, true, 1764158400000}, false});
     round_trip(StageScreen{std::nullopt, true});
     round_trip(OnDeck{OnDeckItem{"p5", "Pitch 5"}, OnDeckSpeaker{14, "Ben", "Org", false}, 2});
     Displays displays;
     displays.displays = {
-        DisplayHealth{"Stage left", "stage", 1.5, 4.0, 2000.0, 1764158400000, true},
-        DisplayHealth{"Stage right", "stage", std::nullopt, std::nullopt, std::nullopt,
+        DisplayHealth{"Stage left", Role::stage, 1.5, 4.0, 2000.0, 1764158400000, true},
+        DisplayHealth{"Stage right", Role::stage, std::nullopt, std::nullopt, std::nullopt,
                       std::nullopt, false}};
     round_trip(displays);
 }

@@ -18,15 +18,33 @@ inline constexpr std::array<std::pair<std::string_view, Role>, 4> kRoles{{
     {"moderator", Role::moderator},
     {"organiser", Role::organiser},
 }};
-std::string_view to_string(Role role);
-std::optional<Role> role_from_string(std::string_view name);
+constexpr const auto& names_of(Role) {
+    return kRoles;
+}
+inline std::optional<Role> role_from_string(std::string_view name) {
+    return from_string<Role>(name);
+}
+
+constexpr const auto& names_of(ErrorCode) {
+    return kErrorCodes;
+}
+inline std::optional<ErrorCode> error_code_from_string(std::string_view name) {
+    return from_string<ErrorCode>(name);
+}
+
+// Request ids and the "re" of replies.
+inline constexpr Integer kRequestId{0};
 
 struct EventInfo {
     std::string id;
     std::string name;
     std::string date; // YYYY-MM-DD
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("id", m.id, Text{64});
+        v("name", m.name, Text{200});
+        v("date", m.date, Text{10});
+    }
+    bool operator==(const EventInfo&) const = default;
 };
 
 // Client -> server. Must be the first message on a connection.
@@ -37,8 +55,14 @@ struct Hello {
     std::string role; // kept as text: an unknown role is "unauthorized", not "bad_message"
     std::string device;
     std::string key;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("id", m.id, kRequestId);
+        v("protocol", m.protocol, Integer{0, 1000});
+        v("role", m.role, Text{32});
+        v("device", m.device, Text{kMaxDeviceBytes});
+        v("key", m.key, Text{256});
+    }
+    bool operator==(const Hello&) const = default;
 };
 
 struct Welcome {
@@ -49,8 +73,15 @@ struct Welcome {
     std::string device;
     std::int64_t server_time = 0; // unix ms
     EventInfo event;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("re", m.re, kRequestId);
+        v("protocol", m.protocol, Integer{0, 1000});
+        v("role", m.role, OneOf{kRoles});
+        v("device", m.device, Text{kMaxDeviceBytes});
+        v("server_time", m.server_time, Integer{0});
+        v("event", m.event, Object{NestedErrors::on_outer_field_bare});
+    }
+    bool operator==(const Welcome&) const = default;
 };
 
 // Clock sync; allowed before hello.
@@ -58,8 +89,11 @@ struct Ping {
     static constexpr std::string_view type = "ping";
     std::int64_t id = 0;
     double t0 = 0; // client clock, ms
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("id", m.id, kRequestId);
+        v("t0", m.t0, Number{});
+    }
+    bool operator==(const Ping&) const = default;
 };
 
 struct Pong {
@@ -68,15 +102,20 @@ struct Pong {
     double t0 = 0; // echoed
     double t1 = 0; // server receive, unix ms (fraction allowed)
     double t2 = 0; // server send
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("re", m.re, kRequestId);
+        v("t0", m.t0, Number{});
+        v("t1", m.t1, Number{});
+        v("t2", m.t2, Number{});
+    }
+    bool operator==(const Pong&) const = default;
 };
 
 struct Ok {
     static constexpr std::string_view type = "ok";
     std::int64_t re = 0;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) { v("re", m.re, kRequestId); }
+    bool operator==(const Ok&) const = default;
 };
 
 struct ErrorReply {
@@ -85,11 +124,14 @@ struct ErrorReply {
     ErrorCode code = ErrorCode::internal;
     std::string message;
     std::string field; // optional: which field was wrong (bad_message)
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("re", m.re, Nullable{kRequestId});
+        v("code", m.code, OneOf{kErrorCodes});
+        v("message", m.message, Text{2000});
+        v("field", m.field, NullAsEmpty{Text{200, true}, true});
+    }
+    bool operator==(const ErrorReply&) const = default;
     static ErrorReply from(const Error& error, std::optional<std::int64_t> re);
 };
-
-std::optional<ErrorCode> error_code_from_string(std::string_view name);
 
 } // namespace stagedoor::protocol

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "stagedoor/protocol/codec.hpp"
+#include "stagedoor/protocol/messages.hpp"
 #include "stagedoor/protocol/text.hpp"
 #include "stagedoor/protocol/vocabulary.hpp"
 
@@ -15,6 +16,20 @@
 
 namespace stagedoor::protocol {
 
+// Checks of text fields beyond length (see Text::check): what is wrong, or "".
+// scan_id is printable text without control characters, so it is safe in logs and CSV.
+std::string_view control_character_problem(std::string_view text);
+// A walk-in's name must have more than white space.
+std::string_view blank_problem(std::string_view text);
+// payload_excerpt holds at most kMaxPayloadExcerptChars characters.
+std::string_view excerpt_length_problem(std::string_view text);
+
+// Rules shared by several attendance messages.
+inline constexpr Text kScanIdText{kMaxScanIdBytes, false, control_character_problem};
+inline constexpr Text kDeviceText{kMaxDeviceBytes, true};
+// A nested object; a problem inside is reported on the outer field ("is invalid: ...").
+inline constexpr Object<> kAttendanceObject{NestedErrors::on_outer_field};
+
 // The "attendee" object.
 struct AttendeeInfo {
     std::int64_t id = 0;
@@ -23,9 +38,14 @@ struct AttendeeInfo {
     Category category = Category::member;
     std::string sector;
     bool vip = false;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
-    void write_text(JsonWriter& out) const;
+    static void fields(auto& m, auto& v) {
+        v("id", m.id, Integer{1, kMaxAttendeeId});
+        v("name", m.name, Text{kMaxNameBytes});
+        v("organisation", m.organisation, Text{kMaxOrganisationBytes, true});
+        v("category", m.category, OneOf{kCategories});
+        v("sector", m.sector, Text{kMaxSectorBytes, true});
+        v("vip", m.vip, Boolean{});
+    }
     bool operator==(const AttendeeInfo&) const = default;
 };
 
@@ -38,8 +58,13 @@ struct Scan {
     std::string payload; // whatever the camera read; may be empty
     Direction direction = Direction::in;
     std::int64_t at = 0; // kiosk clock, unix ms
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("id", m.id, kRequestId);
+        v("scan_id", m.scan_id, kScanIdText);
+        v("payload", m.payload, Text{kMaxScanPayloadBytes, true});
+        v("direction", m.direction, OneOf{kDirections});
+        v("at", m.at, Integer{0});
+    }
     bool operator==(const Scan&) const = default;
 };
 
@@ -57,8 +82,14 @@ struct CheckinManual {
     Direction direction = Direction::in;
     std::optional<std::string> scan_id;
     std::optional<std::int64_t> at;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("id", m.id, kRequestId);
+        v("attendee_id", m.attendee_id, Integer{1, kMaxAttendeeId});
+        v("direction", m.direction, OneOf{kDirections});
+        v("scan_id", m.scan_id, Optional{kScanIdText});
+        v("at", m.at, Optional{Integer{0}});
+    }
+    bool operator==(const CheckinManual&) const = default;
 };
 
 struct WalkIn {
@@ -71,24 +102,39 @@ struct WalkIn {
     std::optional<std::string> email;
     std::optional<std::string> scan_id;
     std::optional<std::int64_t> at;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("id", m.id, kRequestId);
+        v("name", m.name, Text{kMaxNameBytes, false, blank_problem});
+        v("organisation", m.organisation, Optional{Text{kMaxOrganisationBytes, true}});
+        v("category", m.category, Optional{OneOf{kCategories}});
+        v("sector", m.sector, Optional{Text{kMaxSectorBytes, true}});
+        v("email", m.email, Optional{Text{kMaxEmailBytes, true}});
+        v("scan_id", m.scan_id, Optional{kScanIdText});
+        v("at", m.at, Optional{Integer{0}});
+    }
+    bool operator==(const WalkIn&) const = default;
 };
 
 struct Lookup {
     static constexpr std::string_view type = "lookup";
     std::int64_t id = 0;
     std::string query;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("id", m.id, kRequestId);
+        v("query", m.query, Text{kMaxLookupQueryBytes});
+    }
+    bool operator==(const Lookup&) const = default;
 };
 
 struct Undo {
     static constexpr std::string_view type = "undo";
     std::int64_t id = 0;
     std::string scan_id;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("id", m.id, kRequestId);
+        v("scan_id", m.scan_id, kScanIdText);
+    }
+    bool operator==(const Undo&) const = default;
 };
 
 // ---- server -> client ----
@@ -96,9 +142,10 @@ struct Undo {
 struct FirstEntry {
     std::int64_t at = 0;
     std::string device;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
-    void write_text(JsonWriter& out) const;
+    static void fields(auto& m, auto& v) {
+        v("at", m.at, Integer{0});
+        v("device", m.device, kDeviceText);
+    }
     bool operator==(const FirstEntry&) const = default;
 };
 
@@ -115,9 +162,22 @@ struct ScanResult {
     bool replayed = false;
     std::optional<FirstEntry> first_entry;      // already_in only
     std::optional<std::string> payload_excerpt; // malformed only, at most 200 characters
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
-    void write_text(JsonWriter& out) const;
+    static void fields(auto& m, auto& v) {
+        v("re", m.re, kRequestId);
+        v("scan_id", m.scan_id, Text{kMaxScanIdBytes});
+        v("result", m.result, OneOf{kScanOutcomes});
+        v("direction", m.direction, OneOf{kDirections});
+        v("method", m.method, OneOf{kMethods});
+        v("attendee", m.attendee,
+          Nullable{kAttendanceObject, "required (null when no attendee was identified)"});
+        v("reason", m.reason, Text{500, true});
+        v("server_time", m.server_time, Integer{0});
+        v("replayed", m.replayed, Boolean{});
+        v("first_entry", m.first_entry, Optional{kAttendanceObject});
+        v("payload_excerpt", m.payload_excerpt,
+          Optional{Text{kMaxPayloadExcerptChars * 4, true, excerpt_length_problem}});
+    }
+    bool operator==(const ScanResult&) const = default;
 };
 
 struct WalkInResult {
@@ -127,16 +187,26 @@ struct WalkInResult {
     ScanOutcome result = ScanOutcome::ok;
     AttendeeInfo attendee;
     std::string token;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("re", m.re, kRequestId);
+        v("scan_id", m.scan_id, Text{kMaxScanIdBytes});
+        v("result", m.result, OneOf{kScanOutcomes});
+        v("attendee", m.attendee, kAttendanceObject);
+        v("token", m.token, Text{512});
+    }
+    bool operator==(const WalkInResult&) const = default;
 };
 
 struct LookupMatch {
     AttendeeInfo attendee;
     bool present = false;
     std::optional<std::int64_t> arrived_at;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const; // the attendee's fields plus present, arrived_at
+    // The attendee's fields plus present, arrived_at.
+    static void fields(auto& m, auto& v) {
+        v.inline_fields(m.attendee);
+        v("present", m.present, Boolean{});
+        v("arrived_at", m.arrived_at, Nullable{Integer{0}, "required (null when not arrived)"});
+    }
     bool operator==(const LookupMatch&) const = default;
 };
 
@@ -144,8 +214,23 @@ struct LookupResult {
     static constexpr std::string_view type = "lookup_result";
     std::int64_t re = 0;
     std::vector<LookupMatch> attendees;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("re", m.re, kRequestId);
+        v("attendees", m.attendees, List{kAttendanceObject, kMaxLookupResults});
+    }
+    bool operator==(const LookupResult&) const = default;
+};
+
+struct GroupCounts {
+    std::int64_t expected = 0;
+    std::int64_t arrived = 0;
+    std::int64_t present = 0;
+    static void fields(auto& m, auto& v) {
+        v("expected", m.expected, Integer{0});
+        v("arrived", m.arrived, Integer{0});
+        v("present", m.present, Integer{0});
+    }
+    bool operator==(const GroupCounts&) const = default;
 };
 
 struct CountsBody {
@@ -153,8 +238,10 @@ struct CountsBody {
     std::int64_t arrived = 0;
     std::int64_t present = 0;
     std::int64_t walk_ins = 0;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        GroupCounts::fields(m, v);
+        v("walk_ins", m.walk_ins, Integer{0});
+    }
     bool operator==(const CountsBody&) const = default;
 };
 
@@ -163,18 +250,13 @@ struct Counts : CountsBody {
     static constexpr std::string_view coalesce_key = "counts";
 };
 
-struct GroupCounts {
-    std::int64_t expected = 0;
-    std::int64_t arrived = 0;
-    std::int64_t present = 0;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
-    bool operator==(const GroupCounts&) const = default;
-};
-
 struct ArrivalBucket {
     std::int64_t t = 0; // bucket start, unix ms, a multiple of 5 minutes
     std::int64_t count = 0;
+    static void fields(auto& m, auto& v) {
+        v("t", m.t, Integer{0});
+        v("count", m.count, Integer{0});
+    }
     bool operator==(const ArrivalBucket&) const = default;
 };
 
@@ -185,12 +267,28 @@ struct RecentAdmission {
     Method method = Method::scan;
     Direction direction = Direction::in;
     AttendeeInfo attendee;
+    static void fields(auto& m, auto& v) {
+        admission_fields(m, v);
+        v("attendee", m.attendee, kAttendanceObject);
+    }
+    // Also the first fields of the attendance events.
+    static void admission_fields(auto& m, auto& v) {
+        v("scan_id", m.scan_id, Text{kMaxScanIdBytes});
+        v("at", m.at, Integer{0});
+        v("device", m.device, kDeviceText);
+        v("method", m.method, OneOf{kMethods});
+        v("direction", m.direction, OneOf{kDirections});
+    }
     bool operator==(const RecentAdmission&) const = default;
 };
 
 struct VipArrival {
     AttendeeInfo attendee;
     std::int64_t at = 0;
+    static void fields(auto& m, auto& v) {
+        v("attendee", m.attendee, kAttendanceObject);
+        v("at", m.at, Integer{0});
+    }
     bool operator==(const VipArrival&) const = default;
 };
 
@@ -201,8 +299,28 @@ struct DeviceStats {
     std::int64_t rejected = 0;
     std::int64_t last_seen = 0;
     std::int64_t per_minute = 0; // scans in the last 60 s
+    static void fields(auto& m, auto& v) {
+        v("device", m.device, kDeviceText);
+        v("role", m.role, Text{32});
+        v("admitted", m.admitted, Integer{0});
+        v("rejected", m.rejected, Integer{0});
+        v("last_seen", m.last_seen, Integer{0});
+        v("per_minute", m.per_minute, Integer{0});
+    }
     bool operator==(const DeviceStats&) const = default;
 };
+
+// Attendance.rejected: counts by result, each a result other than ok.
+struct RejectedCounts {
+    void read(Reader& reader, std::string_view key, std::map<std::string, std::int64_t>& out) const;
+    template <class Sink>
+    void write(Sink& sink, const std::map<std::string, std::int64_t>& counts) const {
+        Map<Integer>{}.write(sink, counts);
+    }
+};
+
+// What is wrong with the by_category keys of an attendance snapshot, or "".
+std::string unknown_category_problem(const std::map<std::string, GroupCounts>& by_category);
 
 struct Attendance {
     static constexpr std::string_view type = "attendance";
@@ -217,8 +335,27 @@ struct Attendance {
     std::vector<DeviceStats> devices;
     std::map<std::string, std::int64_t> rejected; // by result
     std::int64_t server_time = 0;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v.inline_fields(m.counts);
+        v("by_category", m.by_category, Map{kAttendanceObject});
+        v.check("by_category", [&] { return unknown_category_problem(m.by_category); });
+        v("by_sector", m.by_sector, Map{kAttendanceObject});
+        v("arrivals", m.arrivals, List{kAttendanceObject});
+        v("recent", m.recent, List{kAttendanceObject});
+        v.check("recent", [&] {
+            return std::string(m.recent.size() > 50 ? "has more than 50 entries" : "");
+        });
+        v("vips", m, Object{NestedErrors::on_outer_field, vips_fields});
+        v("devices", m.devices, List{kAttendanceObject});
+        v("rejected", m.rejected, RejectedCounts{});
+        v("server_time", m.server_time, Integer{0});
+    }
+    // "vips": {"arrived": [...], "missing": [...]}
+    static constexpr auto vips_fields = [](auto& m, auto& v) {
+        v("arrived", m.vips_arrived, List{kAttendanceObject});
+        v("missing", m.vips_missing, List{Object{NestedErrors::on_outer_field_full_name}});
+    };
+    bool operator==(const Attendance&) const = default;
 };
 
 // The small events an organiser dashboard receives after each committed change. The frame
@@ -232,8 +369,14 @@ struct AttendanceEventBody {
     ScanOutcome result = ScanOutcome::ok;
     std::optional<AttendeeInfo> attendee;
     CountsBody counts;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        RecentAdmission::admission_fields(m, v);
+        v("result", m.result, OneOf{kScanOutcomes});
+        v("attendee", m.attendee,
+          Nullable{kAttendanceObject, "required (null when no attendee was identified)"});
+        v("counts", m.counts, kAttendanceObject);
+    }
+    bool operator==(const AttendanceEventBody&) const = default;
 };
 
 struct CheckedIn : AttendanceEventBody {
@@ -258,8 +401,12 @@ struct VipArrived {
     AttendeeInfo attendee;
     std::int64_t at = 0;
     std::string device;
-    void read(Reader& reader);
-    void write(nlohmann::json& out) const;
+    static void fields(auto& m, auto& v) {
+        v("attendee", m.attendee, kAttendanceObject);
+        v("at", m.at, Integer{0});
+        v("device", m.device, kDeviceText);
+    }
+    bool operator==(const VipArrived&) const = default;
 };
 
 } // namespace stagedoor::protocol

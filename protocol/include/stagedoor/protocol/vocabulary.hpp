@@ -4,6 +4,8 @@
 // these words without depending on the message layer.
 #pragma once
 
+#include "stagedoor/protocol/names.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -23,8 +25,12 @@ inline constexpr std::array<std::pair<std::string_view, Category>, 6> kCategorie
     {"staff", Category::staff},
     {"press", Category::press},
 }};
-std::string_view to_string(Category category);
-std::optional<Category> category_from_string(std::string_view name);
+constexpr const auto& names_of(Category) {
+    return kCategories;
+}
+inline std::optional<Category> category_from_string(std::string_view name) {
+    return from_string<Category>(name);
+}
 
 enum class ScanOutcome {
     ok,
@@ -46,16 +52,24 @@ inline constexpr std::array<std::pair<std::string_view, ScanOutcome>, 8> kScanOu
     {"wrong_event", ScanOutcome::wrong_event},
     {"malformed", ScanOutcome::malformed},
 }};
-std::string_view to_string(ScanOutcome outcome);
-std::optional<ScanOutcome> scan_outcome_from_string(std::string_view name);
+constexpr const auto& names_of(ScanOutcome) {
+    return kScanOutcomes;
+}
+inline std::optional<ScanOutcome> scan_outcome_from_string(std::string_view name) {
+    return from_string<ScanOutcome>(name);
+}
 
 enum class Direction { in, out };
 inline constexpr std::array<std::pair<std::string_view, Direction>, 2> kDirections{{
     {"in", Direction::in},
     {"out", Direction::out},
 }};
-std::string_view to_string(Direction direction);
-std::optional<Direction> direction_from_string(std::string_view name);
+constexpr const auto& names_of(Direction) {
+    return kDirections;
+}
+inline std::optional<Direction> direction_from_string(std::string_view name) {
+    return from_string<Direction>(name);
+}
 
 enum class Method { scan, manual, walk_in };
 inline constexpr std::array<std::pair<std::string_view, Method>, 3> kMethods{{
@@ -63,8 +77,12 @@ inline constexpr std::array<std::pair<std::string_view, Method>, 3> kMethods{{
     {"manual", Method::manual},
     {"walk_in", Method::walk_in},
 }};
-std::string_view to_string(Method method);
-std::optional<Method> method_from_string(std::string_view name);
+constexpr const auto& names_of(Method) {
+    return kMethods;
+}
+inline std::optional<Method> method_from_string(std::string_view name) {
+    return from_string<Method>(name);
+}
 
 // Limits shared by the decoder, the server and PROTOCOL.md.
 inline constexpr std::size_t kMaxScanIdBytes = 64;
