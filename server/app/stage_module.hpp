@@ -39,17 +39,6 @@ class StageModule final : public Module {
     const domain::StageState& durable_state() const { return durable_; }
     const domain::ScreenState& screen() const { return screen_; }
 
-    // Pure builders, shared with the tests.
-    static protocol::TimerMessage timer_message(const domain::StageState& state, std::int64_t now,
-                                                const domain::SpeakerLookup& speakers);
-    static protocol::AgendaMessage agenda_message(const domain::StageState& state, std::int64_t now,
-                                                  const domain::SpeakerLookup& speakers);
-    static protocol::StageScreen screen_message(const domain::ScreenState& screen);
-    static nlohmann::json report_json(const domain::StageState& state, std::int64_t now,
-                                      const domain::SpeakerLookup& speakers);
-    static std::string report_csv(const domain::StageState& state, std::int64_t now,
-                                  const domain::SpeakerLookup& speakers);
-
   private:
     struct DisplayRecord {
         std::string device;
