@@ -354,6 +354,8 @@ std::optional<Failure> apply_action(StageState& state, const TimerCommand& comma
             amount = std::max(amount, -left);
             if (amount == 0) return conflict("there is no time left to take away");
         }
+        if (timer.added_ms + amount > kMaxAddedMs || timer.added_ms + amount < -kMaxAddedMs)
+            return invalid("ms", "at most 12 hours may be added to one item in total");
         if (held_at_zero(timer)) {
             timer.phase = TimerPhase::running;
             timer.ends_at = now + amount;

@@ -65,6 +65,10 @@ enum class TimerAction { start, pause, resume, next, previous, go_to, add_time, 
 std::string_view to_string(TimerAction action); // "goto" for go_to
 std::optional<TimerAction> timer_action_from_string(std::string_view text);
 
+// Time added to one item, in total, stays within ±12 h: however often a moderator presses
+// "+1 min", the deadline stays a sane time (and far from overflowing anything).
+inline constexpr std::int64_t kMaxAddedMs = 12LL * 60 * 60 * 1000;
+
 struct TimerCommand {
     TimerAction action = TimerAction::start;
     std::optional<std::string> item; // start (optional), goto (required)

@@ -194,6 +194,21 @@ TEST_CASE("timer: running transitions") {
         CHECK(refused(state, cmd(TimerAction::add_time, std::nullopt, 0), T0 + kMinute) ==
               Failure::Kind::invalid);
     }
+    SECTION("add_time is capped at 12 hours in total per item, and a refusal changes nothing") {
+        auto state = running_a();
+        constexpr std::int64_t kHour = 60 * kMinute;
+        ok(state, cmd(TimerAction::add_time, std::nullopt, 8 * kHour), T0 + kSecond);
+        ok(state, cmd(TimerAction::add_time, std::nullopt, 4 * kHour), T0 + kSecond);
+        CHECK(state.timer.added_ms == kMaxAddedMs);
+        auto before = state;
+        CHECK(refused(state, cmd(TimerAction::add_time, std::nullopt, 1), T0 + 2 * kSecond) ==
+              Failure::Kind::invalid);
+        CHECK(state.timer.ends_at == before.timer.ends_at);
+        CHECK(state.timer.added_ms == kMaxAddedMs);
+        // Taking time away is still possible, and then adding it back.
+        ok(state, cmd(TimerAction::add_time, std::nullopt, -kHour), T0 + 2 * kSecond);
+        ok(state, cmd(TimerAction::add_time, std::nullopt, kHour), T0 + 2 * kSecond);
+    }
     SECTION("reset goes back to idle with the planned duration and clears the actuals") {
         auto state = running_a();
         ok(state, cmd(TimerAction::add_time, std::nullopt, kMinute), T0 + kSecond);
