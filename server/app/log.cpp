@@ -1,5 +1,7 @@
 #include "app/log.hpp"
 
+#include "stagedoor/protocol/text.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -11,7 +13,8 @@ namespace {
 bool quiet_mode = false;
 std::mutex output_mutex;
 
-void write(std::string_view level, std::string_view line) {
+void write(std::string_view level, std::string_view raw) {
+    std::string line = printable(raw);
     auto now = std::chrono::system_clock::now();
     std::time_t seconds = std::chrono::system_clock::to_time_t(now);
     auto millis =
@@ -27,6 +30,39 @@ void write(std::string_view level, std::string_view line) {
                  line.data());
 }
 } // namespace
+
+std::string printable(std::string_view line) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(line.size());
+    for (std::size_t i = 0; i < line.size();) {
+        auto c = static_cast<unsigned char>(line[i]);
+        if (c >= 0x80) {
+            std::size_t length = protocol::utf8_sequence_length(line, i);
+            if (length == 0) {
+                out += "\xEF\xBF\xBD";
+                ++i;
+            } else {
+                out.append(line.substr(i, length));
+                i += length;
+            }
+            continue;
+        }
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+        } else {
+            out += static_cast<char>(c);
+        }
+        ++i;
+    }
+    return out;
+}
 
 void set_quiet(bool quiet) {
     quiet_mode = quiet;
