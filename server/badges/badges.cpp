@@ -4,14 +4,18 @@
 #include "stagedoor/protocol/text.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
-#include <fstream>
+#include <cstring>
+#include <fcntl.h>
 #include <memory>
 #include <png.h>
 #include <qrencode.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <system_error>
+#include <unistd.h>
 
 namespace stagedoor::badges {
 
@@ -247,16 +251,29 @@ std::string csv_field(std::string_view value) {
     return domain::csv_field(value, {.quote_edge_spaces = true});
 }
 
-// Writes via a temporary file and rename, so a reader never sees half a file.
+// Writes via a temporary file and rename, so a reader never sees half a file. Badges carry
+// tokens and the CSV carries e-mail addresses: the file is the owner's only (0600) from the
+// moment it exists.
 void write_file(const std::filesystem::path& path, std::string_view data) {
     std::filesystem::path temporary = path;
     temporary += ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out.write(data.data(), static_cast<std::streamsize>(data.size()));
-        out.flush();
-        if (!out) throw std::runtime_error("cannot write " + temporary.string());
+    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        throw std::runtime_error("cannot write " + temporary.string() + ": " +
+                                 std::strerror(errno));
+    // O_CREAT's mode applies only to a new file; one left over from a crash is narrowed too.
+    bool ok = ::fchmod(fd, 0600) == 0;
+    for (std::size_t done = 0; ok && done < data.size();) {
+        ssize_t written = ::write(fd, data.data() + done, data.size() - done);
+        if (written < 0 && errno == EINTR) continue;
+        ok = written > 0;
+        if (ok) done += static_cast<std::size_t>(written);
     }
+    int saved = errno;
+    ::close(fd);
+    if (!ok)
+        throw std::runtime_error("cannot write " + temporary.string() + ": " +
+                                 std::strerror(saved));
     std::filesystem::rename(temporary, path);
 }
 
@@ -451,7 +468,10 @@ std::size_t write_badge_set(const std::filesystem::path& out_dir, std::string_vi
     if (!csv_only)
         for (const BadgeCard& card : cards)
             badge_qr(card);
-    std::filesystem::create_directories(out_dir);
+    // A folder we create is the owner's only; an existing one the user chose keeps its mode.
+    if (std::filesystem::create_directories(out_dir))
+        std::filesystem::permissions(out_dir, std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::replace);
     if (!csv_only) {
         for (const BadgeCard& card : cards) {
             std::string stem = badge_file_stem(card);

@@ -302,6 +302,12 @@ TEST_CASE("badges: write_badge_set writes SVG, PNG, the sheet and an RFC 4180 CS
     };
     auto out = dir.path / "badges";
     CHECK(write_badge_set(out, "Demo Day", cards) == 4);
+    // Tokens and e-mail addresses: the folder and every file are the owner's only.
+    using std::filesystem::perms;
+    CHECK((std::filesystem::status(out).permissions() & perms::all) == perms::owner_all);
+    for (const auto& entry : std::filesystem::directory_iterator(out))
+        CHECK((entry.status().permissions() & perms::all) ==
+              (perms::owner_read | perms::owner_write));
     for (const auto& card : cards) {
         std::string stem = "badge-" + std::to_string(card.attendee_id);
         REQUIRE(std::filesystem::exists(out / (stem + ".svg")));
