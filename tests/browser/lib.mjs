@@ -147,14 +147,18 @@ function stopProcess(child) {
     });
 }
 
-/** Headless Chromium; `video` is an absolute .y4m path for the fake camera. */
-export function launchBrowser({ video } = {}) {
+/**
+ * Headless Chromium; `video` is an absolute .y4m path for the fake camera, `args` more flags
+ * (e.g. --host-resolver-rules to reach the server under a name that is not a secure context).
+ */
+export function launchBrowser({ video, args: extra = [] } = {}) {
     const args = [
         '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
         '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
     ];
     if (video) args.push(`--use-file-for-fake-video-capture=${video}`);
+    args.push(...extra);
     return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 
@@ -163,11 +167,11 @@ export function launchBrowser({ video } = {}) {
  * What a test file needs: a fresh event (options as makeEvent), its server and a browser.
  * camera(event), if given, returns a fake-camera video file for the browser.
  */
-export async function openEvent({ camera, ...eventOptions } = {}) {
+export async function openEvent({ camera, browserArgs, ...eventOptions } = {}) {
     const event = makeEvent(eventOptions);
     const server = await startServer(event.data);
     const video = camera ? camera(event) : undefined;
-    const browser = await launchBrowser({ video });
+    const browser = await launchBrowser({ video, args: browserArgs });
     return { event, server, browser };
 }
 

@@ -2,6 +2,7 @@
 // notices and the help desk (search, manual check-in, walk-ins, undo).
 
 import { helpDesk, lookupMessage, walkInMessage } from './common/help-desk.js';
+import { newScanId, RetryIds } from './common/ids.js';
 import { $, $$, fill, h, setText } from './dom.js';
 import { formatTimeOfDay } from './format.js';
 import { errorText, onLangChange, t } from './i18n.js';
@@ -211,7 +212,7 @@ async function submitScan(payload) {
     const now = Date.now();
     saveUnanswered();
     const previous = unanswered.get(payload);
-    const scanId = previous?.scan_id || crypto.randomUUID();
+    const scanId = previous?.scan_id || newScanId();
     const direction = previous?.direction || state.direction;
     const at = previous?.at || now;
     // Only a slow answer shows "checking": a fast one goes straight to the verdict, no flicker.
@@ -354,14 +355,18 @@ const desk = helpDesk({
     onError: showFailure,
 });
 
+const walkInIds = new RetryIds();
 $('#walkin-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const form = ev.target;
-    const msg = walkInMessage(Object.fromEntries(new FormData(form)), crypto.randomUUID(), Date.now());
+    const fields = Object.fromEntries(new FormData(form));
+    // A retry of the same form (after a time-out) keeps its id: the person is registered once.
+    const msg = walkInMessage(fields, walkInIds.idFor(JSON.stringify(fields)), Date.now());
     setText($('#walkin-error'), '');
     if (!msg.name) return;
     try {
         const reply = await conn.request(msg);
+        walkInIds.done();
         form.reset();
         showReply({ ...reply, method: 'walk_in', direction: 'in' });
         renderWalkInBadge(reply);

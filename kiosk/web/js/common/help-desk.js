@@ -3,6 +3,7 @@
 // then the lookup hook, then the view component.
 
 import { fill, h, setText } from '../dom.js';
+import { newScanId } from './ids.js';
 import { formatTimeOfDay } from '../format.js';
 import { errorText, t } from '../i18n.js';
 
@@ -145,7 +146,7 @@ export function helpDesk({ conn, input, status, list, onCheckedIn, onError, vipM
     async function checkIn(attendee, direction) {
         let reply;
         try {
-            reply = await conn.request(manualCheckinMessage(attendee, direction, crypto.randomUUID(), Date.now()));
+            reply = await conn.request(manualCheckinMessage(attendee, direction, newScanId(), Date.now()));
         } catch (err) {
             onError(err);
             return;
