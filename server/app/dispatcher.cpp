@@ -113,7 +113,15 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
     if (it == connections_.end()) return;
     ConnectionState& state = it->second;
 
-    if (state.authenticated && take_token(state)) {
+    bool charged = false;
+    if (!state.authenticated) {
+        // Before hello nobody is known: the frame is charged before it is parsed, so a flood
+        // of junk from an unknown client costs no parsing (its refusals carry no "re").
+        if (!take_token(state))
+            return router_.refuse(state.info, std::nullopt,
+                                  {ErrorCode::rate_limited, "", "too many messages; slow down"});
+        charged = true;
+    } else if (take_token(state)) {
         if (router_.dispatch_text(state.info, text)) return;
         state.tokens += 1; // not taken here: the general path below takes its own token
     }
@@ -121,7 +129,7 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
     std::optional<std::int64_t> id;
     auto envelope = protocol::parse_envelope(text, &id);
     if (!envelope) return router_.refuse(state.info, id, envelope.error());
-    if (!take_token(state))
+    if (!charged && !take_token(state))
         return router_.refuse(state.info, envelope->id,
                               {ErrorCode::rate_limited, "", "too many messages; slow down"});
     const std::string& type = envelope->type;

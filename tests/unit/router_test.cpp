@@ -282,3 +282,27 @@ TEST_CASE("dispatcher: hello tells the transport the role once; no hello in time
     dispatcher.on_close(4);
     CHECK(scheduler.timers.empty());
 }
+
+TEST_CASE("dispatcher: frames before hello are charged before they are parsed") {
+    FakeTransport transport;
+    FakeScheduler scheduler;
+    std::int64_t now = 1'000'000; // the clock stands still: no tokens come back
+    Dispatcher dispatcher({"0123456789abcdef", "Test", "2026-11-26"}, RoleKeys{}, transport,
+                          scheduler, [&now] { return now; });
+    dispatcher.on_open(1);
+    const auto burst = static_cast<int>(Dispatcher::kBurst);
+    for (int i = 0; i < burst; ++i)
+        dispatcher.on_text(1, "not json at all", 0);
+    CHECK(last_to(transport, 1)["code"] == "bad_json"); // within the budget: parsed, refused
+    // Over the budget even junk is refused as rate_limited: it was never parsed.
+    dispatcher.on_text(1, "not json at all", 0);
+    auto limited = last_to(transport, 1);
+    CHECK(limited["code"] == "rate_limited");
+    CHECK(limited["re"].is_null());
+    dispatcher.on_text(1, R"({"type":"ping","id":5,"t0":1})", 0);
+    CHECK(last_to(transport, 1)["code"] == "rate_limited");
+    // A second later the budget has refilled.
+    now += 1000;
+    dispatcher.on_text(1, R"({"type":"ping","id":6,"t0":1})", 0);
+    CHECK(last_to(transport, 1)["type"] == "pong");
+}
