@@ -39,7 +39,7 @@ Dispatcher::Dispatcher(storage::EventConfig event, RoleKeys keys, Transport& tra
     , router_(transport_)
     , started_at_(clock_()) {
     router_.http("GET", "/healthz", Router::kPublic,
-                 [this](const HttpRequest&) { return health(); });
+                 [this](const HttpRequest& request) { return health(request); });
 }
 
 void Dispatcher::add_module(Module* module) {
@@ -206,7 +206,11 @@ void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& 
         module->on_welcome(state.info);
 }
 
-HttpResponse Dispatcher::health() const {
+HttpResponse Dispatcher::health(const HttpRequest& request) const {
+    // Anyone may ask whether the server is up; the event and who is connected need a key.
+    if (!request.role)
+        return HttpResponse{
+            200, "application/json", R"({"status":"ok"})", {{"Cache-Control", "no-store"}}};
     auto counts = clients_by_role();
     json clients = json::object();
     for (const auto& [name, role] : protocol::kRoles)

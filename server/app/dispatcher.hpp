@@ -64,7 +64,9 @@ class Dispatcher {
     void handle_ping(ConnectionState& state, const protocol::Envelope& envelope,
                      double receive_time_ms);
     bool take_token(ConnectionState& state);
-    HttpResponse health() const;
+    // {"status":"ok"} for anyone; with a role key also the version, uptime, event, clients by
+    // role and the refusal count.
+    HttpResponse health(const HttpRequest& request) const;
 
     storage::EventConfig event_;
     RoleKeys keys_;

@@ -216,7 +216,7 @@ TEST_CASE(
     CHECK(bystander->request({{"type", "ping"}, {"t0", 1}})["type"] == "pong");
 }
 
-TEST_CASE("http: healthz reports status, version, uptime and clients by role") {
+TEST_CASE("http: healthz says the server is up; with a key also version, uptime and clients") {
     TestEvent event;
     ServerProcess server(event.data);
     server.start();
@@ -224,7 +224,13 @@ TEST_CASE("http: healthz reports status, version, uptime and clients by role") {
     auto door = connect_as(context, server, event, "door");
     auto stage1 = connect_as(context, server, event, "stage");
     auto stage2 = connect_as(context, server, event, "stage");
-    auto result = stagedoor::client::http_request(server.endpoint(), "GET", "/healthz");
+    // Without a key: only that the server is up (nothing about the event or who is here).
+    auto anonymous = stagedoor::client::http_request(server.endpoint(), "GET", "/healthz");
+    CHECK(anonymous.status == 200);
+    CHECK(json::parse(anonymous.body) == json{{"status", "ok"}});
+    auto organiser = event.key("organiser");
+    auto result =
+        stagedoor::client::http_request(server.endpoint(), "GET", "/healthz", "", organiser);
     CHECK(result.status == 200);
     CHECK_THAT(result.content_type, Catch::Contains("application/json"));
     auto health = json::parse(result.body);
@@ -236,8 +242,9 @@ TEST_CASE("http: healthz reports status, version, uptime and clients by role") {
     CHECK(health["clients"]["organiser"] == 0);
     stage2->close();
     CHECK(eventually([&] {
-        auto body =
-            json::parse(stagedoor::client::http_request(server.endpoint(), "GET", "/healthz").body);
+        auto body = json::parse(
+            stagedoor::client::http_request(server.endpoint(), "GET", "/healthz", "", organiser)
+                .body);
         return body["clients"]["stage"] == 1;
     }));
 }
