@@ -537,11 +537,11 @@ std::string ImportResult::describe() const {
     return out;
 }
 
-ImportResult import_agenda_csv(std::string_view text, const std::vector<AttendeeRecord>& attendees,
+ImportResult import_agenda_csv(std::string_view bytes, const std::vector<AttendeeRecord>& attendees,
                                const ImportOptions& options) {
     ImportResult result;
     Builder builder(attendees, options, result);
-    CsvTable table = read_csv_table(text, agenda_columns());
+    CsvTable table = read_csv_table(bytes, agenda_columns());
     result.warnings = std::move(table.warnings);
     for (const auto& problem : table.errors)
         builder.error(problem.line, problem.message);
@@ -556,12 +556,21 @@ ImportResult import_agenda_csv(std::string_view text, const std::vector<Attendee
     return result;
 }
 
-ImportResult import_agenda_json(std::string_view text, const std::vector<AttendeeRecord>& attendees,
-                                const ImportOptions& options) {
+namespace {
+
+// A JSON agenda from the file's text (csv_text_from_bytes: any encoding we read).
+ImportResult import_json_text(const CsvText& decoded, const std::vector<AttendeeRecord>& attendees,
+                              const ImportOptions& options) {
     ImportResult result;
     result.unit = "item";
     Builder builder(attendees, options, result);
-    json document = json::parse(text, nullptr, false);
+    if (decoded.error) {
+        builder.error(0, CsvProblem{decoded.error_line, *decoded.error}.describe());
+        builder.finish();
+        return result;
+    }
+    if (decoded.warning) result.warnings.push_back(*decoded.warning);
+    json document = json::parse(decoded.text, nullptr, false);
     if (document.is_discarded()) {
         builder.error(0, "the file is not valid JSON");
         builder.finish();
@@ -586,13 +595,21 @@ ImportResult import_agenda_json(std::string_view text, const std::vector<Attende
     return result;
 }
 
-ImportResult import_agenda(std::string_view text, const std::vector<AttendeeRecord>& attendees,
+} // namespace
+
+ImportResult import_agenda_json(std::string_view bytes,
+                                const std::vector<AttendeeRecord>& attendees,
+                                const ImportOptions& options) {
+    return import_json_text(csv_text_from_bytes(bytes), attendees, options);
+}
+
+ImportResult import_agenda(std::string_view bytes, const std::vector<AttendeeRecord>& attendees,
                            const ImportOptions& options) {
-    std::string_view rest = strip_utf8_bom(text);
-    std::string_view content = protocol::trim(rest);
+    CsvText decoded = csv_text_from_bytes(bytes);
+    std::string_view content = protocol::trim(decoded.text);
     if (content.starts_with('{') || content.starts_with('['))
-        return import_agenda_json(rest, attendees, options);
-    return import_agenda_csv(text, attendees, options);
+        return import_json_text(decoded, attendees, options);
+    return import_agenda_csv(bytes, attendees, options);
 }
 
 } // namespace stagedoor::domain

@@ -2,7 +2,7 @@
 //
 // CSV: read by the rules every CSV import shares (read_csv_table in domain/csv.hpp: header row,
 // titles in any order and case, ',' ';' or tab, RFC 4180 quoting, UTF-8 with or without BOM,
-// unknown columns a warning). Columns:
+// UTF-16 with BOM or Windows-1252 (a warning says so), unknown columns a warning). Columns:
 //   title         required
 //   duration      required: m:ss, h:mm:ss or whole seconds ("3:00", "180")
 //   kind          talk (default) | pitch | break | other
@@ -59,12 +59,15 @@ struct ImportResult {
     std::string describe() const;
 };
 
-ImportResult import_agenda_csv(std::string_view text, const std::vector<AttendeeRecord>& attendees,
+// The agenda in a file's bytes, read by csv_text_from_bytes (domain/csv.hpp): UTF-8, UTF-16
+// with a byte order mark or Windows-1252, a conversion reported in warnings.
+ImportResult import_agenda_csv(std::string_view bytes, const std::vector<AttendeeRecord>& attendees,
                                const ImportOptions& options = {});
-ImportResult import_agenda_json(std::string_view text, const std::vector<AttendeeRecord>& attendees,
+ImportResult import_agenda_json(std::string_view bytes,
+                                const std::vector<AttendeeRecord>& attendees,
                                 const ImportOptions& options = {});
-// Chooses by the first non-blank character ('{' or '[' is JSON).
-ImportResult import_agenda(std::string_view text, const std::vector<AttendeeRecord>& attendees,
+// Chooses by the first non-blank character of the text ('{' or '[' is JSON).
+ImportResult import_agenda(std::string_view bytes, const std::vector<AttendeeRecord>& attendees,
                            const ImportOptions& options = {});
 
 // "3:00" -> 180000, "1:02:03" -> 3723000, "90" -> 90000; nullopt when malformed.

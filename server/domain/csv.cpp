@@ -3,6 +3,7 @@
 #include "stagedoor/protocol/text.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace stagedoor::domain {
 
@@ -158,11 +159,133 @@ std::vector<CsvRecord> read_csv_records(std::string_view text, char delimiter) {
     return records;
 }
 
+namespace {
+
+// Windows-1252 bytes 0x80..0x9F as the WHATWG Encoding Standard maps them (index-windows-1252);
+// 0 marks the five bytes Windows-1252 leaves undefined. Every other byte is the code point of
+// the same value (ASCII and Latin-1).
+constexpr char16_t kWindows1252C1[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+constexpr std::string_view kSaveAsUtf8 = "in Excel: Save As > CSV UTF-8";
+
+// The 1-based line that starts after text (CRLF, LF and a lone CR end a line once each).
+std::size_t line_after(std::string_view text) {
+    std::size_t line = 1;
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')))
+            ++line;
+    return line;
+}
+
+// An error found where `before` (the text read so far) ends.
+CsvText text_error(std::string_view before, std::string message) {
+    return {{}, std::move(message), line_after(before), std::nullopt};
+}
+
+// Offset of the first byte that does not start a valid UTF-8 sequence, or npos.
+std::size_t first_invalid_utf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t length = protocol::utf8_sequence_length(text, i);
+        if (length == 0) return i;
+        i += length;
+    }
+    return std::string_view::npos;
+}
+
+// Whether text[i] starts a sequence shaped like UTF-8 (a lead byte and all its continuation
+// bytes) that encodes what RFC 3629 forbids: an overlong form, a surrogate or a code point
+// above U+10FFFF. Such bytes are broken UTF-8, never Windows-1252 text ("\xED\xA0\x80" would
+// read as "í €").
+bool forbidden_utf8_form(std::string_view text, std::size_t i) {
+    auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = lead < 0xC0 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF8 ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k)
+        if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    return protocol::utf8_sequence_length(text, i) == 0;
+}
+
+// The UTF-16 code units after the byte order mark as UTF-8.
+CsvText from_utf16(std::string_view units, bool big_endian) {
+    std::string out;
+    out.reserve(units.size() * 3 / 2);
+    auto unit = [&](std::size_t i) -> char32_t {
+        auto first = static_cast<unsigned char>(units[i]);
+        auto second = static_cast<unsigned char>(units[i + 1]);
+        return static_cast<char32_t>(big_endian ? (first << 8 | second) : (second << 8 | first));
+    };
+    for (std::size_t i = 0; i < units.size(); i += 2) {
+        if (i + 1 == units.size())
+            return text_error(out, "the file ends in the middle of a UTF-16 character");
+        char32_t c = unit(i);
+        if (c >= 0xD800 && c < 0xDC00 && i + 3 < units.size() && unit(i + 2) >= 0xDC00 &&
+            unit(i + 2) < 0xE000) {
+            c = 0x10000 + ((c - 0xD800) << 10) + (unit(i + 2) - 0xDC00);
+            i += 2;
+        }
+        if (c >= 0xD800 && c < 0xE000)
+            return text_error(out, "broken UTF-16: a surrogate without its pair");
+        if (c == 0) return text_error(out, "the file holds a NUL character");
+        protocol::append_utf8(out, c);
+    }
+    std::string name = big_endian ? "UTF-16 BE" : "UTF-16 LE";
+    return {std::move(out), std::nullopt, 0, "read as " + name + " (Excel's Unicode text)"};
+}
+
+// Bytes that are not UTF-8 (the first bad one at first_bad) as Windows-1252.
+CsvText from_windows_1252(std::string_view bytes, std::size_t first_bad) {
+    std::string out;
+    out.reserve(bytes.size() + bytes.size() / 4);
+    for (char byte : bytes) {
+        auto value = static_cast<unsigned char>(byte);
+        char32_t c = value >= 0x80 && value < 0xA0 ? kWindows1252C1[value - 0x80] : value;
+        if (c == 0) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "0x%02X", value);
+            return text_error(out, "byte " + std::string(hex) +
+                                       " is neither UTF-8 nor Windows-1252 text (" +
+                                       std::string(kSaveAsUtf8) + ")");
+        }
+        protocol::append_utf8(out, c);
+    }
+    return {std::move(out), std::nullopt, 0,
+            "read as Windows-1252: line " + std::to_string(line_after(bytes.substr(0, first_bad))) +
+                " is not UTF-8 (" + std::string(kSaveAsUtf8) + " to be sure)"};
+}
+
+} // namespace
+
 CsvText csv_text_from_bytes(std::string_view bytes) {
+    using namespace std::string_view_literals;
+    if (bytes.starts_with("\xFF\xFE\0\0"sv) || bytes.starts_with("\0\0\xFE\xFF"sv))
+        return {{},
+                "the file is UTF-32, which stagedoor does not read (" + std::string(kSaveAsUtf8) +
+                    ")",
+                0,
+                std::nullopt};
+    if (bytes.starts_with("\xFF\xFE")) return from_utf16(bytes.substr(2), false);
+    if (bytes.starts_with("\xFE\xFF")) return from_utf16(bytes.substr(2), true);
+    bool declared_utf8 = bytes.starts_with("\xEF\xBB\xBF");
     std::string_view text = strip_utf8_bom(bytes);
-    if (!protocol::is_valid_utf8(text))
-        return {{}, "the file is not UTF-8 text (in Excel: Save As > CSV UTF-8)"};
-    return {std::string(text), std::nullopt};
+    if (auto nul = text.find('\0'); nul != std::string_view::npos)
+        return text_error(text.substr(0, nul),
+                          "the file holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? "
+                          "(" +
+                              std::string(kSaveAsUtf8) + ")");
+    std::size_t first_bad = first_invalid_utf8(text);
+    if (first_bad == std::string_view::npos)
+        return {std::string(text), std::nullopt, 0, std::nullopt};
+    if (declared_utf8)
+        return text_error(text.substr(0, first_bad),
+                          "not UTF-8, though the file starts with a UTF-8 byte order mark");
+    for (std::size_t i = first_bad; i < text.size(); ++i)
+        if (forbidden_utf8_form(text, i))
+            return text_error(text.substr(0, i), "broken UTF-8: a surrogate, an overlong form or "
+                                                 "a code point above U+10FFFF");
+    return from_windows_1252(text, first_bad);
 }
 
 std::string fold_csv_key(std::string_view text) {
@@ -252,9 +375,10 @@ CsvTable read_csv_table(std::string_view bytes, const std::vector<CsvColumn>& co
     table.present.assign(columns.size(), false);
     CsvText decoded = csv_text_from_bytes(bytes);
     if (decoded.error) {
-        table.errors.push_back({0, *decoded.error});
+        table.errors.push_back({decoded.error_line, *decoded.error});
         return table;
     }
+    if (decoded.warning) table.warnings.push_back(*decoded.warning);
     table.delimiter = detect_csv_delimiter(decoded.text);
     std::vector<CsvRecord> records = read_csv_records(decoded.text, table.delimiter);
     auto header = std::find_if_not(records.begin(), records.end(), is_blank);

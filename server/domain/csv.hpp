@@ -32,20 +32,29 @@ std::vector<CsvRecord> read_csv_records(std::string_view text, char delimiter);
 
 // ---- Tables: the one set of rules for every CSV import (roster, agenda) ----
 //
-// read_csv_table reads bytes as UTF-8 (a BOM is dropped), detects the delimiter, takes the first
-// non-blank record as the header and matches its titles to the importer's columns by
-// fold_csv_key, name or alias. An unknown title is a warning (the column is ignored), an empty
-// one is ignored, a column named twice or a missing required column is an error. Blank records
-// are left out anywhere. A row may leave out trailing cells (they read as empty) and may have
-// extra empty cells (spreadsheets pad rows); an extra non-empty cell or broken quoting makes the
-// row an error with its line.
+// read_csv_table reads bytes by csv_text_from_bytes (its warning comes first), detects the
+// delimiter, takes the first non-blank record as the header and matches its titles to the
+// importer's columns by fold_csv_key, name or alias. An unknown title is a warning (the column is
+// ignored), an empty one is ignored, a column named twice or a missing required column is an error.
+// Blank records are left out anywhere. A row may leave out trailing cells (they read as empty) and
+// may have extra empty cells (spreadsheets pad rows); an extra non-empty cell or broken quoting
+// makes the row an error with its line.
 
-// The file's bytes as UTF-8 text, without a leading byte order mark; an error when the rest is
-// not UTF-8. The one place where bytes become text: encoding detection (Windows-1252, UTF-16)
-// belongs here.
+// The file's bytes as UTF-8 text: the one place where bytes become text. Read as
+//   UTF-8, with or without a byte order mark (BOM);
+//   UTF-16 LE or BE with a BOM (Excel's "Unicode text"), reported in warning;
+//   Windows-1252 (the WHATWG table) when the bytes are not UTF-8, reported in warning;
+// and an error naming the first bad line for anything else: a UTF-32 BOM, NUL bytes (UTF-16
+// or UTF-32 without a BOM), broken UTF-16, bytes that are neither UTF-8 nor Windows-1252 (the
+// five bytes 0x81 0x8D 0x8F 0x90 0x9D that Windows-1252 leaves undefined), and UTF-8 that is
+// broken rather than foreign (a surrogate, an overlong form or a code point above U+10FFFF, or
+// any bad byte after a UTF-8 BOM). The text is valid UTF-8 (protocol::is_valid_utf8) without
+// NUL. Throws nothing.
 struct CsvText {
     std::string text;
-    std::optional<std::string> error;
+    std::optional<std::string> error;   // the bytes are no text we read; text is empty then
+    std::size_t error_line = 0;         // 1-based line of the error; 0: the file as a whole
+    std::optional<std::string> warning; // "read as Windows-1252 ...": the user should look
 };
 CsvText csv_text_from_bytes(std::string_view bytes);
 

@@ -1,8 +1,8 @@
 // Roster CSV as spreadsheets export it, read by the rules every CSV import shares
-// (read_csv_table in domain/csv.hpp: RFC 4180 quoting, UTF-8 with or without BOM, `,` `;` or
-// tab, columns by header title in any order and case, unknown columns a warning). Columns:
-// name (required), organisation (or organization), email (or e-mail), sector, category, vip,
-// external_id, notes, blocked.
+// (read_csv_table in domain/csv.hpp: RFC 4180 quoting, UTF-8 with or without BOM, UTF-16
+// with BOM or Windows-1252 (a warning says so), `,` `;` or tab, columns by header title in any
+// order and case, unknown columns a warning). Columns: name (required), organisation (or
+// organization), email (or e-mail), sector, category, vip, external_id, notes, blocked.
 #pragma once
 
 #include "stagedoor/protocol/vocabulary.hpp"

@@ -168,8 +168,9 @@ TEST_CASE("agenda import: header problems") {
           "line 1: the header has no 'duration' column (found 2 column(s) separated by ',')");
     CHECK(import_agenda_csv("title,duration,Title\nA,3:00,B\n", attendees()).describe() ==
           "line 1: column 'Title' appears twice");
-    CHECK(import_agenda_csv("title,duration\nJ\xF6rg,3:00\n", attendees()).describe() ==
-          "the file is not UTF-8 text (in Excel: Save As > CSV UTF-8)");
+    CHECK(import_agenda_csv("title,duration\nJ\xF6rg,3:00\n\x8D,1:00\n", attendees()).describe() ==
+          "line 3: byte 0x8D is neither UTF-8 nor Windows-1252 text (in Excel: Save As > CSV "
+          "UTF-8)");
     CHECK(import_agenda_csv("", attendees()).describe() ==
           "the file is empty; the first row must name the columns");
     CHECK(import_agenda_csv("title,duration\n", attendees()).describe() ==
@@ -292,4 +293,73 @@ TEST_CASE("agenda import: the demo agenda matches the demo roster's ids") {
     CHECK(block_ms == 8 * 180'000 + 7 * 30'000);
     CHECK(items[1].speaker_id == 1); // the guest of honour is M-0001
     CHECK(result.agenda.block_target("New member pitches") == k1910);
+}
+
+namespace {
+
+std::string utf16_le_with_bom(std::u16string_view text) {
+    std::string bytes = "\xFF\xFE";
+    for (char16_t unit : text) {
+        bytes += static_cast<char>(unit & 0xFF);
+        bytes += static_cast<char>(unit >> 8);
+    }
+    return bytes;
+}
+
+} // namespace
+
+TEST_CASE("agenda import: a German Excel file in Windows-1252 is read, with a warning") {
+    std::string csv = "Titel;title;duration;speaker\r\n"
+                      ";Begr\xFC\xDFung \x96 \x84Willkommen\x93;3:00;N-0001\r\n"
+                      ";Gr\xFC\xDF\x65 aus M\xFCnchen;1:00;\r\n";
+    for (auto* import : {&import_agenda, &import_agenda_csv}) {
+        auto result = (*import)(csv, attendees(), {});
+        INFO(result.describe());
+        REQUIRE(result.ok());
+        REQUIRE(result.agenda.items.size() == 2);
+        CHECK(result.agenda.items[0].title == "Begrüßung – „Willkommen“");
+        CHECK(result.agenda.items[0].speaker_id == 1);
+        CHECK(result.agenda.items[1].title == "Grüße aus München");
+        CHECK(result.warnings ==
+              std::vector<std::string>{"read as Windows-1252: line 2 is not UTF-8 (in Excel: Save "
+                                       "As > CSV UTF-8 to be sure)",
+                                       "unknown column 'Titel' is ignored"});
+    }
+    // The same in JSON.
+    auto json = import_agenda("{\"items\":[{\"title\":\"Begr\xFC\xDFung\",\"duration\":\"3:00\"}]}",
+                              attendees());
+    INFO(json.describe());
+    REQUIRE(json.ok());
+    CHECK(json.agenda.items.at(0).title == "Begrüßung");
+    CHECK(json.warnings.size() == 1);
+    CHECK(json.warnings.at(0).starts_with("read as Windows-1252"));
+    CHECK(import_agenda_json("[{\"title\":\"\xC0\xAF\",\"duration\":\"3:00\"}]", attendees())
+              .describe() ==
+          "line 1: broken UTF-8: a surrogate, an overlong form or a code point above U+10FFFF");
+}
+
+TEST_CASE("agenda import: UTF-16 (Excel's Unicode text) as CSV or JSON") {
+    std::string csv = utf16_le_with_bom(u"title\tduration\tkind\r\nBegrüßung\t3:00\ttalk\r\n");
+    for (auto* import : {&import_agenda, &import_agenda_csv}) {
+        auto result = (*import)(csv, attendees(), {});
+        INFO(result.describe());
+        REQUIRE(result.ok());
+        REQUIRE(result.agenda.items.size() == 1);
+        CHECK(result.agenda.items[0].title == "Begrüßung");
+        CHECK(result.agenda.items[0].duration_ms == 180'000);
+        CHECK(result.warnings ==
+              std::vector<std::string>{"read as UTF-16 LE (Excel's Unicode text)"});
+    }
+    std::string json =
+        utf16_le_with_bom(u"  {\"items\":[{\"title\":\"Grüße 🎤\",\"duration\":90}]}");
+    for (auto* import : {&import_agenda, &import_agenda_json}) {
+        auto result = (*import)(json, attendees(), {});
+        INFO(result.describe());
+        REQUIRE(result.ok());
+        CHECK(result.agenda.items.at(0).title == "Grüße 🎤");
+        CHECK(result.warnings ==
+              std::vector<std::string>{"read as UTF-16 LE (Excel's Unicode text)"});
+    }
+    CHECK(import_agenda(utf16_le_with_bom(u"title\tduration\r\n\xDC00"), attendees()).describe() ==
+          "line 2: broken UTF-16: a surrogate without its pair");
 }

@@ -231,10 +231,11 @@ TEST_CASE("csv table: unusable files are errors and give no rows") {
           std::vector<std::string>{"the file is empty; the first row must name the columns"});
     CHECK(messages(read_csv_table("\xEF\xBB\xBF\r\n \n", kColumns)) ==
           std::vector<std::string>{"the file is empty; the first row must name the columns"});
-    auto latin1 = read_csv_table("name\nJ\xF6rg\n", kColumns);
-    CHECK(messages(latin1) ==
-          std::vector<std::string>{"the file is not UTF-8 text (in Excel: Save As > CSV UTF-8)"});
-    CHECK(latin1.rows.empty());
+    auto undefined = read_csv_table("name\nJ\xF6rg\n\x81\n", kColumns);
+    CHECK(messages(undefined) ==
+          std::vector<std::string>{"line 3: byte 0x81 is neither UTF-8 nor Windows-1252 text (in "
+                                   "Excel: Save As > CSV UTF-8)"});
+    CHECK(undefined.rows.empty());
 
     auto twice = read_csv_table("name,Organisation,organization\nA,B,C\n", kColumns);
     CHECK(messages(twice) ==
@@ -258,4 +259,124 @@ TEST_CASE("csv table: bytes become text at one entry point") {
     CHECK(csv_text_from_bytes("a,b\n").text == "a,b\n");
     CHECK(csv_text_from_bytes("\xED\xA0\x80").error); // a surrogate
     CHECK(csv_text_from_bytes("\xC0\xAF").error);     // an overlong '/'
+    CHECK_FALSE(csv_text_from_bytes("a,b\n").warning);
+    CHECK_FALSE(csv_text_from_bytes("Begr\xC3\xBC\xC3\x9Fung").warning);
+}
+
+namespace {
+
+// The code units of text as bytes, little or big endian, after a byte order mark.
+std::string utf16_with_bom(std::u16string_view text, bool big_endian) {
+    std::string out = big_endian ? "\xFE\xFF" : "\xFF\xFE";
+    for (char16_t unit : text) {
+        char high = static_cast<char>(unit >> 8), low = static_cast<char>(unit & 0xFF);
+        out += big_endian ? high : low;
+        out += big_endian ? low : high;
+    }
+    return out;
+}
+
+// The error of csv_text_from_bytes as "line N: message" (CsvProblem::describe).
+std::string decode_error(std::string_view bytes) {
+    CsvText text = csv_text_from_bytes(bytes);
+    REQUIRE(text.error);
+    CHECK(text.text.empty());
+    return CsvProblem{text.error_line, *text.error}.describe();
+}
+
+} // namespace
+
+TEST_CASE("csv text: Windows-1252 when the bytes are not UTF-8, with a warning") {
+    CsvText text = csv_text_from_bytes("title\nBegr\xFC\xDFung\n\x80 5,\x84Gr\xFC\xDF\x65\x93 "
+                                       "\x96 \x97 \x85\n");
+    REQUIRE_FALSE(text.error);
+    CHECK(text.text == "title\nBegrüßung\n€ 5,„Grüße“ – — …\n");
+    REQUIRE(text.warning);
+    CHECK(*text.warning ==
+          "read as Windows-1252: line 2 is not UTF-8 (in Excel: Save As > CSV UTF-8 to be sure)");
+    CHECK(csv_text_from_bytes("\x80").text == "€");
+
+    // Every defined byte from 0x80 up, against Python's cp1252 codec.
+    std::string high;
+    for (int byte = 0x80; byte <= 0xFF; ++byte)
+        if (byte != 0x81 && byte != 0x8D && byte != 0x8F && byte != 0x90 && byte != 0x9D)
+            high += static_cast<char>(byte);
+    CHECK(
+        csv_text_from_bytes(high).text ==
+        "\xE2\x82\xAC\xE2\x80\x9A\xC6\x92\xE2\x80\x9E\xE2\x80\xA6\xE2\x80\xA0\xE2\x80\xA1\xCB\x86"
+        "\xE2\x80\xB0\xC5\xA0\xE2\x80\xB9\xC5\x92\xC5\xBD\xE2\x80\x98\xE2\x80\x99\xE2\x80\x9C"
+        "\xE2\x80\x9D\xE2\x80\xA2\xE2\x80\x93\xE2\x80\x94\xCB\x9C\xE2\x84\xA2\xC5\xA1\xE2\x80\xBA"
+        "\xC5\x93\xC5\xBE\xC5\xB8\xC2\xA0\xC2\xA1\xC2\xA2\xC2\xA3\xC2\xA4\xC2\xA5\xC2\xA6\xC2\xA7"
+        "\xC2\xA8\xC2\xA9\xC2\xAA\xC2\xAB\xC2\xAC\xC2\xAD\xC2\xAE\xC2\xAF\xC2\xB0\xC2\xB1\xC2\xB2"
+        "\xC2\xB3\xC2\xB4\xC2\xB5\xC2\xB6\xC2\xB7\xC2\xB8\xC2\xB9\xC2\xBA\xC2\xBB\xC2\xBC\xC2\xBD"
+        "\xC2\xBE\xC2\xBF\xC3\x80\xC3\x81\xC3\x82\xC3\x83\xC3\x84\xC3\x85\xC3\x86\xC3\x87\xC3\x88"
+        "\xC3\x89\xC3\x8A\xC3\x8B\xC3\x8C\xC3\x8D\xC3\x8E\xC3\x8F\xC3\x90\xC3\x91\xC3\x92\xC3\x93"
+        "\xC3\x94\xC3\x95\xC3\x96\xC3\x97\xC3\x98\xC3\x99\xC3\x9A\xC3\x9B\xC3\x9C\xC3\x9D\xC3\x9E"
+        "\xC3\x9F\xC3\xA0\xC3\xA1\xC3\xA2\xC3\xA3\xC3\xA4\xC3\xA5\xC3\xA6\xC3\xA7\xC3\xA8\xC3\xA9"
+        "\xC3\xAA\xC3\xAB\xC3\xAC\xC3\xAD\xC3\xAE\xC3\xAF\xC3\xB0\xC3\xB1\xC3\xB2\xC3\xB3\xC3\xB4"
+        "\xC3\xB5\xC3\xB6\xC3\xB7\xC3\xB8\xC3\xB9\xC3\xBA\xC3\xBB\xC3\xBC\xC3\xBD\xC3\xBE\xC3\xBF");
+    // A "UTF-8 sequence" that is really two Windows-1252 letters (ß then “) stays Windows-1252.
+    CHECK(csv_text_from_bytes("\x84Gr\xFC\xDF\x93").text == "„Grüß“");
+
+    // The five bytes Windows-1252 leaves undefined are an error, with their line.
+    for (const char* byte : {"\x81", "\x8D", "\x8F", "\x90", "\x9D"})
+        CHECK(decode_error(std::string("a\r\nb\xFC\r\nc") + byte).starts_with("line 3: byte 0x"));
+    CHECK(decode_error("a\rb\n\x9D") ==
+          "line 3: byte 0x9D is neither UTF-8 nor Windows-1252 text (in Excel: Save As > CSV "
+          "UTF-8)");
+}
+
+TEST_CASE("csv text: UTF-16 with a byte order mark, little and big endian") {
+    std::u16string text = u"title\tduration\r\nBegrüßung 🎤\t3:00\r\n";
+    for (bool big_endian : {false, true}) {
+        CsvText decoded = csv_text_from_bytes(utf16_with_bom(text, big_endian));
+        REQUIRE_FALSE(decoded.error);
+        CHECK(decoded.text == "title\tduration\r\nBegrüßung 🎤\t3:00\r\n");
+        REQUIRE(decoded.warning);
+        CHECK(*decoded.warning == (big_endian ? "read as UTF-16 BE (Excel's Unicode text)"
+                                              : "read as UTF-16 LE (Excel's Unicode text)"));
+    }
+    // Excel's "Unicode text" is tab-separated: the table reads its columns.
+    auto table =
+        read_csv_table(utf16_with_bom(text, false), {{"title", {}, true}, {"duration", {}, false}});
+    REQUIRE(table.ok());
+    CHECK(table.delimiter == '\t');
+    REQUIRE(table.rows.size() == 1);
+    CHECK(table.rows[0].cells == std::vector<std::string>{"Begrüßung 🎤", "3:00"});
+    CHECK(table.warnings == std::vector<std::string>{"read as UTF-16 LE (Excel's Unicode text)"});
+
+    CHECK(decode_error(utf16_with_bom(u"a\nb", false) + "x") ==
+          "line 2: the file ends in the middle of a UTF-16 character");
+    CHECK(decode_error(utf16_with_bom(u"a\nb\xD800"
+                                      u"c",
+                                      false)) ==
+          "line 2: broken UTF-16: a surrogate without its pair");
+    CHECK(decode_error(utf16_with_bom(u"a\n\n\xDC00", true)) ==
+          "line 3: broken UTF-16: a surrogate without its pair");
+    CHECK(decode_error(utf16_with_bom(std::u16string(u"a\n") + u'\0', false)) ==
+          "line 2: the file holds a NUL character");
+}
+
+TEST_CASE("csv text: other encodings and broken UTF-8 are errors with a line") {
+    using namespace std::string_view_literals;
+    CHECK(decode_error("\xFF\xFE\0\0t\0\0\0"sv) ==
+          "the file is UTF-32, which stagedoor does not read (in Excel: Save As > CSV UTF-8)");
+    CHECK(decode_error("\0\0\xFE\xFF\0\0\0t"sv).starts_with("the file is UTF-32"));
+    // UTF-16 without a byte order mark: NUL bytes.
+    CHECK(decode_error("n\0a\0\n\0x\0"sv) ==
+          "line 1: the file holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? (in "
+          "Excel: Save As > CSV UTF-8)");
+    CHECK(decode_error("name\nA\0"sv).starts_with("line 2: the file holds NUL bytes"));
+    // A UTF-8 byte order mark promises UTF-8.
+    CHECK(decode_error("\xEF\xBB\xBFname\nJ\xF6rg\n") ==
+          "line 2: not UTF-8, though the file starts with a UTF-8 byte order mark");
+    // Surrogates, overlong forms and code points above U+10FFFF are broken UTF-8, not
+    // Windows-1252, even after a byte that only Windows-1252 explains.
+    for (const char* broken :
+         {"\xED\xA0\x80", "\xED\xBF\xBF", "\xC0\xAF", "\xC1\xBF", "\xE0\x80\xAF",
+          "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80"}) {
+        CHECK(decode_error(std::string("name\n") + broken) ==
+              "line 2: broken UTF-8: a surrogate, an overlong form or a code point above U+10FFFF");
+        CHECK(decode_error(std::string("J\xF6rg\n\n") + broken).starts_with("line 3: broken"));
+    }
 }

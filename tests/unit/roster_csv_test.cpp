@@ -130,9 +130,16 @@ TEST_CASE("roster csv: unusable files") {
     auto no_name = parse_roster_csv("vorname,nachname\nA,B\n");
     REQUIRE(no_name.fatal);
     CHECK(no_name.fatal->find("no 'name' column") != std::string::npos);
-    auto latin1 = parse_roster_csv("name\nJ\xF6rg\n");
-    REQUIRE(latin1.fatal);
-    CHECK(latin1.fatal->find("UTF-8") != std::string::npos);
+    auto broken = parse_roster_csv("name\nJ\xF6rg\n\x90\n");
+    REQUIRE(broken.fatal);
+    CHECK(*broken.fatal == "line 3: byte 0x90 is neither UTF-8 nor Windows-1252 text (in Excel: "
+                           "Save As > CSV UTF-8)");
+    auto surrogate = parse_roster_csv("name\nJ\xED\xA0\x80rg\n");
+    REQUIRE(surrogate.fatal);
+    CHECK(surrogate.fatal->starts_with("line 2: broken UTF-8"));
+    auto utf16_without_bom = parse_roster_csv(std::string("n\0a\0m\0e\0\n\0", 10));
+    REQUIRE(utf16_without_bom.fatal);
+    CHECK(utf16_without_bom.fatal->find("NUL bytes") != std::string::npos);
     CHECK(parse_roster_csv("name,Name\nA,B\n").fatal.has_value());
 }
 
@@ -175,4 +182,37 @@ TEST_CASE("roster csv: the demo roster parses cleanly") {
     }
     CHECK(new_members == 8);
     CHECK(vips >= 1);
+}
+
+TEST_CASE("roster csv: Windows-1252 and UTF-16 files from Excel are read, with a warning") {
+    // German Excel's "CSV (Trennzeichen-getrennt)": Windows-1252 and semicolons.
+    auto latin = parse_roster_csv("Name;Organisation;External ID\r\n"
+                                  "J\xFCrgen M\xFCller;Stra\xDF\x65nbau \x84Nord\x93 GmbH;M-1\r\n"
+                                  "Zo\xEB \xC5ngstr\xF6m;\x80-Fonds;M-2\r\n");
+    INFO(problems(latin));
+    REQUIRE(latin.ok());
+    CHECK(latin.delimiter == ';');
+    REQUIRE(latin.rows.size() == 2);
+    CHECK(latin.rows[0].name == "Jürgen Müller");
+    CHECK(latin.rows[0].organisation == "Straßenbau „Nord“ GmbH");
+    CHECK(latin.rows[1].name == "Zoë Ångström");
+    CHECK(latin.rows[1].organisation == "€-Fonds");
+    CHECK(latin.warnings == std::vector<std::string>{"read as Windows-1252: line 2 is not UTF-8 "
+                                                     "(in Excel: Save As > CSV UTF-8 to be sure)"});
+
+    // Excel's "Unicode text": UTF-16 LE with a byte order mark, tab-separated.
+    std::u16string text = u"Name\tE-Mail\r\nJürgen Müller\tjm@example.de\r\n";
+    std::string bytes = "\xFF\xFE";
+    for (char16_t unit : text) {
+        bytes += static_cast<char>(unit & 0xFF);
+        bytes += static_cast<char>(unit >> 8);
+    }
+    auto unicode = parse_roster_csv(bytes);
+    INFO(problems(unicode));
+    REQUIRE(unicode.ok());
+    CHECK(unicode.delimiter == '\t');
+    REQUIRE(unicode.rows.size() == 1);
+    CHECK(unicode.rows[0].name == "Jürgen Müller");
+    CHECK(unicode.rows[0].email == "jm@example.de");
+    CHECK(unicode.warnings == std::vector<std::string>{"read as UTF-16 LE (Excel's Unicode text)"});
 }
