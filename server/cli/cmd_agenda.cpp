@@ -177,6 +177,8 @@ const bool registered = register_command({
     "  block, block_target (HH:MM local time on the event date, or ISO 8601 with offset), id.\n"
     "JSON: {\"items\":[{...same fields...}], "
     "\"blocks\":[{\"name\":...,\"target_end\":\"19:10\"}]}\n"
+    "Files may be UTF-8 (a BOM is fine), UTF-16 with a BOM (Excel's Unicode text) or\n"
+    "Windows-1252 (a warning says so: check the titles).\n"
     "Every problem is reported with its line (CSV) or item number (JSON); nothing is imported "
     "then.\n",
     run_agenda,

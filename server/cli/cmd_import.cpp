@@ -90,8 +90,9 @@ const bool registered = register_command({
     "import",
     "import or update the roster from a CSV file",
     "usage: stagedoor import --data DIR [--skip-bad] ROSTER.csv\n\n"
-    "Reads a UTF-8 CSV with a header row (RFC 4180 quoting; a BOM is fine; ',' ';' or tab as\n"
-    "the delimiter, as German spreadsheets export). Columns by name, in any order and case:\n"
+    "Reads a CSV with a header row (RFC 4180 quoting; ',' ';' or tab as the delimiter, as German\n"
+    "spreadsheets export) in UTF-8 (a BOM is fine), UTF-16 with a BOM (Excel's Unicode text) or\n"
+    "Windows-1252 (a warning says so: check the names). Columns by name, in any order and case:\n"
     "  name (required), organisation, email, sector, category, vip, external_id, notes, blocked\n"
     "category: member (default), guest, new_member, speaker, staff, press\n"
     "vip, blocked: yes/no (also ja/nein, true/false, 1/0; empty = no)\n\n"

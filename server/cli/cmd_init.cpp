@@ -1,7 +1,9 @@
 #include "cli/command.hpp"
+#include "stagedoor/protocol/text.hpp"
 #include "storage/data_dir.hpp"
 
 #include <iostream>
+#include <optional>
 #include <regex>
 
 namespace stagedoor::cli {
@@ -15,6 +17,24 @@ bool valid_date(const std::string& date) {
     return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
+constexpr std::size_t kMaxEventNameBytes = 200;
+
+// Why the event name cannot be shown on every display and in every log line, or nullopt. It
+// reaches the wire in every welcome, so it must be valid UTF-8 without control characters
+// (C0, DEL, C1: a newline or a terminal escape would forge log lines).
+std::optional<std::string> event_name_problem(const std::string& name) {
+    if (protocol::trim(name).empty() || name.size() > kMaxEventNameBytes)
+        return "--name must be 1 to " + std::to_string(kMaxEventNameBytes) + " bytes of text";
+    if (!protocol::is_valid_utf8(name))
+        return "--name is not UTF-8 text (check the terminal's encoding)";
+    for (std::size_t i = 0; i < name.size();) {
+        char32_t c = protocol::next_utf8(name, i);
+        if (c < 0x20 || (c >= 0x7F && c < 0xA0))
+            return "--name must not contain control characters (tabs, line breaks, escapes)";
+    }
+    return std::nullopt;
+}
+
 int run_init(const Args& args) {
     auto parsed = parse_args(args, {"--data", "--name", "--date"}, {});
     auto data = parsed.get("--data");
@@ -23,7 +43,7 @@ int run_init(const Args& args) {
     if (!data || !name || !date) throw UsageError("--data, --name and --date are required");
     if (!parsed.positional.empty())
         throw UsageError("unexpected argument '" + parsed.positional.front() + "'");
-    if (name->empty() || name->size() > 200) throw UsageError("--name must be 1 to 200 bytes");
+    if (auto problem = event_name_problem(*name)) throw UsageError(*problem);
     if (!valid_date(*date)) throw UsageError("--date must be YYYY-MM-DD, e.g. 2026-11-26");
 
     auto dir = storage::DataDir::init(*data, *name, *date);
