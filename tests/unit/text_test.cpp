@@ -1,3 +1,4 @@
+#include "stagedoor/protocol/codec.hpp"
 #include "stagedoor/protocol/text.hpp"
 
 #include <catch2/catch.hpp>
@@ -103,4 +104,30 @@ TEST_CASE("text: utf8_prefix cuts on character boundaries") {
                       10) == "\xF0"
                              "ab");
     CHECK(utf8_prefix("\xED\xA0\x80", 2) == "\xED\xA0");
+}
+
+TEST_CASE("text: frames are held to the same UTF-8 rule as is_valid_utf8") {
+    // hello's device name (and every other string of a frame) is checked by the JSON parser:
+    // it must accept exactly what is_valid_utf8 accepts, or a file could hold a name that a
+    // frame could not carry. Every pair of bytes from 0x80 up; longer sequences with second
+    // bytes at the edges of the ranges that tell overlongs, surrogates and U+10FFFF apart.
+    std::vector<std::string> cases, disagree;
+    for (int lead = 0x80; lead <= 0xFF; ++lead) {
+        for (int second = 0x80; second <= 0xFF; ++second)
+            cases.push_back({static_cast<char>(lead), static_cast<char>(second)});
+        for (int second : {0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0})
+            for (char rest : {'\x80', '\xBF'})
+                for (std::size_t more : {1, 2})
+                    cases.push_back(
+                        std::string{static_cast<char>(lead), static_cast<char>(second)} +
+                        std::string(more, rest));
+    }
+    std::size_t valid = 0;
+    for (const auto& bytes : cases) {
+        bool frame_ok = parse_envelope(R"({"type":"hello","device":"x)" + bytes + R"("})").ok();
+        if (frame_ok != is_valid_utf8(bytes)) disagree.push_back(bytes);
+        valid += frame_ok;
+    }
+    CHECK(disagree.empty());
+    CHECK(valid > 1000);
 }
