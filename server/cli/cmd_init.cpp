@@ -66,7 +66,8 @@ const bool registered = register_command({
     "usage: stagedoor init --data DIR --name \"Event name\" --date YYYY-MM-DD\n\n"
     "Creates DIR with the event database, one secret key per role (organiser, moderator, door,\n"
     "stage) and the Ed25519 badge-signing key pair, all readable only by you. Refuses to touch a\n"
-    "folder that already holds an event.\n",
+    "folder that already holds an event. The name (shown on every display) is 1 to 200 bytes of\n"
+    "UTF-8 text without control characters.\n",
     run_init,
 });
 } // namespace
