@@ -1,6 +1,7 @@
 // Text inputs through the real binary: roster and agenda files as Excel writes them on a German
 // Windows (Windows-1252, UTF-16 "Unicode text") are read, reported and served as UTF-8; an
 // event name that is not text is refused by `stagedoor init`.
+#include "../unit/utf16.hpp"
 #include "harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,16 +18,6 @@ namespace {
 fs::path write_bytes(const fs::path& path, std::string_view bytes) {
     std::ofstream(path, std::ios::binary) << bytes;
     return path;
-}
-
-// Text as UTF-16 LE with a byte order mark, as Excel saves "Unicode text".
-std::string utf16_le_with_bom(std::u16string_view text) {
-    std::string bytes = "\xFF\xFE";
-    for (char16_t unit : text) {
-        bytes += static_cast<char>(unit & 0xFF);
-        bytes += static_cast<char>(unit >> 8);
-    }
-    return bytes;
 }
 
 // Windows-1252: "Begrüßung – „Willkommen“" and "Grüße aus München".
@@ -97,7 +88,7 @@ TEST_CASE("encoding: POST /api/agenda/import reads Windows-1252 and UTF-16") {
     // Excel's "Unicode text": UTF-16 LE, tab-separated.
     auto unicode =
         http_request(server.endpoint(), "POST", "/api/agenda/import",
-                     utf16_le_with_bom(u"title\tduration\r\nÜberraschung 🎤\t2:00\r\n"), key);
+                     utf16_with_bom(u"title\tduration\r\nÜberraschung 🎤\t2:00\r\n"), key);
     INFO(unicode.body);
     REQUIRE(unicode.status == 200);
     auto unicode_body = json::parse(unicode.body);
@@ -143,7 +134,7 @@ TEST_CASE("encoding: a Windows-1252 roster is imported and found by lookup") {
 
     // The organiser upload reads UTF-16 and says so.
     auto upload = http_request(server.endpoint(), "POST", "/api/roster",
-                               utf16_le_with_bom(u"name\texternal_id\r\nÅsa Öberg\tM-3\r\n"),
+                               utf16_with_bom(u"name\texternal_id\r\nÅsa Öberg\tM-3\r\n"),
                                event.key("organiser"));
     INFO(upload.body);
     REQUIRE(upload.status == 200);

@@ -1,10 +1,12 @@
 #include "domain/agenda_import.hpp"
+#include "utf16.hpp"
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
 using namespace stagedoor::domain;
+using stagedoor::testing::utf16_with_bom;
 
 namespace {
 
@@ -295,19 +297,6 @@ TEST_CASE("agenda import: the demo agenda matches the demo roster's ids") {
     CHECK(result.agenda.block_target("New member pitches") == k1910);
 }
 
-namespace {
-
-std::string utf16_le_with_bom(std::u16string_view text) {
-    std::string bytes = "\xFF\xFE";
-    for (char16_t unit : text) {
-        bytes += static_cast<char>(unit & 0xFF);
-        bytes += static_cast<char>(unit >> 8);
-    }
-    return bytes;
-}
-
-} // namespace
-
 TEST_CASE("agenda import: a German Excel file in Windows-1252 is read, with a warning") {
     std::string csv = "Titel;title;duration;speaker\r\n"
                       ";Begr\xFC\xDFung \x96 \x84Willkommen\x93;3:00;N-0001\r\n"
@@ -339,7 +328,7 @@ TEST_CASE("agenda import: a German Excel file in Windows-1252 is read, with a wa
 }
 
 TEST_CASE("agenda import: UTF-16 (Excel's Unicode text) as CSV or JSON") {
-    std::string csv = utf16_le_with_bom(u"title\tduration\tkind\r\nBegrüßung\t3:00\ttalk\r\n");
+    std::string csv = utf16_with_bom(u"title\tduration\tkind\r\nBegrüßung\t3:00\ttalk\r\n");
     for (auto* import : {&import_agenda, &import_agenda_csv}) {
         auto result = (*import)(csv, attendees(), {});
         INFO(result.describe());
@@ -350,8 +339,7 @@ TEST_CASE("agenda import: UTF-16 (Excel's Unicode text) as CSV or JSON") {
         CHECK(result.warnings ==
               std::vector<std::string>{"read as UTF-16 LE (Excel's Unicode text)"});
     }
-    std::string json =
-        utf16_le_with_bom(u"  {\"items\":[{\"title\":\"Grüße 🎤\",\"duration\":90}]}");
+    std::string json = utf16_with_bom(u"  {\"items\":[{\"title\":\"Grüße 🎤\",\"duration\":90}]}");
     for (auto* import : {&import_agenda, &import_agenda_json}) {
         auto result = (*import)(json, attendees(), {});
         INFO(result.describe());
@@ -360,6 +348,6 @@ TEST_CASE("agenda import: UTF-16 (Excel's Unicode text) as CSV or JSON") {
         CHECK(result.warnings ==
               std::vector<std::string>{"read as UTF-16 LE (Excel's Unicode text)"});
     }
-    CHECK(import_agenda(utf16_le_with_bom(u"title\tduration\r\n\xDC00"), attendees()).describe() ==
+    CHECK(import_agenda(utf16_with_bom(u"title\tduration\r\n\xDC00"), attendees()).describe() ==
           "line 2: broken UTF-16: a surrogate without its pair");
 }

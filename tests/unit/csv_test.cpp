@@ -1,8 +1,10 @@
 #include "domain/csv.hpp"
+#include "utf16.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace stagedoor::domain;
+using stagedoor::testing::utf16_with_bom;
 
 namespace {
 
@@ -264,17 +266,6 @@ TEST_CASE("csv table: bytes become text at one entry point") {
 }
 
 namespace {
-
-// The code units of text as bytes, little or big endian, after a byte order mark.
-std::string utf16_with_bom(std::u16string_view text, bool big_endian) {
-    std::string out = big_endian ? "\xFE\xFF" : "\xFF\xFE";
-    for (char16_t unit : text) {
-        char high = static_cast<char>(unit >> 8), low = static_cast<char>(unit & 0xFF);
-        out += big_endian ? high : low;
-        out += big_endian ? low : high;
-    }
-    return out;
-}
 
 // The error of csv_text_from_bytes as "line N: message" (CsvProblem::describe).
 std::string decode_error(std::string_view bytes) {

@@ -1,5 +1,6 @@
 #include "domain/roster_csv.hpp"
 #include "storage/attendance_store.hpp"
+#include "utf16.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -202,12 +203,7 @@ TEST_CASE("roster csv: Windows-1252 and UTF-16 files from Excel are read, with a
 
     // Excel's "Unicode text": UTF-16 LE with a byte order mark, tab-separated.
     std::u16string text = u"Name\tE-Mail\r\nJürgen Müller\tjm@example.de\r\n";
-    std::string bytes = "\xFF\xFE";
-    for (char16_t unit : text) {
-        bytes += static_cast<char>(unit & 0xFF);
-        bytes += static_cast<char>(unit >> 8);
-    }
-    auto unicode = parse_roster_csv(bytes);
+    auto unicode = parse_roster_csv(stagedoor::testing::utf16_with_bom(text));
     INFO(problems(unicode));
     REQUIRE(unicode.ok());
     CHECK(unicode.delimiter == '\t');
