@@ -169,7 +169,10 @@ constexpr char16_t kWindows1252C1[32] = {
     0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
-constexpr std::string_view kSaveAsUtf8 = "in Excel: Save As > CSV UTF-8";
+// The message with the way out that works for every file: Excel's "CSV UTF-8".
+std::string with_save_as_hint(std::string message) {
+    return message + " (in Excel: Save As > CSV UTF-8)";
+}
 
 // The 1-based line that starts after text (CRLF, LF and a lone CR end a line once each).
 std::size_t line_after(std::string_view text) {
@@ -245,15 +248,14 @@ CsvText from_windows_1252(std::string_view bytes, std::size_t first_bad) {
         if (c == 0) {
             char hex[8];
             std::snprintf(hex, sizeof hex, "0x%02X", value);
-            return text_error(out, "byte " + std::string(hex) +
-                                       " is neither UTF-8 nor Windows-1252 text (" +
-                                       std::string(kSaveAsUtf8) + ")");
+            return text_error(out, with_save_as_hint("byte " + std::string(hex) +
+                                                     " is neither UTF-8 nor Windows-1252 text"));
         }
         protocol::append_utf8(out, c);
     }
     return {std::move(out), std::nullopt, 0,
             "read as Windows-1252: line " + std::to_string(line_after(bytes.substr(0, first_bad))) +
-                " is not UTF-8 (" + std::string(kSaveAsUtf8) + " to be sure)"};
+                " is not UTF-8 (in Excel: Save As > CSV UTF-8 to be sure)"};
 }
 
 } // namespace
@@ -262,8 +264,7 @@ CsvText csv_text_from_bytes(std::string_view bytes) {
     using namespace std::string_view_literals;
     if (bytes.starts_with("\xFF\xFE\0\0"sv) || bytes.starts_with("\0\0\xFE\xFF"sv))
         return {{},
-                "the file is UTF-32, which stagedoor does not read (" + std::string(kSaveAsUtf8) +
-                    ")",
+                with_save_as_hint("the file is UTF-32, which stagedoor does not read"),
                 0,
                 std::nullopt};
     if (bytes.starts_with("\xFF\xFE")) return from_utf16(bytes.substr(2), false);
@@ -272,9 +273,8 @@ CsvText csv_text_from_bytes(std::string_view bytes) {
     std::string_view text = strip_utf8_bom(bytes);
     if (auto nul = text.find('\0'); nul != std::string_view::npos)
         return text_error(text.substr(0, nul),
-                          "the file holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? "
-                          "(" +
-                              std::string(kSaveAsUtf8) + ")");
+                          with_save_as_hint("the file holds NUL bytes: UTF-16 or UTF-32 without "
+                                            "a byte order mark?"));
     std::size_t first_bad = first_invalid_utf8(text);
     if (first_bad == std::string_view::npos)
         return {std::string(text), std::nullopt, 0, std::nullopt};
