@@ -1,7 +1,9 @@
 #include "domain/csv.hpp"
+#include "stagedoor/protocol/text.hpp"
 #include "utf16.hpp"
 
 #include <catch2/catch.hpp>
+#include <random>
 
 using namespace stagedoor::domain;
 using stagedoor::testing::utf16_with_bom;
@@ -370,4 +372,29 @@ TEST_CASE("csv text: other encodings and broken UTF-8 are errors with a line") {
               "line 2: broken UTF-8: a surrogate, an overlong form or a code point above U+10FFFF");
         CHECK(decode_error(std::string("J\xF6rg\n\n") + broken).starts_with("line 3: broken"));
     }
+}
+
+TEST_CASE("csv text: whatever the bytes, the text is valid UTF-8 without NUL, or an error") {
+    std::mt19937 random(20261127);
+    std::uniform_int_distribution<int> byte(0, 255), length(0, 40);
+    const std::vector<std::string> starts = {"", "\xEF\xBB\xBF", "\xFF\xFE", "\xFE\xFF"};
+    std::size_t read = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string bytes = starts[static_cast<std::size_t>(round) % starts.size()];
+        for (int i = length(random); i > 0; --i) {
+            int value = byte(random);
+            // Mostly text-like bytes, so that many rounds are read rather than refused.
+            bytes += static_cast<char>(value < 160 ? 'a' + value % 26 : value);
+        }
+        CsvText text = csv_text_from_bytes(bytes);
+        if (text.error) {
+            CHECK(text.text.empty());
+            continue;
+        }
+        ++read;
+        if (!stagedoor::protocol::is_valid_utf8(text.text) ||
+            text.text.find('\0') != std::string::npos)
+            FAIL_CHECK("bytes of length " << bytes.size() << " gave invalid text");
+    }
+    CHECK(read > 5000);
 }
