@@ -152,6 +152,14 @@ struct PastEvent {
         REQUIRE(attendance["arrived"] == 3); // Jana, Eva (who left) and the walk-in
     }
 
+    // Serves the event through the doors above, then stops the server.
+    void hold_the_event() {
+        ServerProcess server(event.data);
+        server.start();
+        run_the_doors(server);
+        REQUIRE(server.stop() == 0);
+    }
+
     json organiser_get(const ServerProcess& server, const std::string& target) const {
         auto response = http_request(server.endpoint(), "GET", target, "", event.key("organiser"));
         REQUIRE(response.status == 200);
@@ -181,12 +189,7 @@ bool refuses(stagedoor::storage::Database& db, const char* sql) {
 
 TEST_CASE("privacy: purge --yes leaves no name, e-mail, id or token in the data folder") {
     PastEvent past;
-    {
-        ServerProcess server(past.event.data);
-        server.start();
-        past.run_the_doors(server);
-        REQUIRE(server.stop() == 0);
-    }
+    past.hold_the_event();
     // The search finds them before, so that it can fail after.
     CHECK(missing_from_folder(past.event.data, past.personal).empty());
 
@@ -214,12 +217,7 @@ TEST_CASE("privacy: purge --yes leaves no name, e-mail, id or token in the data 
 
 TEST_CASE("privacy: purge --keep-stats keeps the counts serve shows, and no name") {
     PastEvent past;
-    {
-        ServerProcess server(past.event.data);
-        server.start();
-        past.run_the_doors(server);
-        REQUIRE(server.stop() == 0);
-    }
+    past.hold_the_event();
     auto purged = run_cli({"purge", "--data", past.event.data.string(), "--keep-stats", "--yes"});
     INFO(purged.output);
     REQUIRE(purged.exit_code == 0);
