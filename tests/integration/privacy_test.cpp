@@ -10,7 +10,11 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
+#include <poll.h>
+#include <pty.h>
 #include <set>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace stagedoor::testing;
 using nlohmann::json;
@@ -176,6 +180,49 @@ void check_counts_equal(const json& before, const json& after) {
     CHECK(after["devices"].size() == before["devices"].size());
 }
 
+// Runs `stagedoor ARGS...` on a pseudo-terminal, as a person at a terminal would, and types
+// `typed` once the confirmation prompt is shown. Output is everything the terminal showed.
+CliResult run_on_terminal(std::vector<std::string> args, const std::string& typed) {
+    args.insert(args.begin(), STAGEDOOR_BIN);
+    std::vector<char*> argv;
+    for (auto& arg : args)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    int terminal = -1;
+    pid_t pid = ::forkpty(&terminal, nullptr, nullptr, nullptr);
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::execv(STAGEDOOR_BIN, argv.data());
+        ::_exit(127);
+    }
+    CliResult result;
+    bool answered = false;
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd ready{terminal, POLLIN, 0};
+        if (::poll(&ready, 1, 100) <= 0) continue;
+        char buffer[4096];
+        ssize_t n = ::read(terminal, buffer, sizeof buffer);
+        if (n <= 0) break; // EIO: the command closed the terminal
+        result.output.append(buffer, static_cast<std::size_t>(n));
+        if (!answered && result.output.find("to confirm: ") != std::string::npos) {
+            REQUIRE(::write(terminal, typed.data(), typed.size()) ==
+                    static_cast<ssize_t>(typed.size()));
+            answered = true;
+        }
+    }
+    ::close(terminal);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return result;
+}
+
+std::size_t attendee_count(const fs::path& data) {
+    stagedoor::storage::Database db(data / "stagedoor.db");
+    return stagedoor::storage::load_attendance(db).attendees().size();
+}
+
 bool refuses(stagedoor::storage::Database& db, const char* sql) {
     try {
         db.exec(sql);
@@ -281,4 +328,24 @@ TEST_CASE("privacy: purge refuses while serve runs, and off a terminal without -
     // Outside a purge the triggers refuse a direct change.
     CHECK(refuses(db, "DELETE FROM badges"));
     CHECK(refuses(db, "UPDATE ledger SET payload = ''"));
+}
+
+TEST_CASE("privacy: on a terminal, purge runs only once the event name is typed") {
+    PastEvent past;
+    std::vector<std::string> purge{"purge", "--data", past.event.data.string()};
+    auto mistyped = run_on_terminal(purge, "Sommerfest\n");
+    INFO(mistyped.output);
+    CHECK(mistyped.exit_code == 1);
+    CHECK_THAT(mistyped.output, Catch::Contains("4 attendee(s) deleted")); // what it would do
+    CHECK_THAT(mistyped.output, Catch::Contains("Type the event name (Sommerfest Lindenau)"));
+    CHECK_THAT(mistyped.output, Catch::Contains("Nothing was changed"));
+    CHECK(attendee_count(past.event.data) == 4);
+    CHECK(fs::exists(past.event.data / "badges" / "badges.csv"));
+
+    auto typed = run_on_terminal(purge, "Sommerfest Lindenau\n");
+    INFO(typed.output);
+    CHECK(typed.exit_code == 0);
+    CHECK_THAT(typed.output, Catch::Contains("Purged 'Sommerfest Lindenau'"));
+    CHECK(attendee_count(past.event.data) == 0);
+    CHECK_FALSE(fs::exists(past.event.data / "badges"));
 }
