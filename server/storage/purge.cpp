@@ -43,16 +43,17 @@ void delete_people(Database& db, PurgeCounts& counts) {
 // flags, under new ids in a random order (the id inside a kept badge's QR code then names no
 // row); ledger rows lose the scanned text and their device's name ("device 1", "device 2", ...
 // in order of first use).
+// The maps are keyed (primary keys), so that each row's lookup is a search, not a scan.
 constexpr std::string_view kAnonymiseMaps = R"sql(
-CREATE TEMP TABLE purge_ids AS
-    SELECT id AS old_id, ROW_NUMBER() OVER (ORDER BY random()) AS new_id FROM attendees;
-CREATE TEMP TABLE purge_devices AS
-    SELECT device AS name, 'device ' || ROW_NUMBER() OVER (ORDER BY MIN(seq)) AS label
-    FROM ledger GROUP BY device;
+CREATE TEMP TABLE purge_ids (old_id INTEGER PRIMARY KEY, new_id INTEGER NOT NULL);
+INSERT INTO temp.purge_ids
+    SELECT id, ROW_NUMBER() OVER (ORDER BY random()) FROM attendees;
+CREATE TEMP TABLE purge_devices (name TEXT PRIMARY KEY, label TEXT NOT NULL);
+INSERT INTO temp.purge_devices
+    SELECT device, 'device ' || ROW_NUMBER() OVER (ORDER BY MIN(seq)) FROM ledger GROUP BY device;
 )sql";
 
 constexpr std::string_view kAnonymiseRows = R"sql(
-PRAGMA defer_foreign_keys = ON;
 UPDATE attendees SET id = -(SELECT new_id FROM temp.purge_ids WHERE old_id = attendees.id),
     external_id = NULL, name = '', organisation = '', email = '', notes = '';
 UPDATE attendees SET id = -id;
@@ -93,10 +94,19 @@ void record_purge(Database& db, PurgeMode mode, std::int64_t now_ms, const Purge
     insert.run();
 }
 
+// Foreign keys are checked once over the result instead of at every changed attendee id: the
+// ledger has no index on attendee_id, so each of those checks would read the whole ledger.
+void require_references_intact(const Database& db) {
+    auto check = db.prepare("PRAGMA foreign_key_check");
+    if (check.step())
+        throw DatabaseError("the purge would leave a row of " + check.text(0) +
+                            " pointing at a missing row; nothing was changed");
+}
+
 // The purge's changes inside one transaction: committed with their purge_log row, or (for a
 // preview) rolled back. The purge_in_progress row that opens the triggers never outlives it.
-PurgeCounts purge_rows(Database& db, PurgeMode mode, std::int64_t badge_files,
-                       std::optional<std::int64_t> commit_at) {
+PurgeCounts purge_in_transaction(Database& db, PurgeMode mode, std::int64_t badge_files,
+                                 std::optional<std::int64_t> commit_at) {
     db.exec("BEGIN IMMEDIATE");
     try {
         PurgeCounts counts;
@@ -114,6 +124,7 @@ PurgeCounts purge_rows(Database& db, PurgeMode mode, std::int64_t badge_files,
             delete_people(db, counts);
         else
             anonymise_people(db, counts);
+        require_references_intact(db);
         db.exec("DELETE FROM purge_in_progress");
         if (!commit_at) {
             db.exec("ROLLBACK");
@@ -124,6 +135,19 @@ PurgeCounts purge_rows(Database& db, PurgeMode mode, std::int64_t badge_files,
         return counts;
     } catch (...) {
         db.exec("ROLLBACK");
+        throw;
+    }
+}
+
+PurgeCounts purge_rows(Database& db, PurgeMode mode, std::int64_t badge_files,
+                       std::optional<std::int64_t> commit_at) {
+    db.exec("PRAGMA foreign_keys = OFF"); // only outside a transaction; see above
+    try {
+        PurgeCounts counts = purge_in_transaction(db, mode, badge_files, commit_at);
+        db.exec("PRAGMA foreign_keys = ON");
+        return counts;
+    } catch (...) {
+        db.exec("PRAGMA foreign_keys = ON");
         throw;
     }
 }
