@@ -42,8 +42,7 @@ void delete_people(Database& db, PurgeCounts& counts) {
 // Who came when stays, as rows that point at no one: attendees keep only category, sector and
 // flags, under new ids in a random order (the id inside a kept badge's QR code then names no
 // row); ledger rows lose the scanned text and their device's name ("device 1", "device 2", ...
-// in order of first use).
-// The maps are keyed (primary keys), so that each row's lookup is a search, not a scan.
+// in order of first use). The maps are keyed, so that each row's lookup is a search, not a scan.
 constexpr std::string_view kAnonymiseMaps = R"sql(
 CREATE TEMP TABLE purge_ids (old_id INTEGER PRIMARY KEY, new_id INTEGER NOT NULL);
 INSERT INTO temp.purge_ids

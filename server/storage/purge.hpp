@@ -53,8 +53,8 @@ PurgeCounts preview_purge(const DataDir& dir, PurgeMode mode);
 
 // Purges the event in dir (see the top of this file) and returns what it did. The caller must
 // hold DataDirLock for dir. Throws DatabaseError, with the database unchanged, when the
-// transaction fails; DataDirError when the badge files cannot be deleted (the database is
-// purged by then; running the purge again deletes them).
+// transaction fails. Once it is committed, throws DatabaseError when compacting fails and
+// DataDirError when the badge files cannot be deleted; running the purge again finishes both.
 PurgeCounts purge_data_dir(const DataDir& dir, PurgeMode mode, std::int64_t now_ms);
 
 // Every purge of this database, oldest first (empty when it was never purged).
