@@ -118,11 +118,54 @@ CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 )sql";
 
-const std::array<Migration, 4> kMigrations{{
+// The one audited way around the append-only triggers (`stagedoor purge`, storage/purge.hpp):
+// the ledger and issued badges may be changed only while purge_in_progress holds its row, which
+// the purge inserts and deletes inside its own transaction, so no committed state ever has it.
+// Each purge leaves a row in purge_log, which nothing may change. Inserts (the scan hot path)
+// are not affected: the triggers are on UPDATE and DELETE only.
+constexpr std::string_view kAuditedPurgePath = R"sql(
+CREATE TABLE purge_in_progress (id INTEGER PRIMARY KEY CHECK (id = 1));
+CREATE TABLE purge_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    mode TEXT NOT NULL CHECK (mode = 'delete' OR mode = 'keep_stats'),
+    attendees_deleted INTEGER NOT NULL,
+    attendees_anonymised INTEGER NOT NULL,
+    badges_deleted INTEGER NOT NULL,
+    ledger_deleted INTEGER NOT NULL,
+    ledger_anonymised INTEGER NOT NULL,
+    control_log_deleted INTEGER NOT NULL,
+    speaker_links_removed INTEGER NOT NULL,
+    badge_files_deleted INTEGER NOT NULL
+);
+CREATE TRIGGER purge_log_append_only_update BEFORE UPDATE ON purge_log
+    BEGIN SELECT RAISE(ABORT, 'the purge log is append-only'); END;
+CREATE TRIGGER purge_log_append_only_delete BEFORE DELETE ON purge_log
+    BEGIN SELECT RAISE(ABORT, 'the purge log is append-only'); END;
+DROP TRIGGER ledger_append_only_update;
+DROP TRIGGER ledger_append_only_delete;
+DROP TRIGGER badges_append_only_update;
+DROP TRIGGER badges_append_only_delete;
+CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
+    WHEN NOT EXISTS (SELECT 1 FROM purge_in_progress)
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
+    WHEN NOT EXISTS (SELECT 1 FROM purge_in_progress)
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER badges_append_only_update BEFORE UPDATE ON badges
+    WHEN NOT EXISTS (SELECT 1 FROM purge_in_progress)
+    BEGIN SELECT RAISE(ABORT, 'issued badges are never changed'); END;
+CREATE TRIGGER badges_append_only_delete BEFORE DELETE ON badges
+    WHEN NOT EXISTS (SELECT 1 FROM purge_in_progress)
+    BEGIN SELECT RAISE(ABORT, 'issued badges are never deleted'); END;
+)sql";
+
+const std::array<Migration, 5> kMigrations{{
     {"attendance-001-roster-and-badges", kRosterSchema},
     {"attendance-002-ledger", kLedgerSchema},
     {"attendance-003-drop-ledger-attendee-index", kDropLedgerAttendeeIndex},
     {"attendance-004-lean-ledger-inserts", kLeanLedger},
+    {"attendance-005-audited-purge-path", kAuditedPurgePath},
 }};
 
 void bind_attendee_fields(Statement& statement, const domain::Attendee& attendee, int first) {

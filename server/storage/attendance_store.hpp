@@ -2,7 +2,8 @@
 // the writes the module submits to the group-commit Writer, roster plans and badge reissue.
 //
 // Tables: attendees (roster), badges (one row per issued serial; the highest is current),
-// ledger (append-only: UPDATE and DELETE are refused by triggers).
+// ledger (append-only: UPDATE and DELETE are refused by triggers, except inside the audited
+// purge of storage/purge.hpp), purge_log (one row per purge, never changed).
 #pragma once
 
 #include "domain/attendance.hpp"
