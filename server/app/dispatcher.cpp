@@ -51,8 +51,9 @@ void Dispatcher::start_modules() {
         module->start();
 }
 void Dispatcher::stop_modules() {
+    // One module failing to stop must not keep the others from stopping.
     for (Module* module : modules_)
-        module->stop();
+        run_guarded("stopping a module", [module] { module->stop(); });
 }
 
 void Dispatcher::on_open(ConnectionId connection) {
@@ -77,8 +78,10 @@ void Dispatcher::on_close(ConnectionId connection) {
     if (it->second.authenticated) {
         log::info("disconnect " + std::string(protocol::to_string(it->second.info.role)) + " '" +
                   it->second.info.device + "'");
+        // Called from the network layer's session teardown: nothing may escape from here.
         for (Module* module : modules_)
-            module->on_disconnect(it->second.info);
+            run_guarded("a module's on_disconnect",
+                        [&] { module->on_disconnect(it->second.info); });
     }
     connections_.erase(it);
 }
@@ -202,8 +205,9 @@ void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& 
     welcome.server_time = clock_();
     welcome.event = protocol::EventInfo{event_.id, event_.name, event_.date};
     reply_.send(connection, welcome);
+    // A module that fails to send its snapshots must not keep the others from sending theirs.
     for (Module* module : modules_)
-        module->on_welcome(state.info);
+        run_guarded("a module's on_welcome", [&] { module->on_welcome(state.info); });
 }
 
 HttpResponse Dispatcher::health(const HttpRequest& request) const {

@@ -39,10 +39,6 @@ std::string RoleSet::describe() const {
     return out;
 }
 
-void Router::report_handler_failure(std::string_view type, std::string_view what) {
-    log::error("handling '" + std::string(type) + "' failed: " + std::string(what));
-}
-
 void Router::count(std::string_view device, std::string_view type, ErrorCode code) {
     ++refusals_total_;
     RefusalKey key{std::string(device), std::string(type), code};
@@ -181,17 +177,12 @@ void Router::dispatch_http(HttpRequest request, HttpRespond respond) {
         *answered = true;
         respond(std::move(response));
     };
-    std::string what;
-    try {
-        route.handler(request, once);
-        return;
-    } catch (const std::exception& error) {
-        what = error.what();
-    } catch (...) {
-        what = "an exception that is not a std::exception";
-    }
-    report_handler_failure(request.method + " " + request.path.substr(0, 200), what);
-    once(json_error_response(500, ErrorCode::internal, "the server could not handle this request"));
+    auto what = [&request] {
+        return "handling '" + request.method + " " + request.path.substr(0, 200) + "'";
+    };
+    if (!run_guarded(what, [&] { route.handler(request, once); }))
+        once(json_error_response(500, ErrorCode::internal,
+                                 "the server could not handle this request"));
 }
 
 std::vector<std::string> Router::message_types() const {

@@ -5,6 +5,7 @@
 // thread only.
 #pragma once
 
+#include "app/guard.hpp"
 #include "app/module.hpp"
 #include "app/roles.hpp"
 
@@ -126,7 +127,6 @@ class Router {
     static bool matches(const HttpRoute& route, std::string_view path,
                         std::optional<std::int64_t>& id);
     void count(std::string_view device, std::string_view type, protocol::ErrorCode code);
-    static void report_handler_failure(std::string_view type, std::string_view what);
 
     Replier reply_;
     std::unordered_map<std::string, MessageRoute, StringHash, std::equal_to<>> routes_;
@@ -141,15 +141,8 @@ class Router {
 template <class F>
 void Router::guarded(const Connection& who, const std::optional<std::int64_t>& re,
                      std::string_view type, F&& call) {
-    try {
-        call();
-    } catch (const std::exception& error) {
-        report_handler_failure(type, error.what());
-        refuse(who, re, kInternalError, type);
-    } catch (...) {
-        report_handler_failure(type, "an exception that is not a std::exception");
-        refuse(who, re, kInternalError, type);
-    }
+    auto what = [type] { return "handling '" + std::string(type) + "'"; };
+    if (!run_guarded(what, std::forward<F>(call))) refuse(who, re, kInternalError, type);
 }
 
 template <class M>

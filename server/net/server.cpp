@@ -51,16 +51,7 @@ void fail(beast::error_code ec, const char* what) {
 // The event loop outlives any one task: an exception that escapes a frame's handling, a timer
 // or a write's completion is logged once, and the loop goes on serving everyone else. (Message
 // and HTTP handlers have their own boundary in the router, which also answers the client.)
-template <class Task> void run_guarded(const char* what, Task&& task) {
-    try {
-        task();
-    } catch (const std::exception& error) {
-        app::log::error(std::string(what) + " failed: " + error.what());
-    } catch (...) {
-        app::log::error(std::string(what) +
-                        " failed with an exception that is not a std::exception");
-    }
-}
+using app::run_guarded;
 
 class WebSocketSessionBase {
   public:
@@ -424,6 +415,11 @@ template <class Derived> class HttpSession {
             return send_simple(http::status::payload_too_large, "application/json",
                                R"({"code":"too_large","message":"request is too large"})", false);
         }
+        // Not HTTP (a target with raw bytes, a broken header): a clear 400, then the end.
+        if (ec.category() == http::make_error_code(http::error::bad_target).category())
+            return send_simple(
+                http::status::bad_request, "application/json",
+                R"({"code":"bad_message","message":"the request is not valid HTTP"})", false);
         if (ec) return fail(ec, "http read");
 
         auto request = parser_->release();
