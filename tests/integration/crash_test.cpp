@@ -427,6 +427,13 @@ TEST_CASE("crash: a full database answers internal, keeps serving, and recovers 
     };
     fill();
 
+    for (std::string wrong : {"0", "-5", "2x", "lots"}) {
+        auto refused =
+            run_cli({"serve", "--data", roster.event.data.string(), "--max-db-size", wrong});
+        INFO(wrong << ": " << refused.output);
+        CHECK(refused.exit_code != 0);
+        CHECK_THAT(refused.output, Catch::Contains("--max-db-size must be a number of megabytes"));
+    }
     ServerProcess server(roster.event.data, {"--max-db-size", std::to_string(kCapMegabytes)});
     server.start();
     ClientContext context;
