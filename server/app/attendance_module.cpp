@@ -317,12 +317,10 @@ void AttendanceModule::committed(std::int64_t seq, bool ok,
     std::vector<Waiter> waiters = std::move(it->second);
     pending_scans_.erase(it);
     if (!ok) {
-        const domain::LedgerEntry* failed = state_.entry(seq);
-        std::string scan_id = failed ? failed->scan_id : std::string();
-        // Not durable, so not decided: take it back and let the kiosk retry.
+        // Not durable, so not decided: take it back and let the kiosk retry. The writer has
+        // logged why (a full database once, not per scan).
         state_.discard(seq);
         if (new_attendee_id) state_.remove_attendee(*new_attendee_id);
-        log::error("attendance: could not store scan '" + scan_id + "'");
         for (const auto& waiter : waiters)
             reply_.error(waiter.connection, waiter.re, ErrorCode::internal,
                          "the check-in could not be stored; retry with the same scan_id");

@@ -39,6 +39,20 @@ ListenAddress parse_listen(const std::string& text) {
     return address;
 }
 
+std::uint64_t parse_megabytes(const std::string& text) {
+    std::size_t used = 0;
+    unsigned long long megabytes = 0;
+    try {
+        megabytes = std::stoull(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != text.size() || text.empty() || text.front() == '-' || megabytes == 0 ||
+        megabytes > 1024 * 1024)
+        throw UsageError("--max-db-size must be a number of megabytes, 1 to 1048576");
+    return megabytes * 1024 * 1024;
+}
+
 // The machine's first non-loopback IPv4 address, for links that tablets on the venue network
 // can open when the server listens on all interfaces.
 std::string venue_address() {
@@ -67,10 +81,10 @@ fs::path default_web_root(const fs::path& executable_dir) {
 }
 
 int run_serve(const Args& args) {
-    auto parsed = parse_args(
-        args,
-        {"--data", "--listen", "--web", "--vendor", "--tls-cert", "--tls-key", "--public-host"},
-        {"--tls", "--quiet", "--no-qr"});
+    auto parsed = parse_args(args,
+                             {"--data", "--listen", "--web", "--vendor", "--tls-cert", "--tls-key",
+                              "--public-host", "--max-db-size"},
+                             {"--tls", "--quiet", "--no-qr"});
     auto data = parsed.get("--data");
     if (!data) throw UsageError("--data is required");
     if (!parsed.positional.empty())
@@ -82,6 +96,8 @@ int run_serve(const Args& args) {
     auto listen = parse_listen(parsed.get("--listen").value_or("127.0.0.1:8080"));
 
     net::ServerOptions options;
+    if (auto megabytes = parsed.get("--max-db-size"))
+        options.max_db_bytes = parse_megabytes(*megabytes);
     options.host = listen.host;
     options.port = listen.port;
     fs::path self = fs::read_symlink("/proc/self/exe").parent_path();
@@ -147,7 +163,8 @@ const bool registered = register_command({
     "serve the event: HTTP, WebSocket and the browser views on one port",
     "usage: stagedoor serve --data DIR [--listen HOST:PORT] [--tls | --tls-cert FILE --tls-key "
     "FILE]\n"
-    "                       [--public-host HOST] [--web DIR] [--quiet] [--no-qr]\n\n"
+    "                       [--public-host HOST] [--web DIR] [--max-db-size MB] [--quiet] "
+    "[--no-qr]\n\n"
     "  --listen HOST:PORT  default 127.0.0.1:8080; 0.0.0.0:8080 for the venue network; port 0 "
     "picks one\n"
     "  --tls               HTTPS/WSS with a self-signed certificate made in DIR/tls on first use\n"
@@ -156,6 +173,9 @@ const bool registered = register_command({
     "address)\n"
     "  --web DIR           folder of the browser views (default: the installed or source "
     "kiosk/web)\n"
+    "  --max-db-size MB    cap the database file (default: none); beyond it check-ins answer "
+    "'internal'\n"
+    "                      until space is freed, everything else keeps working\n"
     "  --quiet             log errors only\n\n"
     "Prints one link per role and a QR code of the door link. SIGINT/SIGTERM shut down "
     "gracefully.\n",

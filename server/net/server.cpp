@@ -35,7 +35,10 @@ namespace {
 
 constexpr auto kHttpTimeout = std::chrono::seconds(30);
 constexpr auto kHelloTimeout = std::chrono::seconds(10);
-constexpr auto kShutdownDeadline = std::chrono::seconds(3);
+// A graceful shutdown delivers what is in flight for up to kFlushDeadline, then gives the
+// close handshakes kCloseDeadline: a client that never reads cannot hold the exit past 5 s.
+constexpr auto kFlushDeadline = std::chrono::seconds(3);
+constexpr auto kCloseDeadline = std::chrono::seconds(1);
 constexpr std::uint64_t kMaxHttpBody = 16 * 1024 * 1024;
 
 // Errors that are part of normal life (peers going away, our own cancellations) are not logged.
@@ -58,6 +61,8 @@ class WebSocketSessionBase {
     virtual ~WebSocketSessionBase() = default;
     virtual void enqueue(app::Outgoing message) = 0;
     virtual void close(int code, std::string reason) = 0;
+    // Nothing waits to be written to this client.
+    virtual bool flushed() const = 0;
 };
 
 } // namespace
@@ -89,6 +94,17 @@ class Hub final : public app::Transport, public app::Scheduler {
         if (sessions_.erase(id)) dispatcher_->on_close(id);
     }
     std::size_t live_sessions() const { return sessions_.size(); }
+    // From now on frames that arrive are dropped unhandled (a graceful shutdown answers only
+    // what it has already accepted).
+    void stop_reading() { reading_stopped_ = true; }
+    bool reading_stopped() const { return reading_stopped_; }
+    // Every live session has written all it was given.
+    bool all_flushed() const {
+        for (const auto& [id, registered] : sessions_)
+            if (auto session = registered.session.lock(); session && !session->flushed())
+                return false;
+        return true;
+    }
 
     void set_role(ConnectionId connection, app::Role role) override {
         if (auto it = sessions_.find(connection); it != sessions_.end()) it->second.role = role;
@@ -168,6 +184,7 @@ class Hub final : public app::Transport, public app::Scheduler {
     std::unordered_map<ConnectionId, Registered> sessions_;
     std::vector<std::shared_ptr<WebSocketSessionBase>> recipients_;
     std::unordered_map<TimerId, std::shared_ptr<asio::steady_timer>> timers_;
+    bool reading_stopped_ = false;
 };
 
 namespace {
@@ -196,6 +213,7 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     // Both run on the event loop, like everything else (see Hub).
     void enqueue(app::Outgoing message) override { on_enqueue(std::move(message)); }
     void close(int code, std::string reason) override { begin_close(code, reason); }
+    bool flushed() const override { return queue_.empty() && !writing_; }
 
   protected:
     ~WebSocketSession() override {
@@ -227,6 +245,12 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
 
     void on_read(beast::error_code ec, std::size_t) {
         if (ec) return fail(ec, "websocket read");
+        if (hub_.reading_stopped()) {
+            // Shutting down: not handled, so never stored and never answered. Reading goes on
+            // so that the close handshake completes.
+            buffer_.consume(buffer_.size());
+            return do_read();
+        }
         double received_at = app::system_clock_ms_precise();
         auto data = buffer_.cdata();
         run_guarded("handling a frame", [&] {
@@ -675,13 +699,18 @@ struct Server::Impl {
     Impl(ServerOptions options_in, storage::DataDir dir, ModuleFactory factory)
         : options(std::move(options_in))
         , data_dir(std::move(dir))
-        , ioc(1)
         , hub(ioc, options)
         , make_modules(std::move(factory)) {}
 
+    // The io_context goes first: the handlers it still holds own sessions, and a session
+    // unregisters from the hub when it is destroyed, so everything they refer to (hub,
+    // dispatcher, modules, writer) must outlive them. See tear_down().
+    ~Impl() { tear_down(); }
+
     ServerOptions options;
     storage::DataDir data_dir;
-    asio::io_context ioc;
+    std::optional<asio::io_context> io_storage{std::in_place, 1};
+    asio::io_context& ioc = *io_storage;
     Hub hub;
     ModuleFactory make_modules;
     std::optional<ssl::context> tls;
@@ -693,18 +722,36 @@ struct Server::Impl {
     std::shared_ptr<Listener> listener;
     std::optional<asio::steady_timer> shutdown_timer;
     std::chrono::steady_clock::time_point shutdown_deadline;
+    bool shutting_down = false;
+    bool writes_answered = false;
 
+    // The graceful shutdown, in this order: stop accepting and stop handling frames; let the
+    // writer commit what is queued and deliver every completion (answers, broadcasts); let the
+    // clients' write queues drain; only then close with 1001. Every step has a deadline.
     void begin_shutdown() {
-        app::log::info("shutting down: closing client connections");
+        if (shutting_down) return;
+        shutting_down = true;
+        app::log::info("shutting down: answering what is in flight, then closing connections");
         listener->stop();
-        hub.post([this] {
-            dispatcher->stop_modules();
-            hub.cancel_all_timers();
-            hub.close_all(1001, "server shutting down");
-            shutdown_deadline = std::chrono::steady_clock::now() + kShutdownDeadline;
-            shutdown_timer.emplace(ioc);
-            wait_for_sessions();
-        });
+        hub.stop_reading();
+        dispatcher->stop_modules();
+        hub.cancel_all_timers();
+        shutdown_deadline = std::chrono::steady_clock::now() + kFlushDeadline;
+        shutdown_timer.emplace(ioc);
+        // A barrier: completions run in submission order, so when this one runs, every write
+        // accepted before it has been committed (or failed) and answered.
+        writer->submit({}, [this](bool) { writes_answered = true; });
+        wait_until_flushed();
+    }
+
+    void wait_until_flushed() {
+        if (!(writes_answered && hub.all_flushed()) &&
+            std::chrono::steady_clock::now() < shutdown_deadline)
+            return retry_in_a_moment(&Impl::wait_until_flushed);
+        if (!writes_answered) app::log::error("shutting down before every write was answered");
+        hub.close_all(1001, "server shutting down");
+        shutdown_deadline = std::chrono::steady_clock::now() + kCloseDeadline;
+        wait_for_sessions();
     }
 
     // Stops the loop once every WebSocket session has closed, or at the deadline.
@@ -713,10 +760,24 @@ struct Server::Impl {
             ioc.stop();
             return;
         }
+        retry_in_a_moment(&Impl::wait_for_sessions);
+    }
+
+    void retry_in_a_moment(void (Impl::*step)()) {
         shutdown_timer->expires_after(std::chrono::milliseconds(10));
-        shutdown_timer->async_wait([this](beast::error_code ec) {
-            if (!ec) wait_for_sessions();
+        shutdown_timer->async_wait([this, step](beast::error_code ec) {
+            if (!ec) (this->*step)();
         });
+    }
+
+    // After the loop: commit whatever is left, then destroy the io_context (and with it the
+    // sessions its handlers hold) while the hub, dispatcher and modules still exist. Idempotent.
+    void tear_down() {
+        if (writer) writer->stop();
+        listener.reset();
+        shutdown_timer.reset();
+        hub.cancel_all_timers();
+        io_storage.reset();
     }
 };
 
@@ -754,7 +815,8 @@ std::uint16_t Server::listen() {
     auto event = impl.data_dir.event();
     impl.writer = std::make_unique<storage::Writer>(
         impl.data_dir.database_path(),
-        [&hub = impl.hub](std::function<void()> task) { hub.post(std::move(task)); });
+        [&hub = impl.hub](std::function<void()> task) { hub.post(std::move(task)); },
+        /*max_batch=*/1024, impl.options.max_db_bytes);
     impl.dispatcher = std::make_unique<app::Dispatcher>(event, app::RoleKeys::load(impl.data_dir),
                                                         impl.hub, impl.hub, app::system_clock_ms);
     impl.hub.set_dispatcher(impl.dispatcher.get());
@@ -770,27 +832,29 @@ std::uint16_t Server::listen() {
 
 int Server::run() {
     auto& impl = *impl_;
-    asio::signal_set signals(impl.ioc, SIGINT, SIGTERM);
-    signals.async_wait([&impl](beast::error_code ec, int) {
-        if (!ec) impl.begin_shutdown();
-    });
-    // Modules start on the event loop before the first connection is accepted.
     int exit_code = 0;
-    asio::post(impl.ioc, [&impl, &exit_code] {
-        try {
-            impl.dispatcher->start_modules();
-        } catch (const std::exception& error) {
-            app::log::error(std::string("cannot start: ") + error.what());
-            exit_code = 1;
-            impl.ioc.stop();
-            return;
-        }
-        impl.listener->run();
-    });
-    impl.ioc.run();
-    signals.cancel();
-    // Everything acknowledged is committed already; commit what is still queued, then close.
-    impl.writer->stop();
+    {
+        // Scoped: the signal set must go before tear_down() destroys the io_context.
+        asio::signal_set signals(impl.ioc, SIGINT, SIGTERM);
+        signals.async_wait([&impl](beast::error_code ec, int) {
+            if (!ec) impl.begin_shutdown();
+        });
+        // Modules start on the event loop before the first connection is accepted.
+        asio::post(impl.ioc, [&impl, &exit_code] {
+            try {
+                impl.dispatcher->start_modules();
+            } catch (const std::exception& error) {
+                app::log::error(std::string("cannot start: ") + error.what());
+                exit_code = 1;
+                impl.ioc.stop();
+                return;
+            }
+            impl.listener->run();
+        });
+        impl.ioc.run();
+    }
+    // Normally nothing is left to commit: the shutdown sequence waited for the writer's queue.
+    impl.tear_down();
     app::log::info("stopped");
     return exit_code;
 }

@@ -32,6 +32,9 @@ struct ServerOptions {
     // drops the client as too slow.
     std::size_t max_queue_bytes = 64 * 1024;
     std::size_t hard_queue_bytes = 1024 * 1024;
+    // Caps the database file, so a flood or a long event cannot fill the laptop's disk: beyond
+    // it check-ins answer `internal` until space is freed (storage::Writer). None: no cap.
+    std::optional<std::uint64_t> max_db_bytes;
 };
 
 using ModuleFactory = std::function<std::vector<std::unique_ptr<app::Module>>(app::ModuleContext&)>;
@@ -46,8 +49,10 @@ class Server {
     // Binds and listens; throws std::runtime_error with a readable message on failure.
     // Returns the bound port.
     std::uint16_t listen();
-    // Serves until SIGINT/SIGTERM, then shuts down gracefully (close 1001 to every client,
-    // flush writes, commit the database) within a few seconds. Returns the exit code.
+    // Serves until SIGINT/SIGTERM, then shuts down gracefully within 5 s: stops accepting and
+    // handling frames, commits what the writer has queued, delivers every answer and broadcast
+    // (up to 3 s for clients to take them), and only then closes every client with 1001.
+    // Returns the exit code.
     int run();
 
   private:

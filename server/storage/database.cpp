@@ -1,5 +1,6 @@
 #include "storage/database.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <sqlite3.h>
 #include <utility>
@@ -146,6 +147,18 @@ void Database::exec(std::string_view sql) {
         sqlite3_free(error);
         throw DatabaseError("SQL failed (" + text.substr(0, 80) + "): " + message);
     }
+}
+
+void Database::limit_size(std::uint64_t max_bytes) {
+    auto page_size = prepare("PRAGMA page_size");
+    page_size.step();
+    auto pages = std::max<std::uint64_t>(
+        1, max_bytes / static_cast<std::uint64_t>(std::max<std::int64_t>(1, page_size.int64(0))));
+    exec("PRAGMA max_page_count=" + std::to_string(pages));
+}
+
+bool Database::last_error_was_full() const {
+    return (sqlite3_extended_errcode(db_) & 0xff) == SQLITE_FULL;
 }
 
 std::int64_t Database::last_insert_rowid() const {

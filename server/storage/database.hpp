@@ -82,6 +82,12 @@ class Database {
     void exec(std::string_view sql);
     Statement prepare(std::string_view sql) const { return Statement(db_, sql); }
     std::int64_t last_insert_rowid() const;
+    // Caps the file at about max_bytes (PRAGMA max_page_count, for this connection only): a
+    // write that needs more pages fails with SQLITE_FULL ("database or disk is full") and
+    // writes succeed again once pages are freed. A file already larger cannot grow further.
+    void limit_size(std::uint64_t max_bytes);
+    // The last error on this connection was SQLITE_FULL (the cap or the disk).
+    bool last_error_was_full() const;
 
     // Applies the migrations not yet recorded in schema_migrations, each in its own
     // transaction. Modules call this with their own list at start.

@@ -1,5 +1,6 @@
 #include "storage/writer.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <pthread.h>
 #include <sched.h>
@@ -7,10 +8,12 @@
 
 namespace stagedoor::storage {
 
-Writer::Writer(const std::filesystem::path& database_path, Post post, std::size_t max_batch)
+Writer::Writer(const std::filesystem::path& database_path, Post post, std::size_t max_batch,
+               std::optional<std::uint64_t> max_db_bytes)
     : db_(database_path)
     , post_(std::move(post))
     , max_batch_(max_batch) {
+    if (max_db_bytes) db_.limit_size(*max_db_bytes);
     thread_ = std::thread([this] { run(); });
 }
 
@@ -135,6 +138,9 @@ bool Writer::commit_batch(Statements& statements, std::vector<Job>& batch,
                 if (job.write) job.write(db_);
             results.assign(batch.size(), true);
         } catch (const std::exception&) {
+            // A full database fails the whole batch: the other writes would not fit either, and
+            // SQLite may have rolled the transaction back already.
+            if (db_.last_error_was_full()) throw;
             // One write failed: undo the batch and run it again write by write, so only the
             // failing write is lost.
             statements.rollback.run();
@@ -142,9 +148,10 @@ bool Writer::commit_batch(Statements& statements, std::vector<Job>& batch,
             write_each_in_savepoint(statements, batch, results);
         }
         statements.commit.run();
+        if (std::find(results.begin(), results.end(), true) != results.end()) report_commit();
         return true;
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "stagedoor: commit failed: %s\n", error.what());
+        report_failure("commit failed", error);
         try {
             statements.rollback.run();
         } catch (...) {
@@ -162,11 +169,32 @@ void Writer::write_each_in_savepoint(Statements& statements, std::vector<Job>& b
             statements.release.run();
             results[i] = true;
         } catch (const std::exception& error) {
-            std::fprintf(stderr, "stagedoor: write failed and was rolled back: %s\n", error.what());
+            if (db_.last_error_was_full()) throw; // as in commit_batch
+            report_failure("write failed and was rolled back", error);
             statements.rollback_to.run();
             statements.release.run();
         }
     }
+}
+
+void Writer::report_failure(const char* what, const std::exception& error) {
+    if (db_.last_error_was_full()) {
+        if (!full_)
+            std::fprintf(stderr,
+                         "stagedoor: the database is full (--max-db-size or the disk): writes "
+                         "fail and check-ins answer 'internal' until space is freed (%s)\n",
+                         error.what());
+        full_ = true;
+        return;
+    }
+    std::fprintf(stderr, "stagedoor: %s: %s\n", what, error.what());
+}
+
+// Called after a commit that stored at least one write.
+void Writer::report_commit() {
+    if (!full_) return;
+    full_ = false;
+    std::fprintf(stderr, "stagedoor: the database has space again: writes succeed\n");
 }
 
 void Writer::post_completions(std::vector<Job>& batch, const std::vector<bool>& results,

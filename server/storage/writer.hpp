@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -25,8 +26,11 @@ class Writer {
     using Post = std::function<void(std::function<void()>)>;
 
     // post delivers completions and wake-ups to the event loop (Transport::post). The writer
-    // must outlive every task it posted that the loop may still run.
-    Writer(const std::filesystem::path& database_path, Post post, std::size_t max_batch = 1024);
+    // must outlive every task it posted that the loop may still run. max_db_bytes caps the
+    // database file (Database::limit_size): writes beyond it fail, and are logged once, until
+    // pages are freed.
+    Writer(const std::filesystem::path& database_path, Post post, std::size_t max_batch = 1024,
+           std::optional<std::uint64_t> max_db_bytes = std::nullopt);
     ~Writer();
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
@@ -67,6 +71,9 @@ class Writer {
     void post_completions(std::vector<Job>& batch, const std::vector<bool>& results,
                           bool committed);
     void wake_up();
+    // Logs a failed write or commit; a full database only once until a commit succeeds again.
+    void report_failure(const char* what, const std::exception& error);
+    void report_commit();
 
     Database db_;
     Post post_;
@@ -77,6 +84,7 @@ class Writer {
     bool stopping_ = false;
     bool idle_ = false;        // the writer waits for work (guarded by mutex_)
     bool wake_posted_ = false; // a wake_up() is queued on the event loop (guarded by mutex_)
+    bool full_ = false;        // writes fail for lack of space (writer thread only)
     Stats stats_;
     std::thread thread_;
 };
