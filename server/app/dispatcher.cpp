@@ -1,6 +1,7 @@
 #include "app/dispatcher.hpp"
 
 #include "app/log.hpp"
+#include "stagedoor/protocol/messages_attendance.hpp"
 
 #include <algorithm>
 #include <openssl/crypto.h>
@@ -9,6 +10,61 @@ namespace stagedoor::app {
 
 using nlohmann::json;
 using protocol::ErrorCode;
+
+namespace {
+
+// The request id of a frame that is refused unparsed, so that the client can match the
+// refusal: found only as a plain top-level "id" among the frame's first kPeekBytes, behind
+// keys whose values are strings without escapes or scalars. Costs at most kPeekBytes steps.
+std::optional<std::int64_t> peek_request_id(std::string_view text) {
+    constexpr std::size_t kPeekBytes = 128;
+    std::string_view head = text.substr(0, kPeekBytes);
+    std::size_t at = 0;
+    auto skip_space = [&] {
+        while (at < head.size() &&
+               (head[at] == ' ' || head[at] == '\t' || head[at] == '\n' || head[at] == '\r'))
+            ++at;
+    };
+    auto string_end = [&]() -> std::optional<std::size_t> { // at is on the opening quote
+        std::size_t end = head.find_first_of("\"\\", at + 1);
+        if (end == std::string_view::npos || head[end] != '"') return std::nullopt;
+        return end;
+    };
+    skip_space();
+    if (at >= head.size() || head[at] != '{') return std::nullopt;
+    ++at;
+    while (true) {
+        skip_space();
+        if (at >= head.size() || head[at] != '"') return std::nullopt;
+        auto key_end = string_end();
+        if (!key_end) return std::nullopt;
+        std::string_view key = head.substr(at + 1, *key_end - at - 1);
+        at = *key_end + 1;
+        skip_space();
+        if (at >= head.size() || head[at] != ':') return std::nullopt;
+        ++at;
+        skip_space();
+        if (key == "id") {
+            std::size_t digits_end = head.find_first_not_of("0123456789", at);
+            if (digits_end == at || digits_end == std::string_view::npos || digits_end - at > 15)
+                return std::nullopt;
+            return std::stoll(std::string(head.substr(at, digits_end - at)));
+        }
+        if (at < head.size() && head[at] == '"') {
+            auto value_end = string_end();
+            if (!value_end) return std::nullopt;
+            at = *value_end + 1;
+        } else {
+            at = head.find_first_of(",}{[", at); // a number, true, false or null
+            if (at == std::string_view::npos || head[at] != ',') return std::nullopt;
+        }
+        skip_space();
+        if (at >= head.size() || head[at] != ',') return std::nullopt;
+        ++at;
+    }
+}
+
+} // namespace
 
 RoleKeys RoleKeys::load(const storage::DataDir& dir) {
     RoleKeys keys;
@@ -36,10 +92,17 @@ Dispatcher::Dispatcher(storage::EventConfig event, RoleKeys keys, Transport& tra
     , scheduler_(scheduler)
     , clock_(std::move(clock))
     , reply_(transport_)
-    , router_(transport_)
+    , router_(transport_, clock_)
     , started_at_(clock_()) {
     router_.http("GET", "/healthz", Router::kPublic,
                  [this](const HttpRequest& request) { return health(request); });
+    router_.http("GET", "/api/refusals", roles::organisers, [this](const HttpRequest&) {
+        auto body = router_.refusal_counts().recent_json(clock_());
+        return HttpResponse{200,
+                            "application/json",
+                            body.dump(-1, ' ', false, json::error_handler_t::replace),
+                            {{"Cache-Control", "no-store"}}};
+    });
 }
 
 void Dispatcher::add_module(Module* module) {
@@ -58,7 +121,8 @@ void Dispatcher::stop_modules() {
 void Dispatcher::on_open(ConnectionId connection) {
     ConnectionState state;
     state.info.id = connection;
-    state.tokens = kBurst;
+    state.frames = kBeforeHello.frame_burst;
+    state.bytes = kBeforeHello.byte_burst;
     state.refilled_at = clock_();
     state.hello_timer =
         scheduler_.schedule_at(state.refilled_at + kHelloTimeoutMs, [this, connection] {
@@ -90,17 +154,25 @@ std::array<std::size_t, 4> Dispatcher::clients_by_role() const {
     return counts;
 }
 
-bool Dispatcher::take_token(ConnectionState& state) {
+bool Dispatcher::charge(ConnectionState& state, double frames, std::size_t bytes) {
     std::int64_t now = clock_();
     if (now > state.refilled_at) {
-        state.tokens =
-            std::min(kBurst, state.tokens + static_cast<double>(now - state.refilled_at) *
-                                                kRatePerSecond / 1000.0);
+        double seconds = static_cast<double>(now - state.refilled_at) / 1000.0;
+        const Budget& budget = state.budget;
+        state.frames =
+            std::min(budget.frame_burst, state.frames + seconds * budget.frames_per_second);
+        state.bytes = std::min(budget.byte_burst, state.bytes + seconds * budget.bytes_per_second);
         state.refilled_at = now;
     }
-    if (state.tokens < 1) return false;
-    state.tokens -= 1;
+    double cost = static_cast<double>(bytes);
+    if (state.frames < frames || state.bytes < cost) return false;
+    state.frames -= frames;
+    state.bytes -= cost;
     return true;
+}
+
+void Dispatcher::refuse_rate_limited(ConnectionState& state, std::optional<std::int64_t> re) {
+    router_.refuse(state.info, re, {ErrorCode::rate_limited, "", "too many messages; slow down"});
 }
 
 void Dispatcher::on_binary(ConnectionId connection) {
@@ -113,25 +185,14 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
     if (it == connections_.end()) return;
     ConnectionState& state = it->second;
 
-    bool charged = false;
-    if (!state.authenticated) {
-        // Before hello nobody is known: the frame is charged before it is parsed, so a flood
-        // of junk from an unknown client costs no parsing (its refusals carry no "re").
-        if (!take_token(state))
-            return router_.refuse(state.info, std::nullopt,
-                                  {ErrorCode::rate_limited, "", "too many messages; slow down"});
-        charged = true;
-    } else if (take_token(state)) {
-        if (router_.dispatch_text(state.info, text)) return;
-        state.tokens += 1; // not taken here: the general path below takes its own token
-    }
+    // Charged as it is read, before anything is parsed: over the budget, a frame costs a look
+    // at its first bytes for the id and a refusal, whatever its size or content.
+    if (!charge(state, 1, text.size())) return refuse_rate_limited(state, peek_request_id(text));
+    if (state.authenticated && router_.dispatch_text(state.info, text)) return;
 
     std::optional<std::int64_t> id;
     auto envelope = protocol::parse_envelope(text, &id);
     if (!envelope) return router_.refuse(state.info, id, envelope.error());
-    if (!charged && !take_token(state))
-        return router_.refuse(state.info, envelope->id,
-                              {ErrorCode::rate_limited, "", "too many messages; slow down"});
     const std::string& type = envelope->type;
     if (type == protocol::Ping::type) return handle_ping(state, *envelope, receive_time_ms);
     if (type == protocol::Hello::type) return handle_hello(state, *envelope);
@@ -141,6 +202,9 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
     if (!envelope->id)
         return router_.refuse(state.info, std::nullopt,
                               {ErrorCode::bad_message, "id", "field 'id' is required on requests"});
+    // A lookup searches the roster: it costs more than the frame already charged.
+    if (type == protocol::Lookup::type && !charge(state, kLookupWeight - 1, 0))
+        return refuse_rate_limited(state, envelope->id);
     router_.dispatch(state.info, *envelope);
 }
 
@@ -189,6 +253,9 @@ void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& 
     }
     state.authenticated = true;
     state.info.role = *claimed;
+    state.budget = kRoleBudgets[static_cast<std::size_t>(*claimed)];
+    state.frames = state.budget.frame_burst;
+    state.bytes = state.budget.byte_burst;
     state.info.device = hello->device;
     if (state.hello_timer) scheduler_.cancel(state.hello_timer);
     state.hello_timer = 0;
