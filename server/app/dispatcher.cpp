@@ -13,55 +13,57 @@ using protocol::ErrorCode;
 
 namespace {
 
-// The request id of a frame that is refused unparsed, so that the client can match the
-// refusal: found only as a plain top-level "id" among the frame's first kPeekBytes, behind
-// keys whose values are strings without escapes or scalars. Costs at most kPeekBytes steps.
-std::optional<std::int64_t> peek_request_id(std::string_view text) {
+// What a look at a frame's first kPeekBytes finds: its top-level "type" (a string without
+// escapes) and "id" (digits), when they come before any key whose value is not a plain string
+// or scalar. Lets a frame be refused unparsed with its "re"; costs at most kPeekBytes steps.
+struct FramePeek {
+    std::optional<std::string_view> type;
+    std::optional<std::int64_t> id;
+};
+FramePeek peek_frame(std::string_view text) {
     constexpr std::size_t kPeekBytes = 128;
     std::string_view head = text.substr(0, kPeekBytes);
+    FramePeek found;
     std::size_t at = 0;
     auto skip_space = [&] {
         while (at < head.size() &&
                (head[at] == ' ' || head[at] == '\t' || head[at] == '\n' || head[at] == '\r'))
             ++at;
     };
-    auto string_end = [&]() -> std::optional<std::size_t> { // at is on the opening quote
+    auto next_is = [&](char c) {
+        skip_space();
+        return at < head.size() && head[at] == c;
+    };
+    // A string without escapes at `at`; moves past it.
+    auto plain_string = [&]() -> std::optional<std::string_view> {
+        if (!next_is('"')) return std::nullopt;
         std::size_t end = head.find_first_of("\"\\", at + 1);
         if (end == std::string_view::npos || head[end] != '"') return std::nullopt;
-        return end;
+        std::string_view value = head.substr(at + 1, end - at - 1);
+        at = end + 1;
+        return value;
     };
-    skip_space();
-    if (at >= head.size() || head[at] != '{') return std::nullopt;
-    ++at;
-    while (true) {
-        skip_space();
-        if (at >= head.size() || head[at] != '"') return std::nullopt;
-        auto key_end = string_end();
-        if (!key_end) return std::nullopt;
-        std::string_view key = head.substr(at + 1, *key_end - at - 1);
-        at = *key_end + 1;
-        skip_space();
-        if (at >= head.size() || head[at] != ':') return std::nullopt;
+    if (!next_is('{')) return found;
+    do {
+        ++at; // past '{' or ','
+        auto key = plain_string();
+        if (!key || !next_is(':')) return found;
         ++at;
         skip_space();
-        if (key == "id") {
-            std::size_t digits_end = head.find_first_not_of("0123456789", at);
-            if (digits_end == at || digits_end == std::string_view::npos || digits_end - at > 15)
-                return std::nullopt;
-            return std::stoll(std::string(head.substr(at, digits_end - at)));
-        }
-        if (at < head.size() && head[at] == '"') {
-            auto value_end = string_end();
-            if (!value_end) return std::nullopt;
-            at = *value_end + 1;
+        if (*key == "id") {
+            std::size_t end = head.find_first_not_of("0123456789", at);
+            if (end == at || end == std::string_view::npos || end - at > 15) return found;
+            found.id = std::stoll(std::string(head.substr(at, end - at)));
+            at = end;
+        } else if (auto value = plain_string()) {
+            if (*key == "type") found.type = value;
         } else {
-            at = head.find_first_of(",}{[", at); // a number, true, false or null
-            if (at == std::string_view::npos || head[at] != ',') return std::nullopt;
+            at = head.find_first_of(",}{[\"", at); // a number, true, false or null
+            if (at == std::string_view::npos) return found;
         }
-        skip_space();
-        if (at >= head.size() || head[at] != ',') return std::nullopt;
-        ++at;
-    }
+        if (found.type && found.id) return found;
+    } while (next_is(','));
+    return found;
 }
 
 } // namespace
@@ -187,8 +189,15 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
 
     // Charged as it is read, before anything is parsed: over the budget, a frame costs a look
     // at its first bytes for the id and a refusal, whatever its size or content.
-    if (!charge(state, 1, text.size())) return refuse_rate_limited(state, peek_request_id(text));
-    if (state.authenticated && router_.dispatch_text(state.info, text)) return;
+    if (!charge(state, 1, text.size())) return refuse_rate_limited(state, peek_frame(text).id);
+    if (state.authenticated) {
+        if (router_.dispatch_text(state.info, text)) return;
+        // A type the role may not send is refused before the rest of the frame is parsed.
+        auto peeked = peek_frame(text);
+        if (peeked.type && peeked.id &&
+            router_.refuse_if_forbidden(state.info, *peeked.type, peeked.id))
+            return;
+    }
 
     std::optional<std::int64_t> id;
     auto envelope = protocol::parse_envelope(text, &id);

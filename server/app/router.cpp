@@ -55,6 +55,12 @@ bool Router::permitted(const Connection& who, RoleSet allowed, std::optional<std
     return false;
 }
 
+bool Router::refuse_if_forbidden(const Connection& who, std::string_view type,
+                                 std::optional<std::int64_t> re) {
+    auto it = routes_.find(type);
+    return it != routes_.end() && !permitted(who, it->second.allowed, re, it->first);
+}
+
 bool Router::dispatch_text(const Connection& who, std::string_view text) {
     for (const FastRoute& route : fast_routes_) {
         std::optional<std::int64_t> id;

@@ -72,6 +72,10 @@ class Router {
     // 404 / 405 / 401 / 403 / 500.
     void dispatch_http(HttpRequest request, HttpRespond respond);
 
+    // When type is a registered message type that who's role may not send: refuses it
+    // (forbidden, counted) and returns true. Lets a frame be refused before it is parsed.
+    bool refuse_if_forbidden(const Connection& who, std::string_view type,
+                             std::optional<std::int64_t> re);
     // Answers a refused request with error and counts the refusal.
     void refuse(const Connection& who, std::optional<std::int64_t> re, const protocol::Error& error,
                 std::string_view type = {});

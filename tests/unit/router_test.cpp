@@ -495,3 +495,22 @@ TEST_CASE("dispatcher: organisers read the refusals of the last hour per minute"
                                      {"code", "forbidden"},
                                      {"count", 3}});
 }
+
+TEST_CASE("dispatcher: a type the role may not send is refused before the frame is parsed") {
+    BudgetRig rig;
+    rig.dispatcher.router().on<protocol::Blackout>(
+        roles::editors, [](const Connection&, const protocol::Blackout&) {});
+    // The rest of the frame is not even JSON: only its first bytes were read.
+    rig.dispatcher.on_text(1, R"({"type":"blackout", "id":3 ,"on":true,"junk":"xx)", 0);
+    auto refused = last_to(rig.transport, 1);
+    CHECK(refused["code"] == "forbidden");
+    CHECK(refused["re"] == 3);
+    // Without a readable id up front the frame takes the general path (and gets its re there).
+    rig.dispatcher.on_text(1, R"({"on":{"a":1},"type":"blackout","id":4})", 0);
+    CHECK(last_to(rig.transport, 1)["code"] == "forbidden");
+    CHECK(last_to(rig.transport, 1)["re"] == 4);
+    rig.dispatcher.on_text(1, R"({"type":"blackout","on":{},"id":5,"junk":"xx)", 0);
+    CHECK(last_to(rig.transport, 1)["code"] == "bad_json");
+    CHECK(rig.dispatcher.router().refusals().at(
+              Router::RefusalKey{"Door 1", "blackout", ErrorCode::forbidden}) == 2);
+}
