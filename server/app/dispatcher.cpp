@@ -1,6 +1,7 @@
 #include "app/dispatcher.hpp"
 
 #include "app/log.hpp"
+#include "stagedoor/protocol/messages_attendance.hpp"
 
 #include <algorithm>
 #include <openssl/crypto.h>
@@ -9,6 +10,63 @@ namespace stagedoor::app {
 
 using nlohmann::json;
 using protocol::ErrorCode;
+
+namespace {
+
+// What a look at a frame's first kPeekBytes finds: its top-level "type" (a string without
+// escapes) and "id" (digits), when they come before any key whose value is not a plain string
+// or scalar. Lets a frame be refused unparsed with its "re"; costs at most kPeekBytes steps.
+struct FramePeek {
+    std::optional<std::string_view> type;
+    std::optional<std::int64_t> id;
+};
+FramePeek peek_frame(std::string_view text) {
+    constexpr std::size_t kPeekBytes = 128;
+    std::string_view head = text.substr(0, kPeekBytes);
+    FramePeek found;
+    std::size_t at = 0;
+    auto skip_space = [&] {
+        while (at < head.size() &&
+               (head[at] == ' ' || head[at] == '\t' || head[at] == '\n' || head[at] == '\r'))
+            ++at;
+    };
+    auto next_is = [&](char c) {
+        skip_space();
+        return at < head.size() && head[at] == c;
+    };
+    // A string without escapes at `at`; moves past it.
+    auto plain_string = [&]() -> std::optional<std::string_view> {
+        if (!next_is('"')) return std::nullopt;
+        std::size_t end = head.find_first_of("\"\\", at + 1);
+        if (end == std::string_view::npos || head[end] != '"') return std::nullopt;
+        std::string_view value = head.substr(at + 1, end - at - 1);
+        at = end + 1;
+        return value;
+    };
+    if (!next_is('{')) return found;
+    do {
+        ++at; // past '{' or ','
+        auto key = plain_string();
+        if (!key || !next_is(':')) return found;
+        ++at;
+        skip_space();
+        if (*key == "id") {
+            std::size_t end = head.find_first_not_of("0123456789", at);
+            if (end == at || end == std::string_view::npos || end - at > 15) return found;
+            found.id = std::stoll(std::string(head.substr(at, end - at)));
+            at = end;
+        } else if (auto value = plain_string()) {
+            if (*key == "type") found.type = value;
+        } else {
+            at = head.find_first_of(",}{[\"", at); // a number, true, false or null
+            if (at == std::string_view::npos) return found;
+        }
+        if (found.type && found.id) return found;
+    } while (next_is(','));
+    return found;
+}
+
+} // namespace
 
 RoleKeys RoleKeys::load(const storage::DataDir& dir) {
     RoleKeys keys;
@@ -36,10 +94,17 @@ Dispatcher::Dispatcher(storage::EventConfig event, RoleKeys keys, Transport& tra
     , scheduler_(scheduler)
     , clock_(std::move(clock))
     , reply_(transport_)
-    , router_(transport_)
+    , router_(transport_, clock_)
     , started_at_(clock_()) {
     router_.http("GET", "/healthz", Router::kPublic,
                  [this](const HttpRequest& request) { return health(request); });
+    router_.http("GET", "/api/refusals", roles::organisers, [this](const HttpRequest&) {
+        auto body = router_.refusal_counts().recent_json(clock_());
+        return HttpResponse{200,
+                            "application/json",
+                            body.dump(-1, ' ', false, json::error_handler_t::replace),
+                            {{"Cache-Control", "no-store"}}};
+    });
 }
 
 void Dispatcher::add_module(Module* module) {
@@ -59,7 +124,8 @@ void Dispatcher::stop_modules() {
 void Dispatcher::on_open(ConnectionId connection) {
     ConnectionState state;
     state.info.id = connection;
-    state.tokens = kBurst;
+    state.frames = kBeforeHello.frame_burst;
+    state.bytes = kBeforeHello.byte_burst;
     state.refilled_at = clock_();
     state.hello_timer =
         scheduler_.schedule_at(state.refilled_at + kHelloTimeoutMs, [this, connection] {
@@ -93,17 +159,25 @@ std::array<std::size_t, 4> Dispatcher::clients_by_role() const {
     return counts;
 }
 
-bool Dispatcher::take_token(ConnectionState& state) {
+bool Dispatcher::charge(ConnectionState& state, double frames, std::size_t bytes) {
     std::int64_t now = clock_();
     if (now > state.refilled_at) {
-        state.tokens =
-            std::min(kBurst, state.tokens + static_cast<double>(now - state.refilled_at) *
-                                                kRatePerSecond / 1000.0);
+        double seconds = static_cast<double>(now - state.refilled_at) / 1000.0;
+        const Budget& budget = state.budget;
+        state.frames =
+            std::min(budget.frame_burst, state.frames + seconds * budget.frames_per_second);
+        state.bytes = std::min(budget.byte_burst, state.bytes + seconds * budget.bytes_per_second);
         state.refilled_at = now;
     }
-    if (state.tokens < 1) return false;
-    state.tokens -= 1;
+    double cost = static_cast<double>(bytes);
+    if (state.frames < frames || state.bytes < cost) return false;
+    state.frames -= frames;
+    state.bytes -= cost;
     return true;
+}
+
+void Dispatcher::refuse_rate_limited(ConnectionState& state, std::optional<std::int64_t> re) {
+    router_.refuse(state.info, re, {ErrorCode::rate_limited, "", "too many messages; slow down"});
 }
 
 void Dispatcher::on_binary(ConnectionId connection) {
@@ -116,25 +190,21 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
     if (it == connections_.end()) return;
     ConnectionState& state = it->second;
 
-    bool charged = false;
-    if (!state.authenticated) {
-        // Before hello nobody is known: the frame is charged before it is parsed, so a flood
-        // of junk from an unknown client costs no parsing (its refusals carry no "re").
-        if (!take_token(state))
-            return router_.refuse(state.info, std::nullopt,
-                                  {ErrorCode::rate_limited, "", "too many messages; slow down"});
-        charged = true;
-    } else if (take_token(state)) {
+    // Charged as it is read, before anything is parsed: over the budget, a frame costs a look
+    // at its first bytes for the id and a refusal, whatever its size or content.
+    if (!charge(state, 1, text.size())) return refuse_rate_limited(state, peek_frame(text).id);
+    if (state.authenticated) {
         if (router_.dispatch_text(state.info, text)) return;
-        state.tokens += 1; // not taken here: the general path below takes its own token
+        // A type the role may not send is refused before the rest of the frame is parsed.
+        auto peeked = peek_frame(text);
+        if (peeked.type && peeked.id &&
+            router_.refuse_if_forbidden(state.info, *peeked.type, peeked.id))
+            return;
     }
 
     std::optional<std::int64_t> id;
     auto envelope = protocol::parse_envelope(text, &id);
     if (!envelope) return router_.refuse(state.info, id, envelope.error());
-    if (!charged && !take_token(state))
-        return router_.refuse(state.info, envelope->id,
-                              {ErrorCode::rate_limited, "", "too many messages; slow down"});
     const std::string& type = envelope->type;
     if (type == protocol::Ping::type) return handle_ping(state, *envelope, receive_time_ms);
     if (type == protocol::Hello::type) return handle_hello(state, *envelope);
@@ -144,6 +214,9 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
     if (!envelope->id)
         return router_.refuse(state.info, std::nullopt,
                               {ErrorCode::bad_message, "id", "field 'id' is required on requests"});
+    // A lookup searches the roster: it costs more than the frame already charged.
+    if (type == protocol::Lookup::type && !charge(state, kLookupWeight - 1, 0))
+        return refuse_rate_limited(state, envelope->id);
     router_.dispatch(state.info, *envelope);
 }
 
@@ -192,6 +265,9 @@ void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& 
     }
     state.authenticated = true;
     state.info.role = *claimed;
+    state.budget = kRoleBudgets[static_cast<std::size_t>(*claimed)];
+    state.frames = state.budget.frame_burst;
+    state.bytes = state.budget.byte_burst;
     state.info.device = hello->device;
     if (state.hello_timer) scheduler_.cancel(state.hello_timer);
     state.hello_timer = 0;

@@ -46,9 +46,28 @@ class Dispatcher {
 
     std::array<std::size_t, 4> clients_by_role() const;
 
-    // Frames per second a connection may send, with a burst allowance.
-    static constexpr double kRatePerSecond = 2000;
-    static constexpr double kBurst = 4000;
+    // What a connection may send: frames and bytes per second, each with a burst. Charged when
+    // a frame is read, before it is parsed; over budget is answered rate_limited unparsed.
+    struct Budget {
+        double frames_per_second;
+        double frame_burst;
+        double bytes_per_second;
+        double byte_burst;
+    };
+    // Before hello nobody is known: enough for hello and a few pings.
+    static constexpr Budget kBeforeHello{10, 20, 16 * 1024, 64 * 1024};
+    // The budget of each role (indexed by Role): a door sustains the check-in benchmark (~700
+    // scans/s per connection) with room for offline queues; a stage display needs pings and a
+    // sync_report every 10 s; a moderator a few controls per second, with a burst for a queue
+    // of edits sent at once.
+    static constexpr std::array<Budget, 4> kRoleBudgets{{
+        {2000, 4000, 1024 * 1024, 2 * 1024 * 1024},     // door
+        {10, 50, 16 * 1024, 64 * 1024},                 // stage
+        {20, 1000, 64 * 1024, 256 * 1024},              // moderator
+        {2000, 4000, 2 * 1024 * 1024, 4 * 1024 * 1024}, // organiser
+    }};
+    // A lookup searches the roster; it costs this many frames of the budget.
+    static constexpr double kLookupWeight = 10;
     // A connection that has not said hello by then is closed (1008 "hello timeout").
     static constexpr std::int64_t kHelloTimeoutMs = 10'000;
 
@@ -56,14 +75,18 @@ class Dispatcher {
     struct ConnectionState {
         bool authenticated = false;
         Connection info;
-        double tokens = 0; // rate limit bucket
+        Budget budget = kBeforeHello;
+        double frames = 0; // what is left of the budget
+        double bytes = 0;
         std::int64_t refilled_at = 0;
         Scheduler::TimerId hello_timer = 0;
     };
     void handle_hello(ConnectionState& state, const protocol::Envelope& envelope);
     void handle_ping(ConnectionState& state, const protocol::Envelope& envelope,
                      double receive_time_ms);
-    bool take_token(ConnectionState& state);
+    // Takes frames and bytes from the connection's budget; false (nothing taken) when over it.
+    bool charge(ConnectionState& state, double frames, std::size_t bytes);
+    void refuse_rate_limited(ConnectionState& state, std::optional<std::int64_t> re);
     // {"status":"ok"} for anyone; with a role key also the version, uptime, event, clients by
     // role and the refusal count.
     HttpResponse health(const HttpRequest& request) const;

@@ -11,11 +11,6 @@ using protocol::ErrorCode;
 
 namespace {
 
-// Refusals are counted per device; a client can choose its device name, so the table is
-// bounded and further devices are counted together.
-constexpr std::size_t kMaxRefusalRows = 1000;
-constexpr std::string_view kOtherDevices = "(other devices)";
-
 std::string allowed_methods(const std::vector<std::string>& methods) {
     std::string out;
     for (const auto& method : methods) {
@@ -39,20 +34,9 @@ std::string RoleSet::describe() const {
     return out;
 }
 
-void Router::count(std::string_view device, std::string_view type, ErrorCode code) {
-    ++refusals_total_;
-    RefusalKey key{std::string(device), std::string(type), code};
-    auto it = refusals_.find(key);
-    if (it == refusals_.end() && refusals_.size() >= kMaxRefusalRows)
-        it = refusals_.try_emplace(RefusalKey{std::string(kOtherDevices), key.type, code}).first;
-    else if (it == refusals_.end())
-        it = refusals_.emplace(std::move(key), 0).first;
-    ++it->second;
-}
-
 void Router::refuse(const Connection& who, std::optional<std::int64_t> re,
                     const protocol::Error& error, std::string_view type) {
-    count(who.device, type, error.code);
+    refusals_.count(clock_(), who.device, type, error.code);
     reply_.error(who.id, re, error);
 }
 
@@ -65,6 +49,12 @@ bool Router::permitted(const Connection& who, RoleSet allowed, std::optional<std
                 std::string(type) + "' (" + allowed.describe() + " only)"},
            type);
     return false;
+}
+
+bool Router::refuse_if_forbidden(const Connection& who, std::string_view type,
+                                 std::optional<std::int64_t> re) {
+    auto it = routes_.find(type);
+    return it != routes_.end() && !permitted(who, it->second.allowed, re, it->first);
 }
 
 bool Router::dispatch_text(const Connection& who, std::string_view text) {

@@ -7,6 +7,7 @@
 
 #include "app/guard.hpp"
 #include "app/module.hpp"
+#include "app/refusals.hpp"
 #include "app/roles.hpp"
 
 #include <cstdint>
@@ -32,8 +33,10 @@ class Router {
     // For HTTP routes anyone may call (no key needed).
     static constexpr RoleSet kPublic{};
 
-    explicit Router(Transport& transport)
-        : reply_(transport) {}
+    // clock (unix ms) dates the refusals it counts.
+    explicit Router(Transport& transport, Clock clock = &system_clock_ms)
+        : reply_(transport)
+        , clock_(std::move(clock)) {}
 
     // Registers the handler of message type M (one handler per type) for the roles in allowed.
     // The handler gets the decoded message and answers message.id itself, now or after a
@@ -70,19 +73,20 @@ class Router {
     // 404 / 405 / 401 / 403 / 500.
     void dispatch_http(HttpRequest request, HttpRespond respond);
 
+    // When type is a registered message type that who's role may not send: refuses it
+    // (forbidden, counted) and returns true. Lets a frame be refused before it is parsed.
+    bool refuse_if_forbidden(const Connection& who, std::string_view type,
+                             std::optional<std::int64_t> re);
     // Answers a refused request with error and counts the refusal.
     void refuse(const Connection& who, std::optional<std::int64_t> re, const protocol::Error& error,
                 std::string_view type = {});
 
-    // Refusals counted since start, by device, message type and code.
-    struct RefusalKey {
-        std::string device;
-        std::string type;
-        protocol::ErrorCode code;
-        auto operator<=>(const RefusalKey&) const = default;
-    };
-    const std::map<RefusalKey, std::uint64_t>& refusals() const { return refusals_; }
-    std::uint64_t refusals_total() const { return refusals_total_; }
+    // Refusals counted since start, by device, message type and code (bounded, see
+    // RefusalCounts), and per minute for the last hour.
+    using RefusalKey = RefusalCounts::Key;
+    const RefusalCounts::Table& refusals() const { return refusals_.since_start(); }
+    std::uint64_t refusals_total() const { return refusals_.total(); }
+    const RefusalCounts& refusal_counts() const { return refusals_; }
     // The registered message types and HTTP routes, for tests and the docs.
     std::vector<std::string> message_types() const;
 
@@ -126,14 +130,13 @@ class Router {
                    std::string_view type);
     static bool matches(const HttpRoute& route, std::string_view path,
                         std::optional<std::int64_t>& id);
-    void count(std::string_view device, std::string_view type, protocol::ErrorCode code);
 
     Replier reply_;
     std::unordered_map<std::string, MessageRoute, StringHash, std::equal_to<>> routes_;
     std::vector<FastRoute> fast_routes_;
     std::vector<HttpRoute> http_routes_;
-    std::map<RefusalKey, std::uint64_t> refusals_;
-    std::uint64_t refusals_total_ = 0;
+    Clock clock_;
+    RefusalCounts refusals_;
 };
 
 // ---- templates ----

@@ -18,6 +18,9 @@ namespace d = domain;
 namespace {
 
 constexpr std::size_t kMaxDisplays = 200;
+// A decoded control holds only fields with byte limits, so its detail is small; the cap
+// keeps a stored entry bounded even if a message type grows a long field.
+constexpr std::size_t kMaxControlDetailBytes = 2048;
 
 } // namespace
 
@@ -129,6 +132,7 @@ void StageModule::on_disconnect(const Connection& connection) {
 }
 
 void StageModule::register_routes(Router& router) {
+    router_ = &router;
     router.on<protocol::TimerControl>(roles::editors, this, &StageModule::on_timer_control);
     router.on<protocol::AgendaAdd>(roles::editors, this, &StageModule::on_agenda_add);
     router.on<protocol::AgendaUpdate>(roles::editors, this, &StageModule::on_agenda_update);
@@ -157,22 +161,19 @@ storage::ControlEntry StageModule::control_entry(const Connection& connection, c
     nlohmann::json detail = protocol::to_json(message);
     detail.erase("type");
     detail.erase("id");
-    return storage::ControlEntry{context_.clock(),
-                                 connection.device,
-                                 std::string(protocol::to_string(connection.role)),
-                                 std::string(M::type),
-                                 detail.dump(-1, ' ', false, json::error_handler_t::replace),
-                                 std::string(outcome),
-                                 std::nullopt};
+    std::string text = detail.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (text.size() > kMaxControlDetailBytes) text = json{{"truncated_bytes", text.size()}}.dump();
+    return storage::ControlEntry{
+        context_.clock(),     connection.device, std::string(protocol::to_string(connection.role)),
+        std::string(M::type), std::move(text),   std::string(outcome),
+        std::nullopt};
 }
 
 template <class M>
 void StageModule::refuse(const Connection& connection, const M& message,
                          const protocol::Error& error) {
+    if (router_) return router_->refuse(connection, message.id, error, M::type);
     reply_.error(connection.id, message.id, error);
-    auto entry = control_entry(connection, message, protocol::to_string(error.code));
-    context_.writer.submit([entry](storage::Database& db) { storage::append_control(db, entry); },
-                           {});
 }
 
 template <class M>

@@ -66,7 +66,8 @@ class StageModule final : public Module {
     void on_sync_report(const Connection& connection, const protocol::SyncReport& report);
 
     domain::SpeakerLookup speakers() const;
-    // A refused control is answered and written to the control log; an accepted one (failure
+    // A refused control is answered and counted by the router (never stored: a client may
+    // send refused controls as fast as its budget allows); an accepted one (failure
     // empty, state_ or screen_ already changed) is persisted, then answered and broadcast.
     template <class M>
     void apply(const Connection& connection, const M& message,
@@ -107,6 +108,7 @@ class StageModule final : public Module {
     ModuleContext context_; // a copy: the server's context object is a temporary
     PresenceDirectory* presence_;
     Replier reply_;
+    Router* router_ = nullptr; // counts refusals; set by register_routes
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::optional<storage::Database> db_; // reads: attendees for an import
 

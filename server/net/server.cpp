@@ -816,7 +816,7 @@ std::uint16_t Server::listen() {
     impl.writer = std::make_unique<storage::Writer>(
         impl.data_dir.database_path(),
         [&hub = impl.hub](std::function<void()> task) { hub.post(std::move(task)); },
-        /*max_batch=*/1024, impl.options.max_db_bytes);
+        storage::Writer::Limits{.max_db_bytes = impl.options.max_db_bytes});
     impl.dispatcher = std::make_unique<app::Dispatcher>(event, app::RoleKeys::load(impl.data_dir),
                                                         impl.hub, impl.hub, app::system_clock_ms);
     impl.hub.set_dispatcher(impl.dispatcher.get());

@@ -8,24 +8,33 @@
 
 namespace stagedoor::storage {
 
-Writer::Writer(const std::filesystem::path& database_path, Post post, std::size_t max_batch,
-               std::optional<std::uint64_t> max_db_bytes)
+Writer::Writer(const std::filesystem::path& database_path, Post post, Limits limits)
     : db_(database_path)
     , post_(std::move(post))
-    , max_batch_(max_batch) {
-    if (max_db_bytes) db_.limit_size(*max_db_bytes);
+    , limits_(limits) {
+    if (limits_.max_db_bytes) db_.limit_size(*limits_.max_db_bytes);
     thread_ = std::thread([this] { run(); });
 }
+
+Writer::Writer(const std::filesystem::path& database_path, Post post)
+    : Writer(database_path, std::move(post), Limits{}) {}
 
 Writer::~Writer() {
     stop();
 }
 
-void Writer::submit(Write write, Done done) {
+bool Writer::submit(Write write, Done done, Priority priority) {
     bool post_wake = false;
     {
         std::lock_guard lock(mutex_);
-        queue_.push_back(Job{std::move(write), std::move(done)});
+        const bool durable = priority == Priority::durable;
+        std::deque<Job>& queue = durable ? durable_ : background_;
+        if (queue.size() >= (durable ? limits_.max_durable : limits_.max_background)) {
+            ++(durable ? stats_.refused_durable : stats_.refused_background);
+            if (done) post_([done = std::move(done)] { done(false); });
+            return false;
+        }
+        queue.push_back(Job{std::move(write), std::move(done)});
         // A writer in the middle of a batch picks the job up without a wake-up syscall. An idle
         // one is woken by a task posted behind the handlers the event loop is running now, so
         // that every request that arrived in this turn joins the batch: woken at once, it
@@ -36,6 +45,7 @@ void Writer::submit(Write write, Done done) {
         }
     }
     if (post_wake) post_([this] { wake_up(); });
+    return true;
 }
 
 void Writer::wake_up() {
@@ -116,14 +126,16 @@ bool Writer::take_batch(std::vector<Job>& batch) {
     batch.clear();
     std::unique_lock lock(mutex_);
     idle_ = true;
-    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    wake_.wait(lock, [&] { return stopping_ || !durable_.empty() || !background_.empty(); });
     idle_ = false;
-    if (queue_.empty() && stopping_) return false;
-    // Everything that queued up while the last batch was being synced joins this one.
-    while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-    }
+    if (durable_.empty() && background_.empty()) return false; // stopping
+    // Everything that queued up while the last batch was being synced joins this one, durable
+    // writes first: background writes only fill the room they leave.
+    for (std::deque<Job>* queue : {&durable_, &background_})
+        while (!queue->empty() && batch.size() < limits_.max_batch) {
+            batch.push_back(std::move(queue->front()));
+            queue->pop_front();
+        }
     return true;
 }
 

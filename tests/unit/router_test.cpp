@@ -5,6 +5,7 @@
 #include "app/router.hpp"
 #include "fakes.hpp"
 #include "stagedoor/protocol/messages_attendance.hpp"
+#include "stagedoor/protocol/messages_stage.hpp"
 
 #include <catch2/catch.hpp>
 #include <stdexcept>
@@ -290,7 +291,7 @@ TEST_CASE("dispatcher: frames before hello are charged before they are parsed") 
     Dispatcher dispatcher({"0123456789abcdef", "Test", "2026-11-26"}, RoleKeys{}, transport,
                           scheduler, [&now] { return now; });
     dispatcher.on_open(1);
-    const auto burst = static_cast<int>(Dispatcher::kBurst);
+    const auto burst = static_cast<int>(Dispatcher::kBeforeHello.frame_burst);
     for (int i = 0; i < burst; ++i)
         dispatcher.on_text(1, "not json at all", 0);
     CHECK(last_to(transport, 1)["code"] == "bad_json"); // within the budget: parsed, refused
@@ -305,4 +306,211 @@ TEST_CASE("dispatcher: frames before hello are charged before they are parsed") 
     now += 1000;
     dispatcher.on_text(1, R"({"type":"ping","id":6,"t0":1})", 0);
     CHECK(last_to(transport, 1)["type"] == "pong");
+}
+
+TEST_CASE("refusal counts: per device, type, code and minute, for the last hour, bounded") {
+    constexpr std::int64_t kMinute = 60'000;
+    const std::int64_t t0 = 1'764'158'400'000; // a minute's start
+    RefusalCounts counts;
+    for (int i = 0; i < 3; ++i)
+        counts.count(t0 + 10 * i, "Door 1", "blackout", ErrorCode::forbidden);
+    counts.count(t0 + 59'999, "Door 1", "", ErrorCode::rate_limited);
+    counts.count(t0 + kMinute, "Door 1", "blackout", ErrorCode::forbidden);
+    using Key = RefusalCounts::Key;
+    REQUIRE(counts.minute(t0 + 5) != nullptr);
+    CHECK(*counts.minute(t0 + 5) ==
+          RefusalCounts::Table{{Key{"Door 1", "blackout", ErrorCode::forbidden}, 3},
+                               {Key{"Door 1", "", ErrorCode::rate_limited}, 1}});
+    CHECK(*counts.minute(t0 + kMinute) ==
+          RefusalCounts::Table{{Key{"Door 1", "blackout", ErrorCode::forbidden}, 1}});
+    CHECK(counts.since_start().at(Key{"Door 1", "blackout", ErrorCode::forbidden}) == 4);
+    CHECK(counts.total() == 5);
+
+    auto recent = counts.recent_json(t0 + kMinute + 1);
+    REQUIRE(recent["minutes"].size() == 3);
+    CHECK(recent["minutes"][0] == json{{"minute", t0},
+                                       {"device", "Door 1"},
+                                       {"type", ""},
+                                       {"code", "rate_limited"},
+                                       {"count", 1}});
+    CHECK(recent["minutes"][2]["minute"] == t0 + kMinute);
+    CHECK(recent["total"] == 5);
+
+    // A device that keeps changing its name fills a minute's rows; the rest is counted together.
+    const std::int64_t later = t0 + 5 * kMinute;
+    for (std::size_t i = 0; i < RefusalCounts::kMaxRowsPerMinute + 50; ++i)
+        counts.count(later, "Screen " + std::to_string(i), "ping", ErrorCode::rate_limited);
+    const auto* crowded = counts.minute(later);
+    REQUIRE(crowded != nullptr);
+    CHECK(crowded->size() == RefusalCounts::kMaxRowsPerMinute + 1);
+    CHECK(crowded->at(Key{"(other devices)", "ping", ErrorCode::rate_limited}) == 50);
+
+    // An hour later the first minutes are forgotten; the counts since start are not.
+    counts.count(t0 + 60 * kMinute, "Door 2", "lookup", ErrorCode::rate_limited);
+    CHECK(counts.minute(t0) == nullptr);
+    CHECK(counts.minute(t0 + kMinute) != nullptr);
+    counts.count(t0 + 61 * kMinute, "Door 2", "lookup", ErrorCode::rate_limited);
+    CHECK(counts.minute(t0 + kMinute) == nullptr);
+    auto last_hour = counts.recent_json(t0 + 61 * kMinute);
+    for (const auto& row : last_hour["minutes"])
+        CHECK(row["minute"].get<std::int64_t>() >= t0 + 2 * kMinute);
+    CHECK(counts.since_start().at(Key{"Door 1", "blackout", ErrorCode::forbidden}) == 4);
+    CHECK(counts.total() == 5 + RefusalCounts::kMaxRowsPerMinute + 50 + 2);
+}
+
+namespace {
+
+// A dispatcher with a door, a stage and a moderator that said hello, on a clock that stands
+// still unless the test moves it.
+struct BudgetRig {
+    FakeTransport transport;
+    FakeScheduler scheduler;
+    std::int64_t now = 1'764'158'400'000;
+    Dispatcher dispatcher;
+    static RoleKeys keys() {
+        RoleKeys keys;
+        keys.keys[static_cast<std::size_t>(Role::door)] = "door-key";
+        keys.keys[static_cast<std::size_t>(Role::stage)] = "stage-key";
+        keys.keys[static_cast<std::size_t>(Role::organiser)] = "organiser-key";
+        return keys;
+    }
+    BudgetRig()
+        : dispatcher({"0123456789abcdef", "Test", "2026-11-26"}, keys(), transport, scheduler,
+                     [this] { return now; }) {
+        hello(1, "door", "Door 1");
+        hello(2, "stage", "Stage left");
+    }
+    void hello(ConnectionId connection, std::string role, std::string device) {
+        dispatcher.on_open(connection);
+        dispatcher.on_text(connection,
+                           json{{"type", "hello"},
+                                {"id", 1},
+                                {"protocol", 1},
+                                {"role", role},
+                                {"device", device},
+                                {"key", role + "-key"}}
+                               .dump(),
+                           0);
+        REQUIRE(last_to(transport, connection)["type"] == "welcome");
+    }
+    // Sends frame n times; returns how many were answered rate_limited.
+    int send(ConnectionId connection, const std::string& frame, int n) {
+        int limited = 0;
+        for (int i = 0; i < n; ++i) {
+            dispatcher.on_text(connection, frame, 0);
+            limited += last_to(transport, connection)["code"] == "rate_limited";
+        }
+        return limited;
+    }
+};
+
+std::string ping(std::int64_t id) {
+    return json{{"type", "ping"}, {"id", id}, {"t0", 1}}.dump();
+}
+
+} // namespace
+
+TEST_CASE("dispatcher: each role has its budget in frames and bytes, charged before parsing") {
+    BudgetRig rig;
+    const auto& door = Dispatcher::kRoleBudgets[static_cast<std::size_t>(Role::door)];
+    const auto& stage = Dispatcher::kRoleBudgets[static_cast<std::size_t>(Role::stage)];
+    // A stage display gets its burst of pings, then rate_limited (with the request's id, read
+    // from the frame's first bytes), while a door is far from its budget.
+    CHECK(rig.send(2, ping(7), static_cast<int>(stage.frame_burst)) == 0);
+    rig.dispatcher.on_text(2, ping(8), 0);
+    auto limited = last_to(rig.transport, 2);
+    CHECK(limited["code"] == "rate_limited");
+    CHECK(limited["re"] == 8);
+    CHECK(rig.send(1, ping(9), 100) == 0);
+    // Junk over the budget is never parsed: rate_limited, not bad_json, and no "re".
+    rig.dispatcher.on_text(2, "not json at all", 0);
+    CHECK(last_to(rig.transport, 2)["code"] == "rate_limited");
+    CHECK(last_to(rig.transport, 2)["re"].is_null());
+    CHECK(rig.dispatcher.router().refusals().at(
+              Router::RefusalKey{"Stage left", "", ErrorCode::rate_limited}) == 2);
+
+    // A door sustains 700 scans a second, second after second (pings here: same charge).
+    rig.now += 60'000;
+    for (int millisecond = 0; millisecond < 5'000; ++millisecond) {
+        rig.now += 1;
+        if (millisecond % 10 < 7) CHECK(rig.send(1, ping(millisecond), 1) == 0);
+    }
+
+    // Frames of 60 KB: the byte budget runs out long before the frame budget.
+    rig.now += 60'000;
+    std::string big =
+        R"({"type":"blackout","id":3,"on":true,"junk":")" + std::string(60'000, 'x') + R"("})";
+    int allowed_big = static_cast<int>(door.byte_burst) / static_cast<int>(big.size());
+    CHECK(rig.send(1, big, allowed_big) == 0);
+    CHECK(last_to(rig.transport, 1)["code"] == "unknown_type"); // parsed and refused
+    CHECK(rig.send(1, big, 100) == 100);
+    CHECK(last_to(rig.transport, 1)["re"] == 3);
+    // A second later the byte budget allows bytes_per_second again (and what was left), no more.
+    rig.now += 1000;
+    int per_second = static_cast<int>(door.bytes_per_second) / static_cast<int>(big.size());
+    int refused = rig.send(1, big, per_second + 2);
+    CHECK(refused >= 1);
+    CHECK(refused <= 2);
+}
+
+TEST_CASE("dispatcher: a lookup costs more of the budget than a ping") {
+    BudgetRig rig;
+    const auto& door = Dispatcher::kRoleBudgets[static_cast<std::size_t>(Role::door)];
+    std::string lookup = R"({"type":"lookup","id":4,"query":"Ada"})";
+    int lookups = static_cast<int>(door.frame_burst / Dispatcher::kLookupWeight);
+    // No attendance module here: a lookup within the budget reaches the router (unknown_type).
+    CHECK(rig.send(1, lookup, lookups) == 0);
+    CHECK(last_to(rig.transport, 1)["code"] == "unknown_type");
+    CHECK(rig.send(1, lookup, 1) == 1);
+    CHECK(last_to(rig.transport, 1)["re"] == 4);
+    // Five milliseconds later the budget has ten frames again: one lookup, or ten pings.
+    rig.now += 5;
+    CHECK(rig.send(1, lookup, 2) == 1);
+    rig.now += 5;
+    CHECK(rig.send(1, ping(5), 10) == 0);
+}
+
+TEST_CASE("dispatcher: organisers read the refusals of the last hour per minute") {
+    BudgetRig rig;
+    rig.dispatcher.router().on<protocol::Blackout>(
+        roles::editors, [](const Connection&, const protocol::Blackout&) {});
+    rig.send(2, R"({"type":"blackout","id":1,"on":true})", 3);
+    auto get = [&rig](std::string key) {
+        std::optional<HttpResponse> answer;
+        HttpRequest request = http_request("GET", "/api/refusals", std::nullopt);
+        rig.dispatcher.handle_http(request, "Bearer " + key,
+                                   [&answer](HttpResponse response) { answer = response; });
+        REQUIRE(answer.has_value());
+        return *answer;
+    };
+    CHECK(get("stage-key").status == 403);
+    auto response = get("organiser-key");
+    REQUIRE(response.status == 200);
+    auto body = json::parse(response.body);
+    CHECK(body["total"] == 3);
+    REQUIRE(body["minutes"].size() == 1);
+    CHECK(body["minutes"][0] == json{{"minute", rig.now - rig.now % 60'000},
+                                     {"device", "Stage left"},
+                                     {"type", "blackout"},
+                                     {"code", "forbidden"},
+                                     {"count", 3}});
+}
+
+TEST_CASE("dispatcher: a type the role may not send is refused before the frame is parsed") {
+    BudgetRig rig;
+    rig.dispatcher.router().on<protocol::Blackout>(
+        roles::editors, [](const Connection&, const protocol::Blackout&) {});
+    // The rest of the frame is not even JSON: only its first bytes were read.
+    rig.dispatcher.on_text(1, R"({"type":"blackout", "id":3 ,"on":true,"junk":"xx)", 0);
+    auto refused = last_to(rig.transport, 1);
+    CHECK(refused["code"] == "forbidden");
+    CHECK(refused["re"] == 3);
+    // Without a readable id up front the frame takes the general path (and gets its re there).
+    rig.dispatcher.on_text(1, R"({"on":{"a":1},"type":"blackout","id":4})", 0);
+    CHECK(last_to(rig.transport, 1)["code"] == "forbidden");
+    CHECK(last_to(rig.transport, 1)["re"] == 4);
+    rig.dispatcher.on_text(1, R"({"type":"blackout","on":{},"id":5,"junk":"xx)", 0);
+    CHECK(last_to(rig.transport, 1)["code"] == "bad_json");
+    CHECK(rig.dispatcher.router().refusals().at(
+              Router::RefusalKey{"Door 1", "blackout", ErrorCode::forbidden}) == 2);
 }

@@ -158,3 +158,67 @@ TEST_CASE("writer: an idle writer is woken after the loop's turn, so the turn's 
     CHECK(after.writes - before.writes == 50);
     CHECK(after.batches - before.batches == 1);
 }
+
+TEST_CASE("writer: durable writes go first; full queues refuse at once and are counted") {
+    TempDatabase database;
+    Loop loop;
+    std::mutex ran_mutex;
+    std::vector<int> ran; // the order in which the writer ran the writes
+    auto write = [&](int n) {
+        return [&, n](Database& db) {
+            insert(db, n);
+            std::lock_guard lock(ran_mutex);
+            ran.push_back(n);
+        };
+    };
+    auto done = [&loop](int n) { return [&loop, n](bool ok) { loop.done.emplace_back(n, ok); }; };
+    Writer::Limits limits;
+    limits.max_batch = 4;
+    limits.max_durable = 5;
+    limits.max_background = 3;
+    {
+        Writer writer(
+            database.path(), [&](std::function<void()> task) { loop.post(std::move(task)); },
+            limits);
+        // Hold the writer in a first batch of its own while the rest queues up behind it.
+        std::promise<void> started;
+        std::promise<void> release;
+        std::shared_future<void> released = release.get_future().share();
+        writer.submit(
+            [&started, released](Database&) {
+                started.set_value();
+                released.wait();
+            },
+            {});
+        started.get_future().wait();
+        // Background writes are queued first, durable ones after them; 104 and 105 (and 6
+        // and 7) find their queue full.
+        for (int n = 101; n <= 105; ++n)
+            CHECK(writer.submit(write(n), done(n), Writer::Priority::background) == (n <= 103));
+        for (int n = 1; n <= 7; ++n)
+            CHECK(writer.submit(write(n), done(n)) == (n <= 5));
+        {
+            // The refusals were answered at once, before anything queued was written.
+            std::lock_guard lock(loop.mutex);
+            CHECK(loop.done == std::vector<std::pair<int, bool>>{
+                                   {104, false}, {105, false}, {6, false}, {7, false}});
+        }
+        auto stats = writer.stats();
+        CHECK(stats.refused_durable == 2);
+        CHECK(stats.refused_background == 2);
+        release.set_value();
+        REQUIRE(loop.wait_for(12));
+    }
+    // Durable writes ran first (a batch holds 4), background ones filled the room after them.
+    CHECK(ran == std::vector<int>{1, 2, 3, 4, 5, 101, 102, 103});
+    CHECK(database.count() == 8);
+    std::vector<std::pair<int, bool>> committed(loop.done.begin() + 4, loop.done.end());
+    CHECK(committed == std::vector<std::pair<int, bool>>{{1, true},
+                                                         {2, true},
+                                                         {3, true},
+                                                         {4, true},
+                                                         {5, true},
+                                                         {101, true},
+                                                         {102, true},
+                                                         {103, true}});
+}
