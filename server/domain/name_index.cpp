@@ -1,0 +1,199 @@
+#include "domain/name_index.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace stagedoor::domain {
+
+namespace {
+
+// Each tier finds everyone scoring at least this much (see the header).
+constexpr int kNamePrefixFloor = 90;
+constexpr int kWordPrefixFloor = 50;
+constexpr std::size_t kMaxGram = 3;
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+    return text.size() >= prefix.size() && text.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::uint32_t gram(std::string_view bytes) {
+    std::uint32_t packed = static_cast<std::uint32_t>(bytes.size()) << 24;
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        packed |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << (16 - 8 * i);
+    return packed;
+}
+
+// The people whose key starts with prefix, in a set of (key, ordinal).
+template <typename Set, typename Visit>
+void for_prefix(const Set& set, std::string_view prefix, Visit&& visit) {
+    for (auto it = set.lower_bound({prefix, 0}); it != set.end() && starts_with(it->first, prefix);
+         ++it)
+        if (!visit(it->second)) return;
+}
+
+} // namespace
+
+// What the tiers have scored so far (a score of 0 is kept too, so no one is scored twice).
+struct NameIndex::Found {
+    const NameIndex& index;
+    const FoldedQuery& query;
+    std::unordered_map<Ordinal, int> scores;
+
+    void score(Ordinal ordinal) {
+        if (scores.contains(ordinal)) return;
+        scores.emplace(ordinal, match_score(query, index.entries_[ordinal].text));
+    }
+    std::size_t at_least(int floor) const {
+        return static_cast<std::size_t>(std::count_if(
+            scores.begin(), scores.end(), [&](const auto& item) { return item.second >= floor; }));
+    }
+};
+
+std::vector<NameIndex::Gram> NameIndex::grams_of(const SearchText& text) {
+    std::vector<Gram> grams;
+    for (const auto* words : {&text.name_words, &text.organisation_words})
+        for (std::string_view word : *words)
+            for (std::size_t at = 0; at < word.size(); ++at)
+                for (std::size_t length = 1; length <= kMaxGram && at + length <= word.size();
+                     ++length)
+                    grams.push_back(gram(word.substr(at, length)));
+    std::sort(grams.begin(), grams.end());
+    grams.erase(std::unique(grams.begin(), grams.end()), grams.end());
+    return grams;
+}
+
+void NameIndex::insert_views(Ordinal ordinal) {
+    const SearchText& text = entries_[ordinal].text;
+    joined_names_.emplace(text.joined_name, ordinal);
+    for (const auto* words : {&text.name_words, &text.organisation_words})
+        for (const std::string& word : *words)
+            words_.emplace(word, ordinal);
+    for (Gram each : grams_of(text)) {
+        std::vector<Ordinal>& list = postings_[each];
+        // New people get the highest ordinal so far: nearly always an append.
+        if (list.empty() || list.back() < ordinal) {
+            list.push_back(ordinal);
+            continue;
+        }
+        auto at = std::lower_bound(list.begin(), list.end(), ordinal);
+        if (*at != ordinal) list.insert(at, ordinal);
+    }
+}
+
+void NameIndex::erase_views(Ordinal ordinal) {
+    const SearchText& text = entries_[ordinal].text;
+    joined_names_.erase({text.joined_name, ordinal});
+    for (const auto* words : {&text.name_words, &text.organisation_words})
+        for (const std::string& word : *words)
+            words_.erase({word, ordinal});
+    for (Gram each : grams_of(text)) {
+        auto found = postings_.find(each);
+        if (found == postings_.end()) continue;
+        std::vector<Ordinal>& list = found->second;
+        auto at = std::lower_bound(list.begin(), list.end(), ordinal);
+        if (at != list.end() && *at == ordinal) list.erase(at);
+        if (list.empty()) postings_.erase(found);
+    }
+}
+
+void NameIndex::put(std::int64_t id, std::string_view name, std::string_view organisation) {
+    auto [it, added] = ordinals_.try_emplace(id, static_cast<Ordinal>(entries_.size()));
+    if (added) entries_.push_back(Entry{id, false, {}});
+    Ordinal ordinal = it->second;
+    Entry& entry = entries_[ordinal];
+    // The views into the old text go before the text does.
+    if (entry.live)
+        erase_views(ordinal);
+    else
+        ++live_;
+    entry.text = SearchText::of(name, organisation);
+    entry.live = true;
+    insert_views(ordinal);
+}
+
+void NameIndex::remove(std::int64_t id) {
+    auto it = ordinals_.find(id);
+    if (it == ordinals_.end() || !entries_[it->second].live) return;
+    erase_views(it->second);
+    Entry& entry = entries_[it->second];
+    entry.live = false;
+    entry.text = SearchText{};
+    --live_;
+}
+
+void NameIndex::scan_name_prefix(const FoldedQuery& query, Found& found) const {
+    for_prefix(joined_names_, query.text, [&](Ordinal ordinal) {
+        found.score(ordinal);
+        return true;
+    });
+}
+
+void NameIndex::scan_word_prefix(const FoldedQuery& query, Found& found) const {
+    // Everyone here has every query word as a word prefix, so walking the rarest word's range
+    // is enough; counting each range stops at the smallest seen so far.
+    std::string_view rarest;
+    std::size_t fewest = std::numeric_limits<std::size_t>::max();
+    for (const std::string& word : query.words) {
+        std::size_t count = 0;
+        for_prefix(words_, word, [&](Ordinal) { return ++count < fewest; });
+        if (count < fewest) {
+            fewest = count;
+            rarest = word;
+        }
+    }
+    for_prefix(words_, rarest, [&](Ordinal ordinal) {
+        found.score(ordinal);
+        return true;
+    });
+}
+
+void NameIndex::scan_substrings(const FoldedQuery& query, Found& found) const {
+    // Everyone scoring above 0 has every query word inside one of their words, so they are on
+    // every posting list of every word's grams (the whole word when it is short, else its
+    // trigrams). The shortest list is filtered by the others.
+    std::vector<const std::vector<Ordinal>*> lists;
+    for (std::string_view word : query.words) {
+        std::size_t length = std::min(word.size(), kMaxGram);
+        for (std::size_t at = 0; at + length <= word.size(); ++at) {
+            auto it = postings_.find(gram(word.substr(at, length)));
+            if (it == postings_.end()) return;
+            lists.push_back(&it->second);
+        }
+    }
+    if (lists.empty()) return;
+    std::sort(lists.begin(), lists.end(), [](auto* a, auto* b) { return a->size() < b->size(); });
+    for (Ordinal ordinal : *lists.front()) {
+        bool everywhere = std::all_of(lists.begin() + 1, lists.end(), [&](auto* list) {
+            return std::binary_search(list->begin(), list->end(), ordinal);
+        });
+        if (everywhere) found.score(ordinal);
+    }
+}
+
+std::vector<NameIndex::Match> NameIndex::search(const FoldedQuery& query, std::size_t limit) const {
+    std::vector<Match> matches;
+    if (query.empty() || limit == 0) return matches;
+    Found found{*this, query, {}};
+    scan_name_prefix(query, found);
+    if (found.at_least(kNamePrefixFloor) < limit) {
+        scan_word_prefix(query, found);
+        if (found.at_least(kWordPrefixFloor) < limit) scan_substrings(query, found);
+    }
+    std::vector<std::pair<int, const Entry*>> scored;
+    for (const auto& [ordinal, score] : found.scores)
+        if (score > 0) scored.emplace_back(score, &entries_[ordinal]);
+    auto better = [](const auto& a, const auto& b) {
+        if (a.first != b.first) return a.first > b.first;
+        if (a.second->text.name != b.second->text.name)
+            return a.second->text.name < b.second->text.name;
+        return a.second->id < b.second->id;
+    };
+    std::size_t kept = std::min(limit, scored.size());
+    std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(kept),
+                      scored.end(), better);
+    for (std::size_t i = 0; i < kept; ++i)
+        matches.push_back({scored[i].second->id, scored[i].first});
+    return matches;
+}
+
+} // namespace stagedoor::domain

@@ -1,0 +1,71 @@
+// The help desk's search index: who matches a typed name, without scoring the whole roster.
+// It gives exactly what scoring everyone with match_score would (same scores, same order, same
+// limit), but scores only the people that can match, best tiers first:
+//   1. names that start with the query (scores 100, 90): a sorted set of joined names;
+//   2. every query word a prefix of a name or organisation word (70, 50): a sorted word set;
+//   3. every query word somewhere inside a word (35, 25, 10): n-gram posting lists (1, 2 and
+//      3 bytes of a folded word), intersected.
+// It stops after a tier when the tiers so far have found at least `limit` people, since no one
+// found later can score higher. Pure and single-threaded; updates are O(grams * log n).
+//
+// Memory: about 0.6 KB per attendee for a name and an organisation of ~15 characters each
+// (the folded texts, ~6 word-set nodes, ~70 posting entries of 4 bytes).
+#pragma once
+
+#include "domain/text_fold.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace stagedoor::domain {
+
+class NameIndex {
+  public:
+    // Adds the person under id, or replaces what was indexed for id.
+    void put(std::int64_t id, std::string_view name, std::string_view organisation);
+    // Forgets id (nothing when it is not indexed).
+    void remove(std::int64_t id);
+    // The number of people indexed.
+    std::size_t size() const { return live_; }
+
+    struct Match {
+        std::int64_t id = 0;
+        int score = 0; // match_score, > 0
+    };
+    // Everyone match_score rates above 0, best first: higher score, then folded name, then id.
+    // At most limit.
+    std::vector<Match> search(const FoldedQuery& query, std::size_t limit) const;
+
+  private:
+    using Ordinal = std::uint32_t; // position in entries_; never reused for another id
+    using Gram = std::uint32_t;    // 1 to 3 bytes and the length
+    struct Entry {
+        std::int64_t id = 0;
+        bool live = false;
+        SearchText text;
+    };
+    struct Found;
+
+    void insert_views(Ordinal ordinal);
+    void erase_views(Ordinal ordinal);
+    static std::vector<Gram> grams_of(const SearchText& text);
+    void scan_name_prefix(const FoldedQuery& query, Found& found) const;
+    void scan_word_prefix(const FoldedQuery& query, Found& found) const;
+    void scan_substrings(const FoldedQuery& query, Found& found) const;
+
+    // A deque: the sets below hold views into the entries' strings, which must not move.
+    std::deque<Entry> entries_;
+    std::unordered_map<std::int64_t, Ordinal> ordinals_; // every id ever put
+    std::size_t live_ = 0;
+    std::set<std::pair<std::string_view, Ordinal>> joined_names_;
+    std::set<std::pair<std::string_view, Ordinal>> words_;    // name and organisation words
+    std::unordered_map<Gram, std::vector<Ordinal>> postings_; // each sorted by ordinal
+};
+
+} // namespace stagedoor::domain
