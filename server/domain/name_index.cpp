@@ -26,8 +26,9 @@ std::uint32_t gram(std::string_view bytes) {
 // The people whose key starts with prefix, in a set of (key, ordinal).
 template <typename Set, typename Visit>
 void for_prefix(const Set& set, std::string_view prefix, Visit&& visit) {
-    for (auto it = set.lower_bound({prefix, 0}); it != set.end() && starts_with(it->first, prefix);
-         ++it)
+    using Second = typename Set::value_type::second_type;
+    auto it = set.lower_bound({prefix, std::numeric_limits<Second>::min()});
+    for (; it != set.end() && starts_with(it->first, prefix); ++it)
         if (!visit(it->second)) return;
 }
 
@@ -64,7 +65,8 @@ std::vector<NameIndex::Gram> NameIndex::grams_of(const SearchText& text) {
 
 void NameIndex::insert_views(Ordinal ordinal) {
     const SearchText& text = entries_[ordinal].text;
-    joined_names_.emplace(text.joined_name, ordinal);
+    const Entry& entry = entries_[ordinal];
+    (entry.plain() ? plain_names_ : other_names_).emplace(text.joined_name, entry.id);
     for (const auto* words : {&text.name_words, &text.organisation_words})
         for (const std::string& word : *words)
             words_.emplace(word, ordinal);
@@ -82,7 +84,8 @@ void NameIndex::insert_views(Ordinal ordinal) {
 
 void NameIndex::erase_views(Ordinal ordinal) {
     const SearchText& text = entries_[ordinal].text;
-    joined_names_.erase({text.joined_name, ordinal});
+    const Entry& entry = entries_[ordinal];
+    (entry.plain() ? plain_names_ : other_names_).erase({text.joined_name, entry.id});
     for (const auto* words : {&text.name_words, &text.organisation_words})
         for (const std::string& word : *words)
             words_.erase({word, ordinal});
@@ -121,9 +124,16 @@ void NameIndex::remove(std::int64_t id) {
     --live_;
 }
 
-void NameIndex::scan_name_prefix(const FoldedQuery& query, Found& found) const {
-    for_prefix(joined_names_, query.text, [&](Ordinal ordinal) {
-        found.score(ordinal);
+void NameIndex::scan_name_prefix(const FoldedQuery& query, std::size_t limit, Found& found) const {
+    // Plain names come in result order (score 100 first: the query itself sorts first), so
+    // the first `limit` of them beat every plain name after them.
+    std::size_t taken = 0;
+    for_prefix(plain_names_, query.text, [&](std::int64_t id) {
+        found.score(ordinals_.at(id));
+        return ++taken < limit;
+    });
+    for_prefix(other_names_, query.text, [&](std::int64_t id) {
+        found.score(ordinals_.at(id));
         return true;
     });
 }
@@ -174,7 +184,7 @@ std::vector<NameIndex::Match> NameIndex::search(const FoldedQuery& query, std::s
     std::vector<Match> matches;
     if (query.empty() || limit == 0) return matches;
     Found found{*this, query, {}};
-    scan_name_prefix(query, found);
+    scan_name_prefix(query, limit, found);
     if (found.at_least(kNamePrefixFloor) < limit) {
         scan_word_prefix(query, found);
         if (found.at_least(kWordPrefixFloor) < limit) scan_substrings(query, found);

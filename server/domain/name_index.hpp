@@ -1,7 +1,10 @@
 // The help desk's search index: who matches a typed name, without scoring the whole roster.
 // It gives exactly what scoring everyone with match_score would (same scores, same order, same
 // limit), but scores only the people that can match, best tiers first:
-//   1. names that start with the query (scores 100, 90): a sorted set of joined names;
+//   1. names that start with the query (scores 100, 90): sorted sets of joined names. A name
+//      that folds to its joined words ("anna muller", not "anna-lena o'brien") sorts there as
+//      the results do, so this tier stops after `limit` of them: a query of one letter costs
+//      `limit` plus the names with punctuation that start with it;
 //   2. every query word a prefix of a name or organisation word (70, 50): a sorted word set;
 //   3. every query word somewhere inside a word (35, 25, 10): n-gram posting lists (1, 2 and
 //      3 bytes of a folded word), intersected.
@@ -49,13 +52,15 @@ class NameIndex {
         std::int64_t id = 0;
         bool live = false;
         SearchText text;
+        // text.name == text.joined_name: ordering by joined name is ordering by result.
+        bool plain() const { return text.name == text.joined_name; }
     };
     struct Found;
 
     void insert_views(Ordinal ordinal);
     void erase_views(Ordinal ordinal);
     static std::vector<Gram> grams_of(const SearchText& text);
-    void scan_name_prefix(const FoldedQuery& query, Found& found) const;
+    void scan_name_prefix(const FoldedQuery& query, std::size_t limit, Found& found) const;
     void scan_word_prefix(const FoldedQuery& query, Found& found) const;
     void scan_substrings(const FoldedQuery& query, Found& found) const;
 
@@ -63,7 +68,9 @@ class NameIndex {
     std::deque<Entry> entries_;
     std::unordered_map<std::int64_t, Ordinal> ordinals_; // every id ever put
     std::size_t live_ = 0;
-    std::set<std::pair<std::string_view, Ordinal>> joined_names_;
+    // (joined name, id): the plain names, and the others.
+    std::set<std::pair<std::string_view, std::int64_t>> plain_names_;
+    std::set<std::pair<std::string_view, std::int64_t>> other_names_;
     std::set<std::pair<std::string_view, Ordinal>> words_;    // name and organisation words
     std::unordered_map<Gram, std::vector<Ordinal>> postings_; // each sorted by ordinal
 };
