@@ -7,10 +7,15 @@ namespace stagedoor::domain {
 
 namespace {
 
-// Each tier finds everyone scoring at least this much (see the header).
+// Each tier finds everyone scoring at least its floor (see the header); best is the highest
+// score of a person the tiers before have not found.
 constexpr int kNamePrefixFloor = 90;
 constexpr int kWordPrefixFloor = 50;
+constexpr int kWordPrefixBest = 70;
+constexpr int kSubstringBest = 35;
 constexpr std::size_t kMaxGram = 3;
+// Above this many candidates a tier walks everyone in result order instead.
+constexpr std::size_t kManyCandidates = 2048;
 
 bool starts_with(std::string_view text, std::string_view prefix) {
     return text.size() >= prefix.size() && text.compare(0, prefix.size(), prefix) == 0;
@@ -23,30 +28,39 @@ std::uint32_t gram(std::string_view bytes) {
     return packed;
 }
 
-// The people whose key starts with prefix, in a set of (key, ordinal).
+// The ordinals of the people whose key starts with prefix, in a set of (key, ..., ordinal).
 template <typename Set, typename Visit>
 void for_prefix(const Set& set, std::string_view prefix, Visit&& visit) {
-    using Second = typename Set::value_type::second_type;
-    auto it = set.lower_bound({prefix, std::numeric_limits<Second>::min()});
-    for (; it != set.end() && starts_with(it->first, prefix); ++it)
-        if (!visit(it->second)) return;
+    using Key = typename Set::value_type;
+    constexpr std::size_t kLast = std::tuple_size_v<Key> - 1;
+    Key low{};
+    std::get<0>(low) = prefix;
+    if constexpr (kLast == 2) std::get<1>(low) = std::numeric_limits<std::int64_t>::min();
+    for (auto it = set.lower_bound(low); it != set.end() && starts_with(std::get<0>(*it), prefix);
+         ++it)
+        if (!visit(std::get<kLast>(*it))) return;
 }
 
 } // namespace
 
-// What the tiers have scored so far (a score of 0 is kept too, so no one is scored twice).
+// What the tiers have scored so far, each person once.
 struct NameIndex::Found {
     const NameIndex& index;
     const FoldedQuery& query;
-    std::unordered_map<Ordinal, int> scores;
+    std::vector<Ordinal> matched; // score > 0
 
-    void score(Ordinal ordinal) {
-        if (scores.contains(ordinal)) return;
-        scores.emplace(ordinal, match_score(query, index.entries_[ordinal].text));
+    int score(Ordinal ordinal) {
+        if (index.stamps_[ordinal] == index.epoch_) return index.scores_[ordinal];
+        int score = match_score(query, index.entries_[ordinal].text);
+        index.stamps_[ordinal] = index.epoch_;
+        index.scores_[ordinal] = score;
+        if (score > 0) matched.push_back(ordinal);
+        return score;
     }
     std::size_t at_least(int floor) const {
-        return static_cast<std::size_t>(std::count_if(
-            scores.begin(), scores.end(), [&](const auto& item) { return item.second >= floor; }));
+        return static_cast<std::size_t>(
+            std::count_if(matched.begin(), matched.end(),
+                          [&](Ordinal ordinal) { return index.scores_[ordinal] >= floor; }));
     }
 };
 
@@ -66,7 +80,8 @@ std::vector<NameIndex::Gram> NameIndex::grams_of(const SearchText& text) {
 void NameIndex::insert_views(Ordinal ordinal) {
     const SearchText& text = entries_[ordinal].text;
     const Entry& entry = entries_[ordinal];
-    (entry.plain() ? plain_names_ : other_names_).emplace(text.joined_name, entry.id);
+    (entry.plain() ? plain_names_ : other_names_).emplace(text.joined_name, entry.id, ordinal);
+    result_order_.emplace(text.name, entry.id, ordinal);
     for (const auto* words : {&text.name_words, &text.organisation_words})
         for (const std::string& word : *words)
             words_.emplace(word, ordinal);
@@ -85,7 +100,8 @@ void NameIndex::insert_views(Ordinal ordinal) {
 void NameIndex::erase_views(Ordinal ordinal) {
     const SearchText& text = entries_[ordinal].text;
     const Entry& entry = entries_[ordinal];
-    (entry.plain() ? plain_names_ : other_names_).erase({text.joined_name, entry.id});
+    (entry.plain() ? plain_names_ : other_names_).erase({text.joined_name, entry.id, ordinal});
+    result_order_.erase({text.name, entry.id, ordinal});
     for (const auto* words : {&text.name_words, &text.organisation_words})
         for (const std::string& word : *words)
             words_.erase({word, ordinal});
@@ -101,7 +117,11 @@ void NameIndex::erase_views(Ordinal ordinal) {
 
 void NameIndex::put(std::int64_t id, std::string_view name, std::string_view organisation) {
     auto [it, added] = ordinals_.try_emplace(id, static_cast<Ordinal>(entries_.size()));
-    if (added) entries_.push_back(Entry{id, false, {}});
+    if (added) {
+        entries_.push_back(Entry{id, false, {}});
+        stamps_.push_back(0);
+        scores_.push_back(0);
+    }
     Ordinal ordinal = it->second;
     Entry& entry = entries_[ordinal];
     // The views into the old text go before the text does.
@@ -128,36 +148,49 @@ void NameIndex::scan_name_prefix(const FoldedQuery& query, std::size_t limit, Fo
     // Plain names come in result order (score 100 first: the query itself sorts first), so
     // the first `limit` of them beat every plain name after them.
     std::size_t taken = 0;
-    for_prefix(plain_names_, query.text, [&](std::int64_t id) {
-        found.score(ordinals_.at(id));
+    for_prefix(plain_names_, query.text, [&](Ordinal ordinal) {
+        found.score(ordinal);
         return ++taken < limit;
     });
-    for_prefix(other_names_, query.text, [&](std::int64_t id) {
-        found.score(ordinals_.at(id));
-        return true;
-    });
-}
-
-void NameIndex::scan_word_prefix(const FoldedQuery& query, Found& found) const {
-    // Everyone here has every query word as a word prefix, so walking the rarest word's range
-    // is enough; counting each range stops at the smallest seen so far.
-    std::string_view rarest;
-    std::size_t fewest = std::numeric_limits<std::size_t>::max();
-    for (const std::string& word : query.words) {
-        std::size_t count = 0;
-        for_prefix(words_, word, [&](Ordinal) { return ++count < fewest; });
-        if (count < fewest) {
-            fewest = count;
-            rarest = word;
-        }
-    }
-    for_prefix(words_, rarest, [&](Ordinal ordinal) {
+    for_prefix(other_names_, query.text, [&](Ordinal ordinal) {
         found.score(ordinal);
         return true;
     });
 }
 
-void NameIndex::scan_substrings(const FoldedQuery& query, Found& found) const {
+bool NameIndex::scan_in_result_order(std::size_t limit, int best_left, Found& found) const {
+    // After `limit` people with the best score anyone not found yet can have, the people
+    // after them in result order cannot make it into the results.
+    std::size_t best = 0;
+    for (const auto& [name, id, ordinal] : result_order_)
+        if (found.score(ordinal) >= best_left && ++best >= limit) return false;
+    return true;
+}
+
+bool NameIndex::scan_word_prefix(const FoldedQuery& query, std::size_t limit, Found& found) const {
+    // Everyone here has every query word as a word prefix, so walking the rarest word's range
+    // is enough. The ranges are walked side by side until the first one ends.
+    using Position = decltype(words_.begin());
+    std::vector<Position> positions;
+    for (const std::string& word : query.words)
+        positions.push_back(words_.lower_bound({word, 0}));
+    std::size_t rarest = positions.size();
+    for (std::size_t step = 0; step < kManyCandidates && rarest == positions.size(); ++step)
+        for (std::size_t i = 0; i < positions.size() && rarest == positions.size(); ++i) {
+            if (positions[i] == words_.end() || !starts_with(positions[i]->first, query.words[i]))
+                rarest = i;
+            else
+                ++positions[i];
+        }
+    if (rarest == positions.size()) return scan_in_result_order(limit, kWordPrefixBest, found);
+    for_prefix(words_, query.words[rarest], [&](Ordinal ordinal) {
+        found.score(ordinal);
+        return true;
+    });
+    return false;
+}
+
+bool NameIndex::scan_substrings(const FoldedQuery& query, std::size_t limit, Found& found) const {
     // Everyone scoring above 0 has every query word inside one of their words, so they are on
     // every posting list of every word's grams (the whole word when it is short, else its
     // trigrams). The shortest list is filtered by the others.
@@ -166,32 +199,40 @@ void NameIndex::scan_substrings(const FoldedQuery& query, Found& found) const {
         std::size_t length = std::min(word.size(), kMaxGram);
         for (std::size_t at = 0; at + length <= word.size(); ++at) {
             auto it = postings_.find(gram(word.substr(at, length)));
-            if (it == postings_.end()) return;
+            if (it == postings_.end()) return true;
             lists.push_back(&it->second);
         }
     }
-    if (lists.empty()) return;
+    if (lists.empty()) return true;
     std::sort(lists.begin(), lists.end(), [](auto* a, auto* b) { return a->size() < b->size(); });
+    if (lists.front()->size() > kManyCandidates)
+        return scan_in_result_order(limit, kSubstringBest, found);
     for (Ordinal ordinal : *lists.front()) {
         bool everywhere = std::all_of(lists.begin() + 1, lists.end(), [&](auto* list) {
             return std::binary_search(list->begin(), list->end(), ordinal);
         });
         if (everywhere) found.score(ordinal);
     }
+    return true;
 }
 
 std::vector<NameIndex::Match> NameIndex::search(const FoldedQuery& query, std::size_t limit) const {
     std::vector<Match> matches;
     if (query.empty() || limit == 0) return matches;
+    if (++epoch_ == 0) { // wrapped: old stamps could look current
+        std::fill(stamps_.begin(), stamps_.end(), 0);
+        epoch_ = 1;
+    }
     Found found{*this, query, {}};
     scan_name_prefix(query, limit, found);
     if (found.at_least(kNamePrefixFloor) < limit) {
-        scan_word_prefix(query, found);
-        if (found.at_least(kWordPrefixFloor) < limit) scan_substrings(query, found);
+        bool everyone = scan_word_prefix(query, limit, found);
+        if (!everyone && found.at_least(kWordPrefixFloor) < limit)
+            scan_substrings(query, limit, found);
     }
     std::vector<std::pair<int, const Entry*>> scored;
-    for (const auto& [ordinal, score] : found.scores)
-        if (score > 0) scored.emplace_back(score, &entries_[ordinal]);
+    for (Ordinal ordinal : found.matched)
+        scored.emplace_back(scores_[ordinal], &entries_[ordinal]);
     auto better = [](const auto& a, const auto& b) {
         if (a.first != b.first) return a.first > b.first;
         if (a.second->text.name != b.second->text.name)

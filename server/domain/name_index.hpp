@@ -9,9 +9,14 @@
 //   3. every query word somewhere inside a word (35, 25, 10): n-gram posting lists (1, 2 and
 //      3 bytes of a folded word), intersected.
 // It stops after a tier when the tiers so far have found at least `limit` people, since no one
-// found later can score higher. Pure and single-threaded; updates are O(grams * log n).
+// found later can score higher. When a tier's candidates are many (a word that begins many
+// names or organisations: "müller", one letter), it walks everyone in result order instead
+// and stops after `limit` people with the best score anyone not yet found can have. A query
+// that matches most people only weakly ("gmbh" when most organisations are a GmbH) still
+// scores everyone, about as long as before the index: a design limit. Pure and single-threaded
+// (search uses scratch space); updates are O(grams * log n).
 //
-// Memory: about 0.6 KB per attendee for a name and an organisation of ~15 characters each
+// Memory: about 0.7 KB per attendee for a name and an organisation of ~15 characters each
 // (the folded texts, ~6 word-set nodes, ~70 posting entries of 4 bytes).
 #pragma once
 
@@ -22,6 +27,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -61,18 +67,26 @@ class NameIndex {
     void erase_views(Ordinal ordinal);
     static std::vector<Gram> grams_of(const SearchText& text);
     void scan_name_prefix(const FoldedQuery& query, std::size_t limit, Found& found) const;
-    void scan_word_prefix(const FoldedQuery& query, Found& found) const;
-    void scan_substrings(const FoldedQuery& query, Found& found) const;
+    // These return true when they scored everyone.
+    bool scan_word_prefix(const FoldedQuery& query, std::size_t limit, Found& found) const;
+    bool scan_substrings(const FoldedQuery& query, std::size_t limit, Found& found) const;
+    bool scan_in_result_order(std::size_t limit, int best_left, Found& found) const;
 
     // A deque: the sets below hold views into the entries' strings, which must not move.
     std::deque<Entry> entries_;
     std::unordered_map<std::int64_t, Ordinal> ordinals_; // every id ever put
     std::size_t live_ = 0;
-    // (joined name, id): the plain names, and the others.
-    std::set<std::pair<std::string_view, std::int64_t>> plain_names_;
-    std::set<std::pair<std::string_view, std::int64_t>> other_names_;
+    // (joined name, id, ordinal): the plain names, and the others.
+    using NameKey = std::tuple<std::string_view, std::int64_t, Ordinal>;
+    std::set<NameKey> plain_names_;
+    std::set<NameKey> other_names_;
+    std::set<NameKey> result_order_; // (folded name, id, ordinal): everyone, as results sort
     std::set<std::pair<std::string_view, Ordinal>> words_;    // name and organisation words
     std::unordered_map<Gram, std::vector<Ordinal>> postings_; // each sorted by ordinal
+    // Per ordinal, the score this search gave (valid when the stamp is the search's epoch).
+    mutable std::vector<std::uint32_t> stamps_;
+    mutable std::vector<int> scores_;
+    mutable std::uint32_t epoch_ = 0;
 };
 
 } // namespace stagedoor::domain
