@@ -10,16 +10,12 @@ namespace {
 // Each tier finds everyone scoring at least its floor (see the header); best is the highest
 // score of a person the tiers before have not found.
 constexpr int kNamePrefixFloor = 90;
+constexpr int kNameWordFloor = 70;
 constexpr int kWordPrefixFloor = 50;
-constexpr int kWordPrefixBest = 70;
 constexpr int kSubstringBest = 35;
 constexpr std::size_t kMaxGram = 3;
 // Above this many candidates a tier walks everyone in result order instead.
 constexpr std::size_t kManyCandidates = 2048;
-
-bool starts_with(std::string_view text, std::string_view prefix) {
-    return text.size() >= prefix.size() && text.compare(0, prefix.size(), prefix) == 0;
-}
 
 std::uint32_t gram(std::string_view bytes) {
     std::uint32_t packed = static_cast<std::uint32_t>(bytes.size()) << 24;
@@ -36,7 +32,7 @@ void for_prefix(const Set& set, std::string_view prefix, Visit&& visit) {
     Key low{};
     std::get<0>(low) = prefix;
     if constexpr (kLast == 2) std::get<1>(low) = std::numeric_limits<std::int64_t>::min();
-    for (auto it = set.lower_bound(low); it != set.end() && starts_with(std::get<0>(*it), prefix);
+    for (auto it = set.lower_bound(low); it != set.end() && std::get<0>(*it).starts_with(prefix);
          ++it)
         if (!visit(std::get<kLast>(*it))) return;
 }
@@ -82,6 +78,8 @@ void NameIndex::insert_views(Ordinal ordinal) {
     const Entry& entry = entries_[ordinal];
     (entry.plain() ? plain_names_ : other_names_).emplace(text.joined_name, entry.id, ordinal);
     result_order_.emplace(text.name, entry.id, ordinal);
+    for (const std::string& word : text.name_words)
+        name_words_.emplace(word, ordinal);
     for (const auto* words : {&text.name_words, &text.organisation_words})
         for (const std::string& word : *words)
             words_.emplace(word, ordinal);
@@ -102,6 +100,8 @@ void NameIndex::erase_views(Ordinal ordinal) {
     const Entry& entry = entries_[ordinal];
     (entry.plain() ? plain_names_ : other_names_).erase({text.joined_name, entry.id, ordinal});
     result_order_.erase({text.name, entry.id, ordinal});
+    for (const std::string& word : text.name_words)
+        name_words_.erase({word, ordinal});
     for (const auto* words : {&text.name_words, &text.organisation_words})
         for (const std::string& word : *words)
             words_.erase({word, ordinal});
@@ -167,23 +167,23 @@ bool NameIndex::scan_in_result_order(std::size_t limit, int best_left, Found& fo
     return true;
 }
 
-bool NameIndex::scan_word_prefix(const FoldedQuery& query, std::size_t limit, Found& found) const {
-    // Everyone here has every query word as a word prefix, so walking the rarest word's range
-    // is enough. The ranges are walked side by side until the first one ends.
-    using Position = decltype(words_.begin());
-    std::vector<Position> positions;
+bool NameIndex::scan_word_prefix(const FoldedQuery& query, const WordSet& words, std::size_t limit,
+                                 int best_left, Found& found) const {
+    // Everyone sought has every query word as a prefix of one of their words, so walking the
+    // rarest word's range is enough. The ranges are walked side by side until one ends.
+    std::vector<WordSet::const_iterator> positions;
     for (const std::string& word : query.words)
-        positions.push_back(words_.lower_bound({word, 0}));
+        positions.push_back(words.lower_bound({word, 0}));
     std::size_t rarest = positions.size();
     for (std::size_t step = 0; step < kManyCandidates && rarest == positions.size(); ++step)
         for (std::size_t i = 0; i < positions.size() && rarest == positions.size(); ++i) {
-            if (positions[i] == words_.end() || !starts_with(positions[i]->first, query.words[i]))
+            if (positions[i] == words.end() || !positions[i]->first.starts_with(query.words[i]))
                 rarest = i;
             else
                 ++positions[i];
         }
-    if (rarest == positions.size()) return scan_in_result_order(limit, kWordPrefixBest, found);
-    for_prefix(words_, query.words[rarest], [&](Ordinal ordinal) {
+    if (rarest == positions.size()) return scan_in_result_order(limit, best_left, found);
+    for_prefix(words, query.words[rarest], [&](Ordinal ordinal) {
         found.score(ordinal);
         return true;
     });
@@ -225,11 +225,16 @@ std::vector<NameIndex::Match> NameIndex::search(const FoldedQuery& query, std::s
     }
     Found found{*this, query, {}};
     scan_name_prefix(query, limit, found);
-    if (found.at_least(kNamePrefixFloor) < limit) {
-        bool everyone = scan_word_prefix(query, limit, found);
-        if (!everyone && found.at_least(kWordPrefixFloor) < limit)
-            scan_substrings(query, limit, found);
-    }
+    // Each step runs only while the steps before have found fewer than limit people, and
+    // none once someone has scored everyone.
+    bool everyone = found.at_least(kNamePrefixFloor) >= limit;
+    if (!everyone)
+        everyone = scan_word_prefix(query, name_words_, limit, kNameWordFloor, found) ||
+                   found.at_least(kNameWordFloor) >= limit;
+    if (!everyone)
+        everyone = scan_word_prefix(query, words_, limit, kWordPrefixFloor, found) ||
+                   found.at_least(kWordPrefixFloor) >= limit;
+    if (!everyone) scan_substrings(query, limit, found);
     std::vector<std::pair<int, const Entry*>> scored;
     for (Ordinal ordinal : found.matched)
         scored.emplace_back(scores_[ordinal], &entries_[ordinal]);

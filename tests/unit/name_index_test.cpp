@@ -106,6 +106,13 @@ std::vector<std::string> queries_for(const Attendance& state, std::mt19937& rand
     return queries;
 }
 
+Attendance generated_roster(std::int64_t size, std::mt19937& random) {
+    Attendance state;
+    for (std::int64_t id = 1; id <= size; ++id)
+        state.put_attendee(generated_person(id, random));
+    return state;
+}
+
 void check_same_as_linear(const Attendance& state, std::mt19937& random) {
     std::vector<Candidate> candidates = candidates_of(state);
     for (const std::string& query : queries_for(state, random)) {
@@ -125,9 +132,7 @@ void check_same_as_linear(const Attendance& state, std::mt19937& random) {
 TEST_CASE("name index: lookup gives what scoring everyone gives, on a generated roster",
           "[lookup]") {
     std::mt19937 random(20261127);
-    Attendance state;
-    for (std::int64_t id = 1; id <= 3000; ++id)
-        state.put_attendee(generated_person(id, random));
+    Attendance state = generated_roster(3000, random);
     check_same_as_linear(state, random);
     // The short queries are not empty, so the comparison compares something.
     CHECK(indexed_lookup(state, "a", 20).size() == 20);
@@ -137,9 +142,7 @@ TEST_CASE("name index: lookup gives what scoring everyone gives, on a generated 
 TEST_CASE("name index: stays current through renames, blocks, new badges, walk-ins and removals",
           "[lookup]") {
     std::mt19937 random(7);
-    Attendance state;
-    for (std::int64_t id = 1; id <= 1500; ++id)
-        state.put_attendee(generated_person(id, random));
+    Attendance state = generated_roster(1500, random);
     for (int round = 0; round < 3; ++round) {
         for (int i = 0; i < 200; ++i) {
             auto id = static_cast<std::int64_t>(1 + random() % 1500);
