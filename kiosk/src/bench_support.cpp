@@ -277,6 +277,10 @@ std::vector<std::vector<std::string>> read_csv(const std::string& text) {
 } // namespace
 
 std::vector<std::string> load_tokens(const fs::path& file) {
+    return load_csv_column(file, "token");
+}
+
+std::vector<std::string> load_csv_column(const fs::path& file, std::string_view wanted) {
     std::ifstream in(file, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read " + file.string());
     std::string text((std::istreambuf_iterator<char>(in)), {});
@@ -287,20 +291,22 @@ std::vector<std::string> load_tokens(const fs::path& file) {
         auto records = read_csv(text);
         if (records.empty()) return tokens;
         const auto& header = records.front();
-        auto column = std::find_if(header.begin(), header.end(), [](const std::string& name) {
+        auto column = std::find_if(header.begin(), header.end(), [wanted](const std::string& name) {
             std::string lower;
             for (char c : name)
                 lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            return lower == "token";
+            return lower == wanted;
         });
         if (column == header.end())
-            throw std::runtime_error(file.string() + " has no 'token' column");
+            throw std::runtime_error(file.string() + " has no '" + std::string(wanted) +
+                                     "' column");
         auto index = static_cast<std::size_t>(column - header.begin());
         for (std::size_t row = 1; row < records.size(); ++row)
             if (index < records[row].size() && !records[row][index].empty())
                 tokens.push_back(records[row][index]);
         return tokens;
     }
+    // One value per line, no header.
     std::istringstream lines(text);
     std::string line;
     while (std::getline(lines, line)) {

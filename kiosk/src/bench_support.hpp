@@ -42,6 +42,10 @@ LatencySummary summarise(std::vector<std::int64_t>& nanoseconds);
 // Badge tokens: a CSV whose header has a "token" column (badges.csv; RFC 4180 quoting), or
 // one token per line. Blank lines are skipped.
 std::vector<std::string> load_tokens(const std::filesystem::path& file);
+// The non-empty cells of a column (lower-case name) of a CSV with a header; a file without
+// commas in its first line is one value per line.
+std::vector<std::string> load_csv_column(const std::filesystem::path& file,
+                                         std::string_view column);
 
 // Random RFC 4122 version-4 UUIDs: the scan ids a real kiosk would send.
 class ScanIds {

@@ -53,5 +53,6 @@ struct Command {
 int run_bench_ping(const std::vector<std::string>& args);
 int run_bench_checkin(const std::vector<std::string>& args);
 int run_bench_fanout(const std::vector<std::string>& args);
+int run_bench_lookup(const std::vector<std::string>& args);
 
 } // namespace stagedoor::kiosk

@@ -26,6 +26,12 @@ constexpr std::array kCommands{
             "    --moderator-key KEY [--displays 1000] [--rounds 20] [--add-ms 1000]\n"
             "    [--gap-ms 200] [--server-pid PID]",
             run_bench_fanout},
+    Command{"bench-lookup", "scan latency at door A, alone and while door B sends lookups",
+            "stagedoor-kiosk bench-lookup --url ws://127.0.0.1:PORT/ws --key DOOR_KEY\n"
+            "    --tokens FILE (badges.csv: token and name columns) [--scans-per-second 200]\n"
+            "    [--lookups-per-second 4000] [--lookup-connections 8] [--max-waiting 32]\n"
+            "    [--seconds 5] [--warmup 1] [--server-pid PID]",
+            run_bench_lookup},
 };
 
 void print_help(std::FILE* out) {

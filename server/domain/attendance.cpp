@@ -50,9 +50,12 @@ void Attendance::count_attendee(const AttendeeSlot& slot, int sign) {
 
 void Attendance::put_attendee(Attendee person) {
     auto it = attendees_.find(person.id);
+    // A block or a new badge keeps the name: only a new person or a new name is indexed again.
+    if (it == attendees_.end() || it->second.attendee.name != person.name ||
+        it->second.attendee.organisation != person.organisation)
+        names_.put(person.id, person.name, person.organisation);
     if (it == attendees_.end()) {
         AttendeeSlot slot;
-        slot.search = SearchText::of(person.name, person.organisation);
         slot.attendee = std::move(person);
         max_attendee_id_ = std::max(max_attendee_id_, slot.attendee.id);
         auto [inserted, ok] = attendees_.emplace(slot.attendee.id, std::move(slot));
@@ -61,7 +64,6 @@ void Attendance::put_attendee(Attendee person) {
         return;
     }
     count_attendee(it->second, -1);
-    it->second.search = SearchText::of(person.name, person.organisation);
     it->second.attendee = std::move(person);
     count_attendee(it->second, +1);
 }
@@ -71,6 +73,7 @@ void Attendance::remove_attendee(std::int64_t id) {
     if (it == attendees_.end()) return;
     count_attendee(it->second, -1);
     attendees_.erase(it);
+    names_.remove(id);
     if (id == max_attendee_id_) {
         max_attendee_id_ = 0;
         for (const auto& [other, slot] : attendees_)
@@ -476,26 +479,9 @@ AttendanceSnapshot Attendance::snapshot(std::int64_t now) const {
 }
 
 std::vector<LookupMatch> Attendance::lookup(std::string_view query, std::size_t limit) const {
-    FoldedQuery folded = FoldedQuery::of(query);
     std::vector<LookupMatch> matches;
-    if (folded.empty()) return matches;
-    struct Scored {
-        int score;
-        const AttendeeSlot* slot;
-    };
-    std::vector<Scored> scored;
-    for (const auto& [id, slot] : attendees_) {
-        int score = match_score(folded, slot.search);
-        if (score > 0) scored.push_back({score, &slot});
-    }
-    std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
-        if (a.score != b.score) return a.score > b.score;
-        if (a.slot->search.name != b.slot->search.name)
-            return a.slot->search.name < b.slot->search.name;
-        return a.slot->attendee.id < b.slot->attendee.id;
-    });
-    for (std::size_t i = 0; i < scored.size() && i < limit; ++i) {
-        const AttendeeSlot& slot = *scored[i].slot;
+    for (const NameIndex::Match& match : names_.search(FoldedQuery::of(query), limit)) {
+        const AttendeeSlot& slot = attendees_.at(match.id);
         matches.push_back({&slot.attendee, slot.presence.present, slot.presence.arrived_at});
     }
     return matches;

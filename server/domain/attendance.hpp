@@ -4,6 +4,7 @@
 #pragma once
 
 #include "domain/failure.hpp"
+#include "domain/name_index.hpp"
 #include "domain/scan_index.hpp"
 #include "domain/text_fold.hpp"
 #include "stagedoor/protocol/vocabulary.hpp"
@@ -258,7 +259,8 @@ class Attendance {
     const Presence* presence(std::int64_t attendee_id) const;
     Counts counts() const { return counts_; }
     AttendanceSnapshot snapshot(std::int64_t now) const;
-    // Best match first; at most limit.
+    // Best match first (match_score, then folded name, then id); at most limit. Served from
+    // an index kept current by put_attendee and remove_attendee, not by scoring everyone.
     std::vector<LookupMatch> lookup(std::string_view query,
                                     std::size_t limit = protocol::kMaxLookupResults) const;
     // The reply's content for an entry of this ledger.
@@ -272,7 +274,6 @@ class Attendance {
   private:
     struct AttendeeSlot {
         Attendee attendee;
-        SearchText search;
         Presence presence;
     };
     void recompute_presence(AttendeeSlot& slot);
@@ -285,6 +286,7 @@ class Attendance {
 
     std::unordered_map<std::int64_t, AttendeeSlot> attendees_;
     std::int64_t max_attendee_id_ = 0;
+    NameIndex names_; // lookup's index over every attendee's name and organisation
     // In seq order. A deque: appending never moves the entries already there, so a ledger of
     // a million entries grows without a pause to copy them (and references stay valid).
     std::deque<LedgerEntry> ledger_;

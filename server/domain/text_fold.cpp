@@ -120,6 +120,15 @@ bool any_word_starts_with(const std::vector<std::string>& words, std::string_vie
                        [&](const std::string& word) { return starts_with(word, prefix); });
 }
 
+std::string join_words(const std::vector<std::string>& words) {
+    std::string joined;
+    for (const auto& word : words) {
+        if (!joined.empty()) joined += ' ';
+        joined += word;
+    }
+    return joined;
+}
+
 } // namespace
 
 std::string fold(std::string_view text) {
@@ -160,6 +169,7 @@ SearchText SearchText::of(std::string_view name, std::string_view organisation) 
     SearchText text;
     text.name = fold(name);
     text.name_words = folded_words(name);
+    text.joined_name = join_words(text.name_words);
     text.organisation = fold(organisation);
     text.organisation_words = folded_words(organisation);
     return text;
@@ -169,20 +179,13 @@ FoldedQuery FoldedQuery::of(std::string_view query) {
     FoldedQuery folded;
     folded.words = folded_words(query);
     // The joined words, so "  müller , jana" and "muller jana" are the same query.
-    for (const auto& word : folded.words) {
-        if (!folded.text.empty()) folded.text += ' ';
-        folded.text += word;
-    }
+    folded.text = join_words(folded.words);
     return folded;
 }
 
 int match_score(const FoldedQuery& query, const SearchText& candidate) {
     if (query.empty()) return 0;
-    std::string name_joined;
-    for (const auto& word : candidate.name_words) {
-        if (!name_joined.empty()) name_joined += ' ';
-        name_joined += word;
-    }
+    const std::string& name_joined = candidate.joined_name;
     if (name_joined == query.text) return 100;
     if (starts_with(name_joined, query.text)) return 90;
     bool all_name_prefixes = true;

@@ -20,6 +20,7 @@ std::vector<std::string> folded_words(std::string_view text);
 struct SearchText {
     std::string name;                    // folded
     std::vector<std::string> name_words; // folded
+    std::string joined_name;             // name_words joined by single spaces
     std::string organisation;            // folded
     std::vector<std::string> organisation_words;
     static SearchText of(std::string_view name, std::string_view organisation);
