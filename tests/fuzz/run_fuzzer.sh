@@ -10,6 +10,7 @@ seeds=$source_dir/tests/fuzz/corpus/$target
 dict=$source_dir/tests/fuzz/$target.dict
 work=$work_dir/$target
 mkdir -p "$work/corpus" "$work/findings"
+rm -f "$work"/findings/*
 set -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
   -print_final_stats=1 -artifact_prefix="$work/findings/"
 [ -f "$dict" ] && set -- "$@" -dict="$dict"
