@@ -1,5 +1,7 @@
 #include "stagedoor/protocol/codec.hpp"
 
+#include "stagedoor/protocol/text.hpp"
+
 #include <cmath>
 
 namespace stagedoor::protocol {
@@ -20,10 +22,20 @@ std::string Reader::path(std::string_view key) const {
     return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
 }
 
+namespace {
+// At most max_bytes of text, cut on a character boundary.
+std::string utf8_cut(std::string_view text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) return std::string(text);
+    return utf8_prefix(text.substr(0, max_bytes), max_bytes);
+}
+} // namespace
+
 void Reader::fail(std::string_view key, std::string_view what, ErrorCode code) {
     if (error_) return;
-    std::string field = path(key);
-    error_ = Error{code, field, "field '" + field + "' " + std::string(what)};
+    // A client may send keys of any length: the error quotes as much as an error frame holds.
+    std::string field = utf8_cut(path(key), kMaxErrorFieldBytes);
+    error_ = Error{code, field,
+                   utf8_cut("field '" + field + "' " + std::string(what), kMaxErrorMessageBytes)};
 }
 
 const json* Reader::find(std::string_view key) {

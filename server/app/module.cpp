@@ -16,7 +16,12 @@ double system_clock_ms_precise() {
 
 HttpResponse json_error_response(int status, protocol::ErrorCode code, std::string message) {
     nlohmann::json body = {{"code", protocol::to_string(code)}, {"message", std::move(message)}};
-    return HttpResponse{status, "application/json", body.dump(), {}};
+    // The message may quote the request (a path with Latin-1 bytes, cut at 200 bytes): dump()
+    // would throw on invalid UTF-8, so it writes U+FFFD instead.
+    return HttpResponse{status,
+                        "application/json",
+                        body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        {}};
 }
 
 void Replier::ok(ConnectionId connection, std::int64_t re) {

@@ -242,8 +242,9 @@ class Builder {
             error(0, "an agenda holds at most " + std::to_string(kMaxItems) + " items");
         if (result_.agenda.items.empty() && result_.errors.empty())
             error(0, "the agenda has no items");
-        for (const auto& [name, target] : result_.agenda.block_targets) {
-            (void)target;
+        // Not a structured binding: clang before 16 cannot capture one in a lambda.
+        for (const auto& block_target : result_.agenda.block_targets) {
+            const std::string& name = block_target.first;
             bool used = std::any_of(result_.agenda.items.begin(), result_.agenda.items.end(),
                                     [&](const AgendaItem& item) { return item.block == name; });
             if (!used && result_.errors.empty())

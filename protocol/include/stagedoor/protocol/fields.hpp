@@ -178,6 +178,9 @@ OneOf(const std::array<std::pair<std::string_view, E>, N>&) -> OneOf<E>;
 
 // ---- presence rules ----
 
+// The deduction guides after each rule template let Optional{Text{...}} compile with clang
+// before 17, which does not deduce the arguments of aggregate templates (P1816) as GCC does.
+
 // An std::optional field that may be absent (or null, unless the inner rule reads null);
 // left out when empty.
 template <class Rule> struct Optional {
@@ -197,6 +200,7 @@ template <class Rule> struct Optional {
         inner.write(sink, *value);
     }
 };
+template <class Rule> Optional(Rule) -> Optional<Rule>;
 
 // An std::optional field that is always written, as null when empty. A missing key reads as
 // null, or is refused with "is <required>" when required is set.
@@ -224,6 +228,8 @@ template <class Rule> struct Nullable {
             sink.null();
     }
 };
+template <class Rule> Nullable(Rule) -> Nullable<Rule>;
+template <class Rule> Nullable(Rule, const char*) -> Nullable<Rule>;
 
 // An std::optional field that must be present on reading (left out when empty on writing).
 template <class Rule> struct Required {
@@ -239,6 +245,7 @@ template <class Rule> struct Required {
         inner.write(sink, *value);
     }
 };
+template <class Rule> Required(Rule) -> Required<Rule>;
 
 // ---- objects, lists and maps ----
 
@@ -320,6 +327,8 @@ template <class Element> struct List {
         sink.end_array();
     }
 };
+template <class Element> List(Element) -> List<Element>;
+template <class Element> List(Element, std::size_t) -> List<Element>;
 
 // A JSON object used as a map from names to objects (e.g. counts by category).
 template <class Element> struct Map {
@@ -341,6 +350,7 @@ template <class Element> struct Map {
         sink.end_object();
     }
 };
+template <class Element> Map(Element) -> Map<Element>;
 
 // ---- whole messages ----
 

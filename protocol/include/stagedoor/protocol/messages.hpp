@@ -127,8 +127,8 @@ struct ErrorReply {
     static void fields(auto& m, auto& v) {
         v("re", m.re, Nullable{kRequestId});
         v("code", m.code, OneOf{kErrorCodes});
-        v("message", m.message, Text{2000});
-        v("field", m.field, NullAsEmpty{Text{200, true}, true});
+        v("message", m.message, Text{kMaxErrorMessageBytes});
+        v("field", m.field, NullAsEmpty{Text{kMaxErrorFieldBytes, true}, true});
     }
     bool operator==(const ErrorReply&) const = default;
     static ErrorReply from(const Error& error, std::optional<std::int64_t> re);

@@ -48,6 +48,11 @@ inline constexpr std::array<std::pair<std::string_view, ErrorCode>, 10> kErrorCo
 }};
 std::string_view to_string(ErrorCode code);
 
+// What an error frame carries at most (ErrorReply). A decoder's error quotes what the client
+// sent (field names) only up to these lengths, so the error frame itself always decodes.
+inline constexpr std::size_t kMaxErrorFieldBytes = 200;
+inline constexpr std::size_t kMaxErrorMessageBytes = 2000;
+
 struct Error {
     ErrorCode code = ErrorCode::internal;
     std::string field;   // empty when the problem is not one field
