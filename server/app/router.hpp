@@ -54,10 +54,13 @@ class Router {
     // a path such as "/api/report.csv", or one with a single "{id}" standing for 1-10 digits
     // ("/api/badges/{id}.svg"), passed on in HttpRequest::path_id. allowed = kPublic needs no
     // key; otherwise a request without a valid key gets 401 and one of another role 403.
-    void http(std::string_view method, std::string pattern, RoleSet allowed, HttpHandler handler);
+    // body_limit: the largest request body the route reads (larger ones get 413 unread).
+    void http(std::string_view method, std::string pattern, RoleSet allowed, HttpHandler handler,
+              std::uint64_t body_limit = kDefaultBodyLimit);
     // The same for a handler that answers later, e.g. after its write is durable.
     void http_async(std::string_view method, std::string pattern, RoleSet allowed,
-                    AsyncHttpHandler handler);
+                    AsyncHttpHandler handler, std::uint64_t body_limit = kDefaultBodyLimit);
+    static constexpr std::uint64_t kDefaultBodyLimit = 64 * 1024;
 
     // Tries the fast decoders on a frame's text. Returns true when one recognised the frame and
     // it was answered (or refused) as dispatch() would have.
@@ -68,6 +71,9 @@ class Router {
     // Answers one HTTP request through respond, exactly once: the route's response, or
     // 404 / 405 / 401 / 403 / 500.
     void dispatch_http(HttpRequest request, HttpRespond respond);
+    // Decides on a request from its head alone (method, path, role), before its body is read:
+    // the route's body limit, or the response that refuses it (404 / 405 / 401 / 403).
+    std::variant<std::uint64_t, HttpResponse> admit_http(HttpRequest& request) const;
 
     // Answers a refused request with error and counts the refusal.
     void refuse(const Connection& who, std::optional<std::int64_t> re, const protocol::Error& error,
@@ -106,6 +112,7 @@ class Router {
         bool has_id = false;
         RoleSet allowed;
         AsyncHttpHandler handler;
+        std::uint64_t body_limit = kDefaultBodyLimit;
     };
     // The route for request (path_id set), or the error response that answers it.
     std::variant<const HttpRoute*, HttpResponse> route_http(HttpRequest& request) const;

@@ -32,6 +32,12 @@ struct ServerOptions {
     // drops the client as too slow.
     std::size_t max_queue_bytes = 64 * 1024;
     std::size_t hard_queue_bytes = 1024 * 1024;
+    // Open connections (HTTP and WebSocket) at once; 0 derives it from the descriptor limit,
+    // which listen() first raises to the hard limit. A connection beyond either cap is answered
+    // 503 with Retry-After and closed.
+    std::size_t max_connections = 0;
+    // Per remote address (per /64 for IPv6): doors behind one venue NAT share an address.
+    std::size_t max_per_address = 256;
 };
 
 using ModuleFactory = std::function<std::vector<std::unique_ptr<app::Module>>(app::ModuleContext&)>;
