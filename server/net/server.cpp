@@ -68,6 +68,47 @@ template <class Task> void run_guarded(const char* what, Task&& task) {
     }
 }
 
+// A TCP stream whose WebSocket teardown (after a close frame, also the one Beast sends on a
+// protocol error such as invalid UTF-8) drains what the peer still sends, at most kLingerBytes
+// within kLingerTime, before closing. Beast's own teardown closes after one read of 2 KiB, and
+// closing with unread bytes resets the connection, so a client that keeps sending lost the
+// close frame (1007) and saw 1006.
+class DrainingTcpStream : public beast::tcp_stream {
+  public:
+    explicit DrainingTcpStream(beast::tcp_stream&& stream)
+        : beast::tcp_stream(std::move(stream)) {}
+};
+
+struct DrainThenClose {
+    DrainingTcpStream& stream;
+    std::unique_ptr<std::array<char, 4096>> buffer = std::make_unique<std::array<char, 4096>>();
+    std::size_t drained = 0;
+    bool started = false;
+
+    template <class Self>
+    void operator()(Self& self, beast::error_code ec = {}, std::size_t n = 0) {
+        if (!started) {
+            started = true;
+            stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+            stream.expires_after(kLingerTime);
+        } else {
+            drained += n;
+        }
+        if (ec || drained >= kLingerBytes) {
+            beast::error_code ignored;
+            stream.socket().close(ignored);
+            return self.complete(beast::error_code{}); // the close itself went as far as it could
+        }
+        stream.async_read_some(asio::buffer(*buffer), std::move(self));
+    }
+};
+
+template <class TeardownHandler>
+void async_teardown(beast::role_type, DrainingTcpStream& stream, TeardownHandler&& handler) {
+    asio::async_compose<TeardownHandler, void(beast::error_code)>(DrainThenClose{stream}, handler,
+                                                                  stream);
+}
+
 class WebSocketSessionBase {
   public:
     virtual ~WebSocketSessionBase() = default;
@@ -360,11 +401,11 @@ class PlainWebSocketSession : public WebSocketSession<PlainWebSocketSession>,
   public:
     PlainWebSocketSession(Hub& hub, beast::tcp_stream&& stream, Slot slot)
         : WebSocketSession(hub, std::move(slot))
-        , ws_(std::move(stream)) {}
-    websocket::stream<beast::tcp_stream>& ws() { return ws_; }
+        , ws_(DrainingTcpStream(std::move(stream))) {}
+    websocket::stream<DrainingTcpStream>& ws() { return ws_; }
 
   private:
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<DrainingTcpStream> ws_;
 };
 
 class TlsWebSocketSession : public WebSocketSession<TlsWebSocketSession>,

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <fstream>
 #include <netinet/in.h>
@@ -128,6 +130,21 @@ void door_scans(ClientContext& context, const ServerProcess& server, const TestE
     CHECK(reply["type"] == "scan_result");
 }
 
+// door_scans, retried while the server refuses the connection, until timeout.
+bool door_scans_eventually(ClientContext& context, const ServerProcess& server,
+                           const TestEvent& event, std::chrono::milliseconds timeout) {
+    return eventually(
+        [&] {
+            try {
+                door_scans(context, server, event);
+                return true;
+            } catch (const stagedoor::client::ClientError&) {
+                return false;
+            }
+        },
+        timeout);
+}
+
 std::string upgrade_request() {
     return "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -217,17 +234,7 @@ TEST_CASE("limits: out of descriptors, accepting pauses with back-off and logs o
     idle.clear();
     auto door_start = Clock::now();
     ClientContext context;
-    bool connected = eventually(
-        [&] {
-            try {
-                door_scans(context, server, event);
-                return true;
-            } catch (const stagedoor::client::ClientError&) {
-                return false;
-            }
-        },
-        15s);
-    CHECK(connected);
+    CHECK(door_scans_eventually(context, server, event, 15s));
     CHECK(seconds_since(door_start) < 10);
 }
 
@@ -270,17 +277,7 @@ TEST_CASE("limits: the caps per address and in total refuse with 503 while other
         CHECK_THROWS_AS(Connection::open(context, server.endpoint()),
                         stagedoor::client::ClientError);
         held.pop_back();
-        bool connected = eventually(
-            [&] {
-                try {
-                    door_scans(context, server, event);
-                    return true;
-                } catch (const stagedoor::client::ClientError&) {
-                    return false;
-                }
-            },
-            5s);
-        CHECK(connected);
+        CHECK(door_scans_eventually(context, server, event, 5s));
         CHECK(server.log().find("refused 1 connection(s) over the caps (3 in total") !=
               std::string::npos);
     }
@@ -356,20 +353,57 @@ TEST_CASE("limits: a request body is read only after its key and size are accept
     }
 }
 
+// A masked client text frame (payloads under 126 bytes).
+std::string client_frame(std::string_view payload) {
+    std::string frame{'\x81', static_cast<char>(0x80 | payload.size()), 1, 2, 3, 4};
+    for (std::size_t i = 0; i < payload.size(); ++i)
+        frame += static_cast<char>(payload[i] ^ (i % 4 + 1));
+    return frame;
+}
+
 TEST_CASE("limits: a client that keeps sending after invalid UTF-8 sees close 1007") {
     TestEvent event;
     ServerProcess server(event.data);
     server.start();
     ClientContext context;
     auto bystander = connect_as(context, server, event, "stage");
-    auto connection = connect_as(context, server, event, "door");
-    // Requests before it (so that replies are being written when it arrives) and after it.
-    for (int i = 0; i < 3000; ++i) {
-        if (i == 1000)
-            connection->send_text(std::string("{\"type\":\"ping\",\"id\":3,\"t0\":\"\xff\xfe\"}"));
-        else
-            connection->send_text(R"({"type":"ping","id":4,"t0":1})");
+
+    // A raw client, as a browser behaves: it goes on sending while it reads what arrives.
+    Socket client(server.port());
+    client.send_all(upgrade_request());
+    REQUIRE(eventually([&] { return client.answered(); }, 5s));
+    char buffer[4096];
+    REQUIRE(::recv(client.fd(), buffer, sizeof buffer, 0) > 0); // 101 Switching Protocols
+    ::fcntl(client.fd(), F_SETFL, ::fcntl(client.fd(), F_GETFL) | O_NONBLOCK);
+    client.send_all(client_frame("{\"type\":\"ping\",\"id\":3,\"t0\":\"\xff\xfe\"}"));
+    std::string ping = client_frame(R"({"type":"ping","id":4,"t0":1})");
+    std::string received;
+    std::size_t sent = 0;
+    std::string ended = "deadline";
+    auto deadline = Clock::now() + 5s;
+    while (Clock::now() < deadline) {
+        // It sends until the server closes, or 128 KiB (the server drains 256 KiB at most).
+        if (sent < 128 * 1024) {
+            ssize_t n = ::send(client.fd(), ping.data(), ping.size(), MSG_NOSIGNAL);
+            if (n < 0 && errno != EAGAIN) {
+                ended = std::string("send: ") + std::strerror(errno);
+                break;
+            }
+            if (n > 0) sent += static_cast<std::size_t>(n);
+        } else {
+            pollfd readable{client.fd(), POLLIN, 0};
+            ::poll(&readable, 1, 100);
+        }
+        ssize_t got = ::recv(client.fd(), buffer, sizeof buffer, 0);
+        if (got == 0 || (got < 0 && errno != EAGAIN)) {
+            ended = got == 0 ? "eof" : std::string("recv: ") + std::strerror(errno);
+            break;
+        }
+        if (got > 0) received.append(buffer, static_cast<std::size_t>(got));
     }
-    CHECK(connection->wait_closed() == 1007);
+    // The close frame: FIN + opcode 8, length 2, code 1007 (0x03EF).
+    INFO("sent " << sent << " bytes after the invalid frame; ended by " << ended << "; received "
+                 << received.size() << " bytes");
+    CHECK(received.find("\x88\x02\x03\xef") != std::string::npos);
     CHECK(bystander->request({{"type", "ping"}, {"t0", 1}})["type"] == "pong");
 }
