@@ -137,8 +137,11 @@ void AttendanceModule::register_routes(Router& router) {
     router.http("GET", "/api/ledger.csv", roles::organisers, [this](const HttpRequest&) {
         return csv_response(domain::ledger_csv(state_), "ledger.csv");
     });
-    router.http("POST", "/api/roster", roles::organisers,
-                [this](const HttpRequest& request) { return http_roster(request); });
+    // A roster of 60,000 people at about 250 bytes a row (PROTOCOL.md, body limits).
+    constexpr std::uint64_t kRosterBodyLimit = 16 * 1024 * 1024;
+    router.http(
+        "POST", "/api/roster", roles::organisers,
+        [this](const HttpRequest& request) { return http_roster(request); }, kRosterBodyLimit);
     router.http("GET", "/badges", roles::organisers,
                 [this](const HttpRequest&) { return http_badge_sheet(); });
     // A door may fetch the badge of a walk-in, to print or photograph it at the door.

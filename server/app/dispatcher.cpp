@@ -304,8 +304,8 @@ HttpResponse Dispatcher::health(const HttpRequest& request) const {
     return HttpResponse{200, "application/json", body.dump(), {{"Cache-Control", "no-store"}}};
 }
 
-void Dispatcher::handle_http(HttpRequest request, std::string_view authorization_header,
-                             Router::HttpRespond respond) {
+std::optional<HttpResponse> Dispatcher::authenticate(HttpRequest& request,
+                                                     std::string_view authorization_header) const {
     std::string key;
     constexpr std::string_view bearer = "Bearer ";
     if (authorization_header.substr(0, bearer.size()) == bearer)
@@ -315,10 +315,23 @@ void Dispatcher::handle_http(HttpRequest request, std::string_view authorization
     if (!key.empty()) {
         request.role = keys_.role_for(key);
         if (!request.role && request.path != "/healthz")
-            return respond(json_error_response(401, ErrorCode::unauthorized,
-                                               "the key is not valid for this event"));
+            return json_error_response(401, ErrorCode::unauthorized,
+                                       "the key is not valid for this event");
     }
+    return std::nullopt;
+}
+
+void Dispatcher::handle_http(HttpRequest request, std::string_view authorization_header,
+                             Router::HttpRespond respond) {
+    if (auto refused = authenticate(request, authorization_header))
+        return respond(std::move(*refused));
     router_.dispatch_http(std::move(request), std::move(respond));
+}
+
+std::variant<std::uint64_t, HttpResponse>
+Dispatcher::admit_http(HttpRequest& request, std::string_view authorization_header) {
+    if (auto refused = authenticate(request, authorization_header)) return std::move(*refused);
+    return router_.admit_http(request);
 }
 
 } // namespace stagedoor::app

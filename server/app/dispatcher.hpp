@@ -43,6 +43,10 @@ class Dispatcher {
     // Answers through respond, exactly once, now or after a commit.
     void handle_http(HttpRequest request, std::string_view authorization_header,
                      Router::HttpRespond respond);
+    // Decides on a request from its head alone, before its body is read: the route's body
+    // limit, or the response that refuses it (an invalid key 401, then as Router::admit_http).
+    std::variant<std::uint64_t, HttpResponse> admit_http(HttpRequest& request,
+                                                         std::string_view authorization_header);
 
     std::array<std::size_t, 4> clients_by_role() const;
 
@@ -87,6 +91,9 @@ class Dispatcher {
     // Takes frames and bytes from the connection's budget; false (nothing taken) when over it.
     bool charge(ConnectionState& state, double frames, std::size_t bytes);
     void refuse_rate_limited(ConnectionState& state, std::optional<std::int64_t> re);
+    // Sets request.role from the bearer key (or ?key=); a key that is not valid gets 401.
+    std::optional<HttpResponse> authenticate(HttpRequest& request,
+                                             std::string_view authorization_header) const;
     // {"status":"ok"} for anyone; with a role key also the version, uptime, event, clients by
     // role and the refusal count.
     HttpResponse health(const HttpRequest& request) const;

@@ -83,19 +83,21 @@ void Router::dispatch(const Connection& who, const protocol::Envelope& envelope)
 }
 
 void Router::http(std::string_view method, std::string pattern, RoleSet allowed,
-                  HttpHandler handler) {
-    http_async(method, std::move(pattern), allowed,
-               [handler = std::move(handler)](const HttpRequest& request, HttpRespond respond) {
-                   respond(handler(request));
-               });
+                  HttpHandler handler, std::uint64_t body_limit) {
+    http_async(
+        method, std::move(pattern), allowed,
+        [handler = std::move(handler)](const HttpRequest& request, HttpRespond respond) {
+            respond(handler(request));
+        },
+        body_limit);
 }
 
 void Router::http_async(std::string_view method, std::string pattern, RoleSet allowed,
-                        AsyncHttpHandler handler) {
+                        AsyncHttpHandler handler, std::uint64_t body_limit) {
     if (method != "GET" && method != "POST")
         throw std::logic_error("router: unsupported method " + std::string(method));
     HttpRoute route{std::string(method), std::move(pattern), {}, false, allowed,
-                    std::move(handler)};
+                    std::move(handler),  body_limit};
     if (auto at = route.prefix.find("{id}"); at != std::string::npos) {
         route.suffix = route.prefix.substr(at + 4);
         route.prefix.resize(at);
@@ -154,6 +156,12 @@ Router::route_http(HttpRequest& request) const {
                                        "only " + found->allowed.describe() + " may do this");
     }
     return found;
+}
+
+std::variant<std::uint64_t, HttpResponse> Router::admit_http(HttpRequest& request) const {
+    auto routed = route_http(request);
+    if (auto* refused = std::get_if<HttpResponse>(&routed)) return std::move(*refused);
+    return std::get<const HttpRoute*>(routed)->body_limit;
 }
 
 void Router::dispatch_http(HttpRequest request, HttpRespond respond) {

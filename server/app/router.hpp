@@ -58,10 +58,13 @@ class Router {
     // a path such as "/api/report.csv", or one with a single "{id}" standing for 1-10 digits
     // ("/api/badges/{id}.svg"), passed on in HttpRequest::path_id. allowed = kPublic needs no
     // key; otherwise a request without a valid key gets 401 and one of another role 403.
-    void http(std::string_view method, std::string pattern, RoleSet allowed, HttpHandler handler);
+    // body_limit: the largest request body the route reads (larger ones get 413 unread).
+    void http(std::string_view method, std::string pattern, RoleSet allowed, HttpHandler handler,
+              std::uint64_t body_limit = kDefaultBodyLimit);
     // The same for a handler that answers later, e.g. after its write is durable.
     void http_async(std::string_view method, std::string pattern, RoleSet allowed,
-                    AsyncHttpHandler handler);
+                    AsyncHttpHandler handler, std::uint64_t body_limit = kDefaultBodyLimit);
+    static constexpr std::uint64_t kDefaultBodyLimit = 64 * 1024;
 
     // Tries the fast decoders on a frame's text. Returns true when one recognised the frame and
     // it was answered (or refused) as dispatch() would have.
@@ -72,6 +75,9 @@ class Router {
     // Answers one HTTP request through respond, exactly once: the route's response, or
     // 404 / 405 / 401 / 403 / 500.
     void dispatch_http(HttpRequest request, HttpRespond respond);
+    // Decides on a request from its head alone (method, path, role), before its body is read:
+    // the route's body limit, or the response that refuses it (404 / 405 / 401 / 403).
+    std::variant<std::uint64_t, HttpResponse> admit_http(HttpRequest& request) const;
 
     // When type is a registered message type that who's role may not send: refuses it
     // (forbidden, counted) and returns true. Lets a frame be refused before it is parsed.
@@ -111,6 +117,7 @@ class Router {
         bool has_id = false;
         RoleSet allowed;
         AsyncHttpHandler handler;
+        std::uint64_t body_limit = kDefaultBodyLimit;
     };
     // The route for request (path_id set), or the error response that answers it.
     std::variant<const HttpRoute*, HttpResponse> route_http(HttpRequest& request) const;

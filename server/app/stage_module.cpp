@@ -149,10 +149,14 @@ void StageModule::register_routes(Router& router) {
                 [this](const HttpRequest&) { return report_json_response(); });
     router.http("GET", "/api/report.csv", roles::editors,
                 [this](const HttpRequest&) { return report_csv_response(); });
-    router.http_async("POST", "/api/agenda/import", roles::editors,
-                      [this](const HttpRequest& request, Router::HttpRespond respond) {
-                          import_over_http(request, std::move(respond));
-                      });
+    // Thousands of agenda items (PROTOCOL.md, body limits).
+    constexpr std::uint64_t kAgendaBodyLimit = 2 * 1024 * 1024;
+    router.http_async(
+        "POST", "/api/agenda/import", roles::editors,
+        [this](const HttpRequest& request, Router::HttpRespond respond) {
+            import_over_http(request, std::move(respond));
+        },
+        kAgendaBodyLimit);
 }
 
 template <class M>

@@ -72,6 +72,22 @@ std::string venue_address() {
     return found.empty() ? "127.0.0.1" : found;
 }
 
+// A connection cap from the command line: a whole number from 1 to 10,000,000.
+std::size_t parse_cap(const ParsedArgs& parsed, const char* option, std::size_t fallback) {
+    auto text = parsed.get(option);
+    if (!text) return fallback;
+    std::size_t used = 0;
+    unsigned long long value = 0;
+    try {
+        value = std::stoull(*text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != text->size() || value < 1 || value > 10'000'000)
+        throw UsageError(std::string(option) + " must be a whole number from 1 to 10000000");
+    return static_cast<std::size_t>(value);
+}
+
 fs::path default_web_root(const fs::path& executable_dir) {
     // Installed layout first (PREFIX/share/stagedoor/web), then the source tree.
     for (const fs::path& candidate :
@@ -81,10 +97,11 @@ fs::path default_web_root(const fs::path& executable_dir) {
 }
 
 int run_serve(const Args& args) {
-    auto parsed = parse_args(args,
-                             {"--data", "--listen", "--web", "--vendor", "--tls-cert", "--tls-key",
-                              "--public-host", "--max-db-size"},
-                             {"--tls", "--quiet", "--no-qr"});
+    auto parsed =
+        parse_args(args,
+                   {"--data", "--listen", "--web", "--vendor", "--tls-cert", "--tls-key",
+                    "--public-host", "--max-db-size", "--max-connections", "--max-per-address"},
+                   {"--tls", "--quiet", "--no-qr"});
     auto data = parsed.get("--data");
     if (!data) throw UsageError("--data is required");
     if (!parsed.positional.empty())
@@ -100,6 +117,8 @@ int run_serve(const Args& args) {
         options.max_db_bytes = parse_megabytes(*megabytes);
     options.host = listen.host;
     options.port = listen.port;
+    options.max_connections = parse_cap(parsed, "--max-connections", 0);
+    options.max_per_address = parse_cap(parsed, "--max-per-address", options.max_per_address);
     fs::path self = fs::read_symlink("/proc/self/exe").parent_path();
     options.web_root = parsed.get("--web").value_or(default_web_root(self).string());
     options.vendor_root =
@@ -164,7 +183,8 @@ const bool registered = register_command({
     "usage: stagedoor serve --data DIR [--listen HOST:PORT] [--tls | --tls-cert FILE --tls-key "
     "FILE]\n"
     "                       [--public-host HOST] [--web DIR] [--max-db-size MB] [--quiet] "
-    "[--no-qr]\n\n"
+    "[--no-qr]\n"
+    "                       [--max-connections N] [--max-per-address N]\n\n"
     "  --listen HOST:PORT  default 127.0.0.1:8080; 0.0.0.0:8080 for the venue network; port 0 "
     "picks one\n"
     "  --tls               HTTPS/WSS with a self-signed certificate made in DIR/tls on first use\n"
@@ -176,7 +196,13 @@ const bool registered = register_command({
     "  --max-db-size MB    cap the database file (default: none); beyond it check-ins answer "
     "'internal'\n"
     "                      until space is freed, everything else keeps working\n"
-    "  --quiet             log errors only\n\n"
+    "  --quiet             log errors only\n"
+    "  --max-connections N  open connections at once (default: what the descriptor limit, "
+    "raised to\n"
+    "                      its hard limit, leaves room for); more are answered 503\n"
+    "  --max-per-address N  open connections from one address (default 256; doors behind one "
+    "NAT\n"
+    "                      share one)\n\n"
     "Prints one link per role and a QR code of the door link. SIGINT/SIGTERM shut down "
     "gracefully.\n",
     run_serve,

@@ -7,7 +7,9 @@
 #include "app/dispatcher.hpp"
 #include "app/log.hpp"
 #include "app/static_files.hpp"
+#include "net/limits.hpp"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
@@ -39,7 +41,11 @@ constexpr auto kHelloTimeout = std::chrono::seconds(10);
 // close handshakes kCloseDeadline: a client that never reads cannot hold the exit past 5 s.
 constexpr auto kFlushDeadline = std::chrono::seconds(3);
 constexpr auto kCloseDeadline = std::chrono::seconds(1);
-constexpr std::uint64_t kMaxHttpBody = 16 * 1024 * 1024;
+// A connection closed after an answer: what the peer still sends is read and dropped for so
+// long and so much, so that the answer is not lost to a reset caused by unread bytes.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 256 * 1024;
+using Slot = ConnectionLimits::Slot;
 
 // Errors that are part of normal life (peers going away, our own cancellations) are not logged.
 void fail(beast::error_code ec, const char* what) {
@@ -55,6 +61,47 @@ void fail(beast::error_code ec, const char* what) {
 // or a write's completion is logged once, and the loop goes on serving everyone else. (Message
 // and HTTP handlers have their own boundary in the router, which also answers the client.)
 using app::run_guarded;
+
+// A TCP stream whose WebSocket teardown (after a close frame, also the one Beast sends on a
+// protocol error such as invalid UTF-8) drains what the peer still sends, at most kLingerBytes
+// within kLingerTime, before closing. Beast's own teardown closes after one read of 2 KiB, and
+// closing with unread bytes resets the connection, so a client that keeps sending lost the
+// close frame (1007) and saw 1006.
+class DrainingTcpStream : public beast::tcp_stream {
+  public:
+    explicit DrainingTcpStream(beast::tcp_stream&& stream)
+        : beast::tcp_stream(std::move(stream)) {}
+};
+
+struct DrainThenClose {
+    DrainingTcpStream& stream;
+    std::unique_ptr<std::array<char, 4096>> buffer = std::make_unique<std::array<char, 4096>>();
+    std::size_t drained = 0;
+    bool started = false;
+
+    template <class Self>
+    void operator()(Self& self, beast::error_code ec = {}, std::size_t n = 0) {
+        if (!started) {
+            started = true;
+            stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+            stream.expires_after(kLingerTime);
+        } else {
+            drained += n;
+        }
+        if (ec || drained >= kLingerBytes) {
+            beast::error_code ignored;
+            stream.socket().close(ignored);
+            return self.complete(beast::error_code{}); // the close itself went as far as it could
+        }
+        stream.async_read_some(asio::buffer(*buffer), std::move(self));
+    }
+};
+
+template <class TeardownHandler>
+void async_teardown(beast::role_type, DrainingTcpStream& stream, TeardownHandler&& handler) {
+    asio::async_compose<TeardownHandler, void(beast::error_code)>(DrainThenClose{stream}, handler,
+                                                                  stream);
+}
 
 class WebSocketSessionBase {
   public:
@@ -192,8 +239,9 @@ namespace {
 // One WebSocket connection, plain or TLS (CRTP, as in Beast's advanced_server_flex).
 template <class Derived> class WebSocketSession : public WebSocketSessionBase {
   public:
-    WebSocketSession(Hub& hub)
+    WebSocketSession(Hub& hub, Slot slot)
         : hub_(hub)
+        , slot_(std::move(slot))
         , id_(hub.next_id()) {}
 
     template <class Body, class Allocator>
@@ -349,6 +397,7 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
     }
 
     Hub& hub_;
+    Slot slot_; // this connection's place under the connection caps
     ConnectionId id_;
     bool registered_ = false;
     beast::flat_buffer buffer_;
@@ -365,20 +414,20 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
 class PlainWebSocketSession : public WebSocketSession<PlainWebSocketSession>,
                               public std::enable_shared_from_this<PlainWebSocketSession> {
   public:
-    PlainWebSocketSession(Hub& hub, beast::tcp_stream&& stream)
-        : WebSocketSession(hub)
-        , ws_(std::move(stream)) {}
-    websocket::stream<beast::tcp_stream>& ws() { return ws_; }
+    PlainWebSocketSession(Hub& hub, beast::tcp_stream&& stream, Slot slot)
+        : WebSocketSession(hub, std::move(slot))
+        , ws_(DrainingTcpStream(std::move(stream))) {}
+    websocket::stream<DrainingTcpStream>& ws() { return ws_; }
 
   private:
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<DrainingTcpStream> ws_;
 };
 
 class TlsWebSocketSession : public WebSocketSession<TlsWebSocketSession>,
                             public std::enable_shared_from_this<TlsWebSocketSession> {
   public:
-    TlsWebSocketSession(Hub& hub, ssl::stream<beast::tcp_stream>&& stream)
-        : WebSocketSession(hub)
+    TlsWebSocketSession(Hub& hub, ssl::stream<beast::tcp_stream>&& stream, Slot slot)
+        : WebSocketSession(hub, std::move(slot))
         , ws_(std::move(stream)) {}
     websocket::stream<ssl::stream<beast::tcp_stream>>& ws() { return ws_; }
 
@@ -413,56 +462,156 @@ template <class Body> void add_common_headers(http::response<Body>& response, bo
     response.keep_alive(keep_alive);
 }
 
-// One HTTP connection (keep-alive), plain or TLS. Upgrades to WebSocket on /ws.
+bool is_app_path(std::string_view path) {
+    return path == "/healthz" || path.starts_with("/api/") || path == "/badges";
+}
+
+// The app's view of a request head: method, path and query (the body is added once read).
+app::HttpRequest app_request_head(const http::request_header<>& head) {
+    std::string_view target = head.target();
+    app::HttpRequest request;
+    request.method = std::string(head.method_string());
+    request.path = std::string(target.substr(0, target.find('?')));
+    if (auto q = target.find('?'); q != std::string_view::npos)
+        request.query = parse_query(target.substr(q + 1));
+    return request;
+}
+
+app::HttpResponse too_large_response(std::uint64_t limit) {
+    return app::json_error_response(413, protocol::ErrorCode::too_large,
+                                    "the request body is over this endpoint's limit of " +
+                                        std::to_string(limit) + " bytes");
+}
+
+// Closes a plain connection after its last answer: stops sending, then reads and drops what the
+// peer still sends (at most kLingerBytes, for at most kLingerTime), so that the answer is not
+// lost to a reset caused by unread bytes. Holds the connection's slot until the socket closes.
+class LingeringClose : public std::enable_shared_from_this<LingeringClose> {
+  public:
+    LingeringClose(beast::tcp_stream&& stream, Slot slot)
+        : stream_(std::move(stream))
+        , slot_(std::move(slot)) {}
+
+    void run() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.expires_after(kLingerTime);
+        drop_input();
+    }
+    // Writes answer (which must outlive the write), then closes as run() does.
+    void answer_then_close(std::string_view answer) {
+        stream_.expires_after(kLingerTime);
+        asio::async_write(stream_, asio::buffer(answer.data(), answer.size()),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec) self->run();
+                          });
+    }
+
+  private:
+    void drop_input() {
+        stream_.async_read_some(asio::buffer(buffer_),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    self->dropped_ += n;
+                                    if (!ec && self->dropped_ < kLingerBytes) self->drop_input();
+                                });
+    }
+
+    beast::tcp_stream stream_;
+    Slot slot_;
+    std::array<char, 16 * 1024> buffer_{};
+    std::size_t dropped_ = 0;
+};
+
+// One HTTP connection (keep-alive), plain or TLS. Upgrades to WebSocket on /ws. A request's
+// head is read first; its body only once the route, the key and the body's size are accepted.
 template <class Derived> class HttpSession {
   public:
-    HttpSession(Hub& hub, beast::flat_buffer buffer)
+    HttpSession(Hub& hub, beast::flat_buffer buffer, Slot slot)
         : hub_(hub)
-        , buffer_(std::move(buffer)) {}
+        , buffer_(std::move(buffer))
+        , slot_(std::move(slot)) {}
 
     void do_read() {
-        parser_.emplace();
-        parser_->body_limit(kMaxHttpBody);
-        parser_->header_limit(16 * 1024);
+        head_parser_.emplace();
+        // Nothing of the body is read before on_head; the route's limit applies there.
+        head_parser_->body_limit(boost::none);
+        head_parser_->header_limit(16 * 1024);
         beast::get_lowest_layer(derived().stream()).expires_after(kHttpTimeout);
-        http::async_read(
-            derived().stream(), buffer_, *parser_,
-            beast::bind_front_handler(&HttpSession::on_read, derived().shared_from_this()));
+        http::async_read_header(
+            derived().stream(), buffer_, *head_parser_,
+            beast::bind_front_handler(&HttpSession::on_head, derived().shared_from_this()));
     }
 
   private:
     Derived& derived() { return static_cast<Derived&>(*this); }
 
-    void on_read(beast::error_code ec, std::size_t) {
+    void on_head(beast::error_code ec, std::size_t) {
         if (ec == http::error::end_of_stream) return derived().do_eof();
-        if (ec == http::error::body_limit || ec == http::error::header_limit) {
-            return send_simple(http::status::payload_too_large, "application/json",
-                               R"({"code":"too_large","message":"request is too large"})", false);
-        }
+        if (ec == http::error::header_limit)
+            return refuse_unread(app::json_error_response(413, protocol::ErrorCode::too_large,
+                                                          "the request head is over 16 KiB"),
+                                 false);
         // Not HTTP (a target with raw bytes, a broken header): a clear 400, then the end.
         if (ec.category() == http::make_error_code(http::error::bad_target).category())
             return send_simple(
                 http::status::bad_request, "application/json",
                 R"({"code":"bad_message","message":"the request is not valid HTTP"})", false);
         if (ec) return fail(ec, "http read");
+        // During a shutdown nothing new is handled: what it would write could not be answered.
+        if (hub_.reading_stopped())
+            return send_simple(
+                http::status::service_unavailable, "application/json",
+                R"({"code":"internal","message":"the server is shutting down; try again"})", false);
+        const auto& head = head_parser_->get();
+        std::string_view target = head.target();
+        if (websocket::is_upgrade(head)) {
+            if (target.substr(0, target.find('?')) != "/ws")
+                return send_simple(http::status::not_found, "text/plain; charset=utf-8",
+                                   "WebSocket lives at /ws\n", false);
+            beast::get_lowest_layer(derived().stream()).expires_never();
+            return derived().upgrade(head_parser_->release());
+        }
+        bool head_only = head.method() == http::verb::head;
+        auto admitted = admit(head);
+        if (auto* refused = std::get_if<app::HttpResponse>(&admitted))
+            return refuse_unread(std::move(*refused), head_only);
+        std::uint64_t limit = std::get<std::uint64_t>(admitted);
+        if (head_parser_->content_length().value_or(0) > limit)
+            return refuse_unread(too_large_response(limit), head_only);
+        parser_.emplace(std::move(*head_parser_));
+        head_parser_.reset();
+        parser_->body_limit(limit); // a chunked body is counted as it arrives
+        body_limit_ = limit;
+        if (parser_->is_done()) return on_read({}, 0);
+        http::async_read(
+            derived().stream(), buffer_, *parser_,
+            beast::bind_front_handler(&HttpSession::on_read, derived().shared_from_this()));
+    }
+
+    // The body limit of the request's route, or the answer that refuses it from its head alone
+    // (an API route without a valid key, of another role, or that does not exist).
+    std::variant<std::uint64_t, app::HttpResponse> admit(const http::request_header<>& head) {
+        auto request = app_request_head(head);
+        if (!is_app_path(request.path)) return app::Router::kDefaultBodyLimit;
+        return hub_.dispatcher().admit_http(request, head[http::field::authorization]);
+    }
+
+    // Answers without reading the body, and closes the connection (its body is still coming).
+    void refuse_unread(app::HttpResponse response, bool head_only) {
+        send_app_response(std::move(response), false, head_only);
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (ec == http::error::body_limit)
+            return refuse_unread(too_large_response(body_limit_), false);
+        if (ec) return fail(ec, "http read");
 
         auto request = parser_->release();
         std::string_view target = request.target();
         std::string_view path = target.substr(0, target.find('?'));
-        if (websocket::is_upgrade(request)) {
-            if (path != "/ws")
-                return send_simple(http::status::not_found, "text/plain; charset=utf-8",
-                                   "WebSocket lives at /ws\n", false);
-            beast::get_lowest_layer(derived().stream()).expires_never();
-            return derived().upgrade(std::move(request));
-        }
         bool keep_alive = request.keep_alive();
-        if (path == "/healthz" || path.starts_with("/api/") || path == "/badges") {
-            app::HttpRequest app_request;
-            app_request.method = std::string(request.method_string());
-            app_request.path = std::string(path);
-            if (auto q = target.find('?'); q != std::string_view::npos)
-                app_request.query = parse_query(target.substr(q + 1));
+        if (is_app_path(path)) {
+            app::HttpRequest app_request = app_request_head(request);
             app_request.body = std::move(request.body());
             // Answered now, or once the request's write is durable; the session reads nothing
             // more until then.
@@ -550,25 +699,25 @@ template <class Derived> class HttpSession {
   protected:
     Hub& hub_;
     beast::flat_buffer buffer_;
+    Slot slot_; // this connection's place under the connection caps
+    std::optional<http::request_parser<http::empty_body>> head_parser_;
     std::optional<http::request_parser<http::string_body>> parser_;
+    std::uint64_t body_limit_ = 0;
 };
 
 class PlainHttpSession : public HttpSession<PlainHttpSession>,
                          public std::enable_shared_from_this<PlainHttpSession> {
   public:
-    PlainHttpSession(Hub& hub, beast::tcp_stream&& stream, beast::flat_buffer&& buffer)
-        : HttpSession(hub, std::move(buffer))
+    PlainHttpSession(Hub& hub, beast::tcp_stream&& stream, beast::flat_buffer&& buffer, Slot slot)
+        : HttpSession(hub, std::move(buffer), std::move(slot))
         , stream_(std::move(stream)) {}
     void run() { do_read(); }
     beast::tcp_stream& stream() { return stream_; }
     template <class Request> void upgrade(Request&& request) {
-        std::make_shared<PlainWebSocketSession>(hub_, std::move(stream_))
+        std::make_shared<PlainWebSocketSession>(hub_, std::move(stream_), std::move(slot_))
             ->run(std::forward<Request>(request));
     }
-    void do_eof() {
-        beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    }
+    void do_eof() { std::make_shared<LingeringClose>(std::move(stream_), std::move(slot_))->run(); }
 
   private:
     beast::tcp_stream stream_;
@@ -578,8 +727,8 @@ class TlsHttpSession : public HttpSession<TlsHttpSession>,
                        public std::enable_shared_from_this<TlsHttpSession> {
   public:
     TlsHttpSession(Hub& hub, beast::tcp_stream&& stream, ssl::context& context,
-                   beast::flat_buffer&& buffer)
-        : HttpSession(hub, std::move(buffer))
+                   beast::flat_buffer&& buffer, Slot slot)
+        : HttpSession(hub, std::move(buffer), std::move(slot))
         , stream_(std::move(stream), context) {}
     void run() {
         beast::get_lowest_layer(stream_).expires_after(kHttpTimeout);
@@ -594,7 +743,7 @@ class TlsHttpSession : public HttpSession<TlsHttpSession>,
     }
     ssl::stream<beast::tcp_stream>& stream() { return stream_; }
     template <class Request> void upgrade(Request&& request) {
-        std::make_shared<TlsWebSocketSession>(hub_, std::move(stream_))
+        std::make_shared<TlsWebSocketSession>(hub_, std::move(stream_), std::move(slot_))
             ->run(std::forward<Request>(request));
     }
     void do_eof() {
@@ -609,10 +758,11 @@ class TlsHttpSession : public HttpSession<TlsHttpSession>,
 // Looks at the first bytes: a TLS ClientHello goes to HTTPS, anything else to HTTP.
 class DetectSession : public std::enable_shared_from_this<DetectSession> {
   public:
-    DetectSession(Hub& hub, tcp::socket&& socket, ssl::context* context)
+    DetectSession(Hub& hub, tcp::socket&& socket, ssl::context* context, Slot slot)
         : hub_(hub)
         , stream_(std::move(socket))
-        , context_(context) {}
+        , context_(context)
+        , slot_(std::move(slot)) {}
     void run() {
         stream_.expires_after(kHttpTimeout);
         beast::async_detect_ssl(
@@ -630,25 +780,56 @@ class DetectSession : public std::enable_shared_from_this<DetectSession> {
                 return;
             }
             return std::make_shared<TlsHttpSession>(hub_, std::move(stream_), *context_,
-                                                    std::move(buffer_))
+                                                    std::move(buffer_), std::move(slot_))
                 ->run();
         }
-        std::make_shared<PlainHttpSession>(hub_, std::move(stream_), std::move(buffer_))->run();
+        std::make_shared<PlainHttpSession>(hub_, std::move(stream_), std::move(buffer_),
+                                           std::move(slot_))
+            ->run();
     }
 
     Hub& hub_;
     beast::tcp_stream stream_;
     ssl::context* context_;
+    Slot slot_;
     beast::flat_buffer buffer_;
 };
 
+// The answer to a connection over the caps, built once: a plain HTTP 503 (a WebSocket client
+// sees its upgrade declined; PROTOCOL.md §1).
+const std::string& connection_refusal() {
+    static const std::string text = [] {
+        std::string body = R"({"code":"rate_limited","message":"the server is at its )"
+                           R"(connection limit; try again shortly"})";
+        return "HTTP/1.1 503 Service Unavailable\r\nServer: stagedoor/" STAGEDOOR_VERSION
+               "\r\nRetry-After: 5\r\nContent-Type: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    }();
+    return text;
+}
+
+// Connections are counted per address; an IPv6 host commonly holds a whole /64.
+std::string address_key(const asio::ip::address& address) {
+    if (!address.is_v6()) return address.to_string();
+    auto v6 = address.to_v6();
+    if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
+// Accepts connections within the caps; answers the others 503. When accepting fails (out of
+// descriptors), it gives up its descriptor reserve and pauses with back-off instead of retrying
+// at once, and logs at most once a second.
 class Listener : public std::enable_shared_from_this<Listener> {
   public:
-    Listener(asio::io_context& ioc, Hub& hub, ssl::context* context)
+    Listener(asio::io_context& ioc, Hub& hub, ssl::context* context, ConnectionLimits limits)
         : ioc_(ioc)
         , acceptor_(ioc)
+        , pause_(ioc)
         , hub_(hub)
-        , context_(context) {}
+        , context_(context)
+        , limits_(std::move(limits)) {}
 
     std::uint16_t open(const std::string& host, std::uint16_t port) {
         beast::error_code ec;
@@ -664,10 +845,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
         acceptor_.listen(asio::socket_base::max_listen_connections);
         return acceptor_.local_endpoint().port();
     }
-    void run() { do_accept(); }
+    void run() {
+        reserve_.acquire();
+        do_accept();
+    }
     void stop() {
         beast::error_code ec;
         acceptor_.close(ec);
+        pause_.cancel();
     }
 
   private:
@@ -676,22 +861,82 @@ class Listener : public std::enable_shared_from_this<Listener> {
                                beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
     }
     void on_accept(beast::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted) return;
-        if (ec) {
-            fail(ec, "accept");
-        } else {
-            // Small frames must not wait for Nagle plus delayed ACK (40-200 ms stalls).
-            socket.set_option(tcp::no_delay(true), ec);
-            std::make_shared<DetectSession>(hub_, std::move(socket), context_)->run();
-        }
-        if (acceptor_.is_open()) do_accept();
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+        // A peer that gave up while queued is its own business; anything else (EMFILE, ENFILE,
+        // ENOBUFS) would fail again at once.
+        if (ec && ec != asio::error::connection_aborted) return pause_after(ec);
+        backoff_.on_success();
+        if (!ec) admit(std::move(socket));
+        do_accept();
+    }
+
+    void pause_after(beast::error_code ec) {
+        reserve_.release();
+        auto delay = backoff_.on_failure();
+        if (auto failures = accept_failures_.note(std::chrono::steady_clock::now()))
+            app::log::error("accept: " + ec.message() + " (" + std::to_string(failures) +
+                            " times); pausing accepts, " +
+                            std::to_string(limits_.open_connections()) + " connections open");
+        pause_.expires_after(delay);
+        pause_.async_wait([self = shared_from_this(), ec](beast::error_code wait_ec) {
+            if (wait_ec || !self->acceptor_.is_open()) return;
+            if (!self->reserve_.acquire()) return self->pause_after(ec); // still none free
+            self->do_accept();
+        });
+    }
+
+    void admit(tcp::socket socket) {
+        beast::error_code ec;
+        auto peer = socket.remote_endpoint(ec);
+        if (ec) return; // gone already
+        auto slot = limits_.admit(address_key(peer.address()));
+        if (!slot) return refuse(std::move(socket), peer.address().to_string());
+        // Small frames must not wait for Nagle plus delayed ACK (40-200 ms stalls).
+        socket.set_option(tcp::no_delay(true), ec);
+        std::make_shared<DetectSession>(hub_, std::move(socket), context_, std::move(*slot))->run();
+    }
+
+    void refuse(tcp::socket socket, const std::string& address) {
+        if (auto refusals = refusals_.note(std::chrono::steady_clock::now()))
+            app::log::info("refused " + std::to_string(refusals) +
+                           " connection(s) over the caps (" + std::to_string(limits_.max_total()) +
+                           " in total, " + std::to_string(limits_.max_per_address()) +
+                           " per address), e.g. from " + address);
+        // Beyond a few answers in flight, the connection is closed without one.
+        auto slot = limits_.admit_refusal();
+        if (!slot) return;
+        std::make_shared<LingeringClose>(beast::tcp_stream(std::move(socket)), std::move(*slot))
+            ->answer_then_close(connection_refusal());
     }
 
     asio::io_context& ioc_;
     tcp::acceptor acceptor_;
+    asio::steady_timer pause_;
     Hub& hub_;
     ssl::context* context_;
+    ConnectionLimits limits_;
+    AcceptBackoff backoff_;
+    DescriptorReserve reserve_;
+    LogThrottle accept_failures_;
+    LogThrottle refusals_;
 };
+
+// The caps from the options, or from the descriptor limit (raised to the hard limit first).
+ConnectionLimits connection_limits(const ServerOptions& options) {
+    auto descriptors = raise_descriptor_limit();
+    std::size_t room = connections_for_descriptors(descriptors.now);
+    std::size_t total = options.max_connections ? options.max_connections : room;
+    std::string raised = descriptors.now > descriptors.before
+                             ? " (raised from " + std::to_string(descriptors.before) + ")"
+                             : "";
+    app::log::info("file descriptors: " + std::to_string(descriptors.now) + raised + "; at most " +
+                   std::to_string(total) + " connections, " +
+                   std::to_string(options.max_per_address) + " per address");
+    if (total > room)
+        app::log::info("more connections allowed than descriptors leave room for (" +
+                       std::to_string(room) + "): accepting pauses when they run out");
+    return ConnectionLimits(total, options.max_per_address);
+}
 
 } // namespace
 
@@ -826,7 +1071,8 @@ std::uint16_t Server::listen() {
     if (impl.make_modules) impl.modules = impl.make_modules(*impl.context);
     for (auto& module : impl.modules)
         impl.dispatcher->add_module(module.get());
-    impl.listener = std::make_shared<Listener>(impl.ioc, impl.hub, impl.tls ? &*impl.tls : nullptr);
+    impl.listener = std::make_shared<Listener>(impl.ioc, impl.hub, impl.tls ? &*impl.tls : nullptr,
+                                               connection_limits(impl.options));
     return impl.listener->open(impl.options.host, impl.options.port);
 }
 

@@ -35,6 +35,12 @@ struct ServerOptions {
     // Caps the database file, so a flood or a long event cannot fill the laptop's disk: beyond
     // it check-ins answer `internal` until space is freed (storage::Writer). None: no cap.
     std::optional<std::uint64_t> max_db_bytes;
+    // Open connections (HTTP and WebSocket) at once; 0 derives it from the descriptor limit,
+    // which listen() first raises to the hard limit. A connection beyond either cap is answered
+    // 503 with Retry-After and closed.
+    std::size_t max_connections = 0;
+    // Per remote address (per /64 for IPv6): doors behind one venue NAT share an address.
+    std::size_t max_per_address = 256;
 };
 
 using ModuleFactory = std::function<std::vector<std::unique_ptr<app::Module>>(app::ModuleContext&)>;

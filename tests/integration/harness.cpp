@@ -10,6 +10,7 @@
 #include <regex>
 #include <signal.h>
 #include <sstream>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,6 +148,12 @@ void ServerProcess::start(std::uint16_t port) {
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
+        if (descriptor_limit_ > 0) {
+            rlimit limit{descriptor_limit_, descriptor_limit_};
+            if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+        }
+        for (const auto& [name, value] : environment_)
+            ::setenv(name.c_str(), value.c_str(), 1);
         ::dup2(out_pipe[1], 1);
         ::dup2(log_fd, 2);
         ::execv(STAGEDOOR_BIN, argv.data());

@@ -53,7 +53,14 @@ class ServerProcess {
     // Sends signal and waits for the exit; returns the exit status (or -signal).
     int stop(int signal = 15, std::chrono::milliseconds timeout = 10s);
     void kill_hard(); // SIGKILL, as a crash would
+    // Starts the server with this RLIMIT_NOFILE, soft and hard (call before start()).
+    void limit_descriptors(std::uint64_t limit) { descriptor_limit_ = limit; }
+    // Sets an environment variable for the server (call before start()).
+    void set_environment(std::string name, std::string value) {
+        environment_.emplace_back(std::move(name), std::move(value));
+    }
     bool running() const { return pid_ > 0; }
+    int pid() const { return pid_; }
     std::uint16_t port() const { return port_; }
     client::Endpoint endpoint() const { return client::Endpoint{"127.0.0.1", port_, "/ws"}; }
     std::string output() const; // stdout so far
@@ -64,6 +71,8 @@ class ServerProcess {
     std::vector<std::string> extra_args_;
     int pid_ = -1;
     std::uint16_t port_ = 0;
+    std::uint64_t descriptor_limit_ = 0; // 0: inherited
+    std::vector<std::pair<std::string, std::string>> environment_;
     std::filesystem::path log_path_;
     std::shared_ptr<struct OutputPump> pump_;
 };

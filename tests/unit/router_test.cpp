@@ -200,6 +200,30 @@ TEST_CASE("router: HTTP routes: 404, 405 with Allow, HEAD as GET, 401, 403 and {
     CHECK(http(router, "POST", "/api/badges/7/reissue", Role::organiser).status == 200);
 }
 
+TEST_CASE("router: a request's head alone gives its route's body limit or its refusal") {
+    FakeTransport transport;
+    Router router(transport);
+    auto ok = [](const HttpRequest&) { return HttpResponse{}; };
+    router.http("POST", "/api/roster", roles::organisers, ok, 16 * 1024 * 1024);
+    router.http("GET", "/api/report.csv", roles::editors, ok);
+    auto admit = [&](std::string method, std::string path, std::optional<Role> role) {
+        auto request = http_request(std::move(method), std::move(path), role);
+        return router.admit_http(request);
+    };
+    auto limit = [](const std::variant<std::uint64_t, HttpResponse>& admitted) {
+        return std::get<std::uint64_t>(admitted);
+    };
+    auto status = [](const std::variant<std::uint64_t, HttpResponse>& admitted) {
+        return std::get<HttpResponse>(admitted).status;
+    };
+    CHECK(limit(admit("POST", "/api/roster", Role::organiser)) == 16 * 1024 * 1024);
+    CHECK(limit(admit("HEAD", "/api/report.csv", Role::moderator)) == Router::kDefaultBodyLimit);
+    CHECK(status(admit("POST", "/api/roster", std::nullopt)) == 401);
+    CHECK(status(admit("POST", "/api/roster", Role::door)) == 403);
+    CHECK(status(admit("GET", "/api/roster", Role::organiser)) == 405);
+    CHECK(status(admit("POST", "/api/nothing", Role::organiser)) == 404);
+}
+
 TEST_CASE("router: HTTP handlers that throw get 500; a late answer is sent exactly once") {
     FakeTransport transport;
     Router router(transport);
