@@ -198,11 +198,13 @@ TEST_CASE("flood: refused controls are counted, not stored, and do not delay oth
                      {tokens.begin(), tokens.begin() + kPeoplePerDoor},
                      "door-a",
                      0,
+                     {},
                      {}};
     TimedDoor door_b{connect_as(context, server, event, "door", "Door B"),
                      {tokens.begin() + kPeoplePerDoor, tokens.end()},
                      "door-b",
                      0,
+                     {},
                      {}};
     // The flooders are other devices: their own I/O thread, so that the doors' replies are not
     // queued behind the flood's frames inside this test process.
