@@ -254,7 +254,7 @@ int run_bench_lookup(const std::vector<std::string>& args) {
     pace.scans_per_second = options.number("--scans-per-second", 200, 1, 5000);
     double lookups_per_second = options.number("--lookups-per-second", 4000, 1, 100000);
     auto lookup_connections =
-        static_cast<std::size_t>(options.integer("--lookup-connections", 8, 1, 1000));
+        static_cast<std::size_t>(options.integer("--lookup-connections", 24, 1, 1000));
     pace.max_waiting = static_cast<int>(options.integer("--max-waiting", 32, 1, 10000));
     double seconds = options.number("--seconds", 5, 0.1, 600);
     double warmup = options.number("--warmup", 1, 0, 60);

@@ -197,4 +197,49 @@ Result<Envelope> parse_envelope(std::string_view text, std::optional<std::int64_
     return envelope;
 }
 
+EnvelopePeek peek_envelope(std::string_view text) {
+    std::string_view head = text.substr(0, EnvelopePeek::kPeekBytes);
+    EnvelopePeek found;
+    std::size_t at = 0;
+    auto skip_space = [&] {
+        while (at < head.size() &&
+               (head[at] == ' ' || head[at] == '\t' || head[at] == '\n' || head[at] == '\r'))
+            ++at;
+    };
+    auto next_is = [&](char c) {
+        skip_space();
+        return at < head.size() && head[at] == c;
+    };
+    // A string without escapes at `at`; moves past it.
+    auto plain_string = [&]() -> std::optional<std::string_view> {
+        if (!next_is('"')) return std::nullopt;
+        std::size_t end = head.find_first_of("\"\\", at + 1);
+        if (end == std::string_view::npos || head[end] != '"') return std::nullopt;
+        std::string_view value = head.substr(at + 1, end - at - 1);
+        at = end + 1;
+        return value;
+    };
+    if (!next_is('{')) return found;
+    do {
+        ++at; // past '{' or ','
+        auto key = plain_string();
+        if (!key || !next_is(':')) return found;
+        ++at;
+        skip_space();
+        if (*key == "id") {
+            std::size_t end = head.find_first_not_of("0123456789", at);
+            if (end == at || end == std::string_view::npos || end - at > 15) return found;
+            found.id = std::stoll(std::string(head.substr(at, end - at)));
+            at = end;
+        } else if (auto value = plain_string()) {
+            if (*key == "type") found.type = value;
+        } else {
+            at = head.find_first_of(",}{[\"", at); // a number, true, false or null
+            if (at == std::string_view::npos) return found;
+        }
+        if (found.type && found.id) return found;
+    } while (next_is(','));
+    return found;
+}
+
 } // namespace stagedoor::protocol

@@ -11,63 +11,6 @@ namespace stagedoor::app {
 using nlohmann::json;
 using protocol::ErrorCode;
 
-namespace {
-
-// What a look at a frame's first kPeekBytes finds: its top-level "type" (a string without
-// escapes) and "id" (digits), when they come before any key whose value is not a plain string
-// or scalar. Lets a frame be refused unparsed with its "re"; costs at most kPeekBytes steps.
-struct FramePeek {
-    std::optional<std::string_view> type;
-    std::optional<std::int64_t> id;
-};
-FramePeek peek_frame(std::string_view text) {
-    constexpr std::size_t kPeekBytes = 128;
-    std::string_view head = text.substr(0, kPeekBytes);
-    FramePeek found;
-    std::size_t at = 0;
-    auto skip_space = [&] {
-        while (at < head.size() &&
-               (head[at] == ' ' || head[at] == '\t' || head[at] == '\n' || head[at] == '\r'))
-            ++at;
-    };
-    auto next_is = [&](char c) {
-        skip_space();
-        return at < head.size() && head[at] == c;
-    };
-    // A string without escapes at `at`; moves past it.
-    auto plain_string = [&]() -> std::optional<std::string_view> {
-        if (!next_is('"')) return std::nullopt;
-        std::size_t end = head.find_first_of("\"\\", at + 1);
-        if (end == std::string_view::npos || head[end] != '"') return std::nullopt;
-        std::string_view value = head.substr(at + 1, end - at - 1);
-        at = end + 1;
-        return value;
-    };
-    if (!next_is('{')) return found;
-    do {
-        ++at; // past '{' or ','
-        auto key = plain_string();
-        if (!key || !next_is(':')) return found;
-        ++at;
-        skip_space();
-        if (*key == "id") {
-            std::size_t end = head.find_first_not_of("0123456789", at);
-            if (end == at || end == std::string_view::npos || end - at > 15) return found;
-            found.id = std::stoll(std::string(head.substr(at, end - at)));
-            at = end;
-        } else if (auto value = plain_string()) {
-            if (*key == "type") found.type = value;
-        } else {
-            at = head.find_first_of(",}{[\"", at); // a number, true, false or null
-            if (at == std::string_view::npos) return found;
-        }
-        if (found.type && found.id) return found;
-    } while (next_is(','));
-    return found;
-}
-
-} // namespace
-
 RoleKeys RoleKeys::load(const storage::DataDir& dir) {
     RoleKeys keys;
     for (const auto& [name, role] : protocol::kRoles)
@@ -192,11 +135,12 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
 
     // Charged as it is read, before anything is parsed: over the budget, a frame costs a look
     // at its first bytes for the id and a refusal, whatever its size or content.
-    if (!charge(state, 1, text.size())) return refuse_rate_limited(state, peek_frame(text).id);
+    if (!charge(state, 1, text.size()))
+        return refuse_rate_limited(state, protocol::peek_envelope(text).id);
     if (state.authenticated) {
         if (router_.dispatch_text(state.info, text)) return;
         // A type the role may not send is refused before the rest of the frame is parsed.
-        auto peeked = peek_frame(text);
+        auto peeked = protocol::peek_envelope(text);
         if (peeked.type && peeked.id &&
             router_.refuse_if_forbidden(state.info, *peeked.type, peeked.id))
             return;

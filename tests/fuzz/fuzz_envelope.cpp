@@ -35,7 +35,21 @@ using AllMessages = MessageTypes<
 
 } // namespace
 
+// The dispatcher's look at a frame before it is parsed stays inside its first bytes, and what
+// it finds is part of them.
+static void check_peek(std::string_view text) {
+    auto peek = stagedoor::protocol::peek_envelope(text);
+    std::string_view head = text.substr(0, stagedoor::protocol::EnvelopePeek::kPeekBytes);
+    if (peek.type)
+        stagedoor::fuzz::check(peek.type->data() >= head.data() &&
+                                   peek.type->data() + peek.type->size() <=
+                                       head.data() + head.size(),
+                               "peek_envelope's type is not inside the peeked bytes");
+    if (peek.id) stagedoor::fuzz::check(*peek.id >= 0, "peek_envelope found a negative id");
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    check_peek(stagedoor::fuzz::as_text(data, size));
     std::optional<std::int64_t> id;
     auto envelope = parse_envelope(stagedoor::fuzz::as_text(data, size), &id);
     if (!envelope.ok()) {

@@ -67,4 +67,16 @@ struct Envelope {
 Result<Envelope> parse_envelope(std::string_view text,
                                 std::optional<std::int64_t>* id_out = nullptr);
 
+// What a look at a frame's first kPeekBytes finds without parsing it: its top-level "type" (a
+// string without escapes; a view into text, not checked to be UTF-8 or a known type) and "id"
+// (up to 15 digits), when they come before any key whose value is not a plain string or
+// scalar. Lets a frame over its sender's budget, or of a type its role may not send, be refused
+// unparsed with its "re". Costs at most kPeekBytes steps; never reads past them.
+struct EnvelopePeek {
+    static constexpr std::size_t kPeekBytes = 128;
+    std::optional<std::string_view> type;
+    std::optional<std::int64_t> id;
+};
+EnvelopePeek peek_envelope(std::string_view text);
+
 } // namespace stagedoor::protocol
