@@ -52,6 +52,9 @@ std::optional<Date> parse_date(std::string_view text) {
     auto day = parse_uint(text.substr(8, 2));
     if (!year || !month || !day || *month < 1 || *month > 12 || *day < 1 || *day > 31)
         return std::nullopt;
+    // A year outside these is a typo; and a time before 1970 could not go on the wire, where
+    // times are non-negative (found by fuzz_agenda_import: a block_target in the year 1013).
+    if (*year < 2000 || *year > 2199) return std::nullopt;
     return Date{static_cast<int>(*year), static_cast<int>(*month), static_cast<int>(*day)};
 }
 

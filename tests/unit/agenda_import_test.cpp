@@ -219,6 +219,17 @@ TEST_CASE("agenda import: ids, thresholds and block targets are validated") {
                           attendees(), options());
     REQUIRE(offset.ok());
     CHECK(offset.agenda.block_target("B") == k1910);
+    // A year that is a typo is refused with its line, not stored as a time before 1970 that
+    // no agenda message could carry.
+    for (const char* target :
+         {"1013-11-26T18:30:00+01:00", "1970-01-01T00:30+01:00", "2200-01-01T00:00:00Z"}) {
+        INFO(target);
+        auto typo = import_agenda_csv(std::string("title,duration,block,block_target\nA,60,B,") +
+                                          target + "\n",
+                                      attendees(), options());
+        CHECK_FALSE(typo.ok());
+        CHECK(typo.describe().find("line 2: block_target") == 0);
+    }
 }
 
 TEST_CASE("agenda import: JSON") {
