@@ -28,6 +28,21 @@ const verdict = (p) => p.evaluate(() => {
     };
 });
 
+/** Draws the walk-in badge's QR (inline SVG) on a canvas and decodes it with jsQR. */
+export async function decodeBadgeQr(p) {
+    await p.locator('#walkin-badge .badge-qr[data-loaded=true] svg').waitFor({ timeout: 5000 });
+    return p.evaluate(async () => {
+        const svg = document.querySelector('#walkin-badge .badge-qr svg');
+        const img = new Image();
+        img.src = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: 'image/svg+xml' }));
+        await img.decode();
+        const canvas = Object.assign(document.createElement('canvas'), { width: 400, height: 400 });
+        const ctx = canvas.getContext('2d');
+        ctx.drawImage(img, 0, 0, 400, 400);
+        return window.jsQR(ctx.getImageData(0, 0, 400, 400).data, 400, 400)?.data || '';
+    });
+}
+
 async function waitVerdict(p, predicate, message) {
     return eventually(async () => {
         const v = await verdict(p);
@@ -133,6 +148,10 @@ test('door: undo the last scan', async () => {
     const undo = page.locator('#undo-last');
     assert.match(await undo.textContent(), new RegExp(ROSTER[2].name));
     await undo.click();
+    // it asks first, naming whom it undoes
+    await page.locator('#undo-confirm[open]').waitFor({ timeout: 3000 });
+    assert.match(await page.locator('#undo-question').textContent(), new RegExp(`Undo the check-in of ${ROSTER[2].name}`));
+    await page.click('#undo-yes');
     await eventually(async () => (await getJson(server, '/api/attendance', event.keys.organiser)).arrived === 2, { message: 'the undo reaches the server' });
 });
 
@@ -149,7 +168,10 @@ test('door: a walk-in is registered, admitted and gets a badge', async () => {
     await page.click('#verdict');
     const badge = page.locator('#walkin-badge');
     await badge.waitFor({ state: 'visible', timeout: 3000 });
-    assert.match(await badge.locator('.token').textContent(), /^SD1\./);
+    // the badge's QR holds a real badge token; the token itself is not on screen
+    const token = await decodeBadgeQr(page);
+    assert.match(token, /^SD1\./);
+    assert.equal((await badge.textContent()).includes(token), false, 'no raw token on screen');
     const attendance = await getJson(server, '/api/attendance', event.keys.organiser);
     assert.equal(attendance.walk_ins, 1);
     assert.equal(attendance.arrived, 3);

@@ -72,6 +72,29 @@ test('wedge: Enter long after the last key is not a scan', () => {
     assert.equal(d.key('Enter', at + 500), null);
 });
 
+test('wedge: CR, LF, CR+LF and Tab each end a scan, once', () => {
+    for (const ending of [['Enter'], ['\n'], ['\r', '\n'], ['Enter', 'Enter'], ['Tab'], ['Enter', 'Tab']]) {
+        const d = new WedgeDetector();
+        let at = 0;
+        for (const ch of token) d.key(ch, (at += 6));
+        const [first, ...rest] = ending;
+        assert.equal(d.isEcho(first, at + 2), false, `${JSON.stringify(ending)}: the first terminator is not an echo`);
+        assert.equal(d.key(first, at + 2), token, `${JSON.stringify(ending)} ends the scan`);
+        for (const key of rest) assert.equal(d.isEcho(key, at + 4), true, `${JSON.stringify(ending)}: the rest is swallowed`);
+    }
+});
+
+test('wedge: an Enter typed by a person after a scan is not swallowed', () => {
+    const d = new WedgeDetector();
+    let at = 0;
+    for (const ch of token) d.key(ch, (at += 6));
+    assert.equal(d.key('Enter', at + 2), token);
+    assert.equal(d.isEcho('Enter', at + 2000), false, 'seconds later');
+    d.key('a', at + 2001);
+    assert.equal(d.isEcho('Enter', at + 2002), false, 'after other keys');
+    assert.equal(new WedgeDetector().isEcho('Enter', 5), false, 'no scan before');
+});
+
 test('repeat filter: the same badge held up is submitted once', () => {
     const f = new RepeatFilter(3000);
     assert.equal(f.accept('A', 0), true);

@@ -5,7 +5,7 @@ import { helpDesk, lookupMessage, walkInMessage } from './common/help-desk.js';
 import { newScanId, RetryIds } from './common/ids.js';
 import { $, $$, fill, h, setText } from './dom.js';
 import { formatTimeOfDay } from './format.js';
-import { errorText, onLangChange, t } from './i18n.js';
+import { errorText, getLang, onLangChange, t } from './i18n.js';
 import { icon } from './icons.js';
 import { CameraScanner } from './scanner.js';
 import { pref, setPref } from './pairing.js';
@@ -14,8 +14,11 @@ import { sounds } from './sound.js';
 import { RepeatFilter, WedgeDetector } from './wedge.js';
 import { showToast } from './toast.js';
 
-const VERDICT_MS = 3000;
+const VERDICT_CHOICES_MS = [2000, 3000, 5000, 8000]; // the door's "verdict shown for" setting
+const DEFAULT_VERDICT_MS = 3000;
+const RED_MIN_MS = 6000; // a red verdict stays at least this long: staff must see it
 const RETRY_KEEP_MS = 10 * 60 * 1000; // unanswered scans are resent (same scan_id) this long
+const RESEND_AFTER_MS = 5000; // a scan without an answer on a live connection is resent after this
 
 let pairingCallback = null;
 const shell = startView({ role: 'door', deviceBase: t('device.door'), onScanKey: startPairingScan });
@@ -28,11 +31,20 @@ const state = {
     onDeck: [],
     verdictTimer: null,
     verdict: null, // last shown verdict model
+    verdictMs: storedVerdictMs(),
+    waitingFor: null, // scan_id whose answer the verdict screen waits for
     scansSent: 0, // diagnostics: scan requests made by this page
 };
-// Scans that got no answer: resent with the same scan_id after a reconnect (the server decides
-// each scan_id once), and reused if the same badge is scanned again meanwhile.
-const unanswered = new Map(); // payload -> {scan_id, payload, direction, at}
+/** The door's display time for verdicts (ms), one of VERDICT_CHOICES_MS. */
+function storedVerdictMs() {
+    const ms = Number(pref('stagedoor.door.verdictMs'));
+    return VERDICT_CHOICES_MS.includes(ms) ? ms : DEFAULT_VERDICT_MS;
+}
+
+// Scans without an answer yet (in flight or unanswered): resent with the same scan_id after a
+// reconnect (the server decides each scan_id once), and reused if the same badge is scanned
+// again meanwhile. Kept in localStorage, so a reload loses none.
+const unanswered = new Map(); // payload -> {scan_id, payload, direction, at, late}
 try {
     for (const u of JSON.parse(pref('stagedoor.door.unanswered', '[]'))) unanswered.set(u.payload, u);
 } catch {
@@ -55,7 +67,10 @@ function renderDirection() {
         b.setAttribute('aria-checked', String(b.dataset.direction === state.direction));
     }
     $('#viewfinder').dataset.direction = state.direction;
-    setText($('#direction-flag'), state.direction === 'in' ? `➜ ${t('door.entry')}` : `⬅ ${t('door.exit')}`);
+    fill($('#direction-flag'), directionIcon(state.direction), ` ${t(state.direction === 'in' ? 'door.entry' : 'door.exit')}`);
+}
+function directionIcon(direction) {
+    return icon(direction === 'in' ? 'arrowRight' : 'arrowLeft');
 }
 for (const b of $$('#direction-toggle .dir-btn')) b.addEventListener('click', () => setDirection(b.dataset.direction));
 
@@ -81,29 +96,31 @@ function renderOnDeck() {
     fill($('#on-deck'), state.onDeck.map((n) => h('div.on-deck.card', { dataset: { present: String(n.speaker.present) } },
         h('div.on-deck-head', icon('mic'), ` ${t('onDeck.title')}`,
             h('button.on-deck-dismiss', {
-                type: 'button', 'aria-label': t('common.dismiss'), text: '✕',
+                type: 'button', 'aria-label': t('common.dismiss'),
                 on: { click: () => { state.onDeck = state.onDeck.filter((x) => x !== n); renderOnDeck(); } },
-            })),
+            }, icon('close'))),
         h('div.on-deck-name', n.speaker.name),
         n.speaker.organisation ? h('div.on-deck-org', n.speaker.organisation) : null,
         h('div.on-deck-item', `${t('quoted', { text: n.item.title })} · ${t('onDeck.position', { n: n.position })}`),
         n.speaker.present
-            ? h('span.tag.tag-ok', `✓ ${t('presence.here')}`)
-            : h('span.tag.tag-warn', `⚠ ${t('presence.notHere')}`))));
+            ? h('span.tag.tag-ok', icon('check'), ` ${t('presence.here')}`)
+            : h('span.tag.tag-warn', icon('alert'), ` ${t('presence.notHere')}`))));
 }
 
 // ---- verdict -------------------------------------------------------------------------------
-const ICONS = { ok: '✓', out: '✓', warn: '!', err: '✕', neutral: '?', info: '…' };
+const ICONS = { ok: 'check', out: 'check', warn: 'exclaim', err: 'close', neutral: 'question', info: 'timer' };
+// Each verdict class sounds different, so staff can tell them apart without looking.
+const SOUNDS = { ok: 'ok', out: 'exit', warn: 'warning', neutral: 'neutral', err: 'error' };
 
 /** Maps a scan_result (or a failure) to what the attendee and staff see. */
 function verdictFor(reply) {
     const a = reply.attendee;
     const chips = [];
-    if (a?.vip) chips.push({ text: `★ ${t('chip.vip')}`, cls: 'vip' });
+    if (a?.vip) chips.push({ icon: 'star', text: t('chip.vip'), cls: 'vip' });
     if (a?.category && a.category !== 'member') chips.push({ text: t(`category.${a.category}`) });
     if (reply.method === 'walk_in') chips.push({ text: t('chip.walkIn') });
     if (reply.method === 'manual') chips.push({ text: t('chip.manual') });
-    if (reply.direction === 'out') chips.push({ text: `⬅ ${t('door.exit')}` });
+    if (reply.direction === 'out') chips.push({ icon: 'arrowLeft', text: t('door.exit') });
     switch (reply.result) {
     case 'ok':
         return {
@@ -143,9 +160,15 @@ function verdictFor(reply) {
             org: a?.organisation || '',
             chips,
             detail: t(`reason.${reply.result}`),
-            extra: reply.reason || '',
+            extra: getLang() === 'en' ? reply.reason || '' : '', // the server's reason is English
         };
     }
+}
+
+/** How long a verdict of `kind` stays (ms); null: until an answer or a tap (pending). */
+function holdMs(kind) {
+    if (kind === 'info') return null;
+    return kind === 'err' ? Math.max(RED_MIN_MS, 2 * state.verdictMs) : state.verdictMs;
 }
 
 function showVerdict(model) {
@@ -153,22 +176,27 @@ function showVerdict(model) {
     const v = $('#verdict');
     v.dataset.kind = model.kind;
     v.dataset.result = model.result || '';
-    setText($('#verdict-icon'), ICONS[model.kind]);
+    fill($('#verdict-icon'), icon(ICONS[model.kind]));
     setText($('#verdict-title'), model.title);
     setText($('#verdict-name'), model.name || '');
     setText($('#verdict-org'), model.org || '');
-    fill($('#verdict-chips'), (model.chips || []).map((c) => h(`span.chip${c.cls ? '.' + c.cls : ''}`, c.text)));
+    fill($('#verdict-chips'), (model.chips || []).map((c) => h(`span.chip${c.cls ? '.' + c.cls : ''}`,
+        c.icon ? icon(c.icon) : null, c.icon ? ` ${c.text}` : c.text)));
     setText($('#verdict-detail'), model.detail || '');
     setText($('#verdict-extra'), model.extra || '');
+    setText($('#verdict-late'), model.late || '');
     v.hidden = false;
-    // restart the 3-second bar
+    // restart the bar that drains while the verdict stays
+    const ms = holdMs(model.kind);
     const bar = $('#verdict-bar');
     bar.style.animation = 'none';
     void bar.offsetWidth;
     bar.style.animation = '';
+    bar.style.animationDuration = ms ? `${ms}ms` : '';
     clearTimeout(state.verdictTimer);
-    state.verdictTimer = setTimeout(hideVerdict, VERDICT_MS);
-    if (model.sound) sounds[model.sound]?.();
+    if (ms) state.verdictTimer = setTimeout(hideVerdict, ms);
+    const sound = SOUNDS[model.kind];
+    if (sound) sounds[sound]();
 }
 function hideVerdict() {
     clearTimeout(state.verdictTimer);
@@ -177,11 +205,13 @@ function hideVerdict() {
 }
 $('#verdict').addEventListener('click', hideVerdict);
 
-function showReply(reply) {
+/** Shows a final answer; `late` says that it came after the screen said "not checked yet". */
+function showReply(reply, late = '') {
     const model = verdictFor(reply);
     model.result = reply.result;
-    model.sound = { ok: 'ok', out: 'ok', warn: 'warning', neutral: 'warning' }[model.kind] || 'error';
     model.reply = reply;
+    model.late = late;
+    if (reply.scan_id !== state.waitingFor) state.waitingFor = null; // a help-desk answer took the screen
     showVerdict(model);
     // A pitcher on deck who just came in: the notice says so at once.
     if (reply.result === 'ok' && reply.direction === 'in' && reply.attendee) {
@@ -189,7 +219,8 @@ function showReply(reply) {
         for (const n of deck) n.speaker.present = true;
         if (deck.length) renderOnDeck();
     }
-    if (reply.scan_id && (reply.result === 'ok' || reply.result === 'already_in' || reply.result === 'not_in') && reply.attendee) {
+    // Undo is offered for what this screen just recorded: an admission or an exit, not a repeat.
+    if (reply.scan_id && reply.result === 'ok' && reply.attendee) {
         state.lastScan = { scan_id: reply.scan_id, name: reply.attendee.name, direction: reply.direction };
         renderUndo();
     }
@@ -202,37 +233,128 @@ function showFailure(err) {
         result: offline ? 'offline' : 'error',
         title: offline ? t('verdict.offline') : t('verdict.failed'),
         detail: offline ? t('verdict.offlineDetail') : errorText(err),
-        sound: 'warning',
     });
 }
 
 // ---- scanning ---------------------------------------------------------------------------
+/** Shows that `scan` waits for the server; `noAnswer`: the request failed, it is resent. */
+function showPending(scan, noAnswer) {
+    if (noAnswer) scan.late = true;
+    renderWaiting();
+    if (state.waitingFor !== scan.scan_id) return;
+    showVerdict({
+        kind: 'info',
+        result: 'pending',
+        title: noAnswer ? t('verdict.notYet') : t('verdict.checking'),
+        detail: noAnswer ? t('verdict.notYetDetail') : '',
+    });
+}
+
+/** The count of scans still waiting for the server, beside the counts. */
+function renderWaiting() {
+    const note = $('#waiting-note');
+    note.hidden = unanswered.size === 0;
+    fill(note, icon('timer'), ` ${t('door.waiting', { n: unanswered.size })}`);
+}
+
+const retryable = (err) => err.code === 'offline' || err.code === 'timeout' || err.code === 'internal';
+
+const inFlight = new Set(); // scan_ids with a request under way: a resend waits for it
+
+async function sendScan(scan) {
+    state.scansSent++;
+    inFlight.add(scan.scan_id);
+    try {
+        return await conn.request({ type: 'scan', scan_id: scan.scan_id, payload: scan.payload.slice(0, 4096), direction: scan.direction, at: scan.at });
+    } finally {
+        inFlight.delete(scan.scan_id);
+    }
+}
+
+/**
+ * The final answer for `scan` (from its request, a resend or a late reply): on the verdict
+ * screen if it still waits for this scan, else as a note. Later answers for it are ignored.
+ */
+function settle(scan, reply) {
+    if (unanswered.get(scan.payload)?.scan_id !== scan.scan_id) return;
+    unanswered.delete(scan.payload);
+    saveUnanswered();
+    renderWaiting();
+    const late = scan.late ? t('door.lateAnswer', { s: Math.max(1, Math.round((Date.now() - scan.at) / 1000)) }) : '';
+    if (state.waitingFor === scan.scan_id) {
+        state.waitingFor = null;
+        showReply(reply, late);
+        return;
+    }
+    const who = reply.attendee?.name || t('verdict.notABadge');
+    const ok = reply.result === 'ok';
+    const what = ok ? t('dash.checkedIn') : t(`result.${reply.result}`, { fallback: t(`reason.${reply.result}`, { fallback: reply.result }) });
+    showToast(`${late || t('door.resent')}: ${who} – ${what}`, ok ? 'info' : 'err', 8000);
+}
+
 async function submitScan(payload) {
     hideVerdict();
-    const now = Date.now();
     saveUnanswered();
-    const previous = unanswered.get(payload);
-    const scanId = previous?.scan_id || newScanId();
-    const direction = previous?.direction || state.direction;
-    const at = previous?.at || now;
+    const scan = unanswered.get(payload) || { scan_id: newScanId(), payload, direction: state.direction, at: Date.now() };
+    unanswered.set(payload, scan);
+    saveUnanswered();
+    state.waitingFor = scan.scan_id;
     // Only a slow answer shows "checking": a fast one goes straight to the verdict, no flicker.
-    const slow = setTimeout(() => showVerdict({ kind: 'info', result: 'pending', title: t('verdict.checking'), sound: null }), 150);
-    state.scansSent++;
+    const slow = setTimeout(() => showPending(scan, false), 150);
     try {
         // Just paired or reconnecting: a scan waits a moment for the session instead of failing.
         if (conn.state === 'connecting') await conn.whenOnline(3000);
-        const reply = await conn.request({ type: 'scan', scan_id: scanId, payload: payload.slice(0, 4096), direction, at });
+        const reply = await sendScan(scan);
         clearTimeout(slow);
-        unanswered.delete(payload);
-        saveUnanswered();
-        showReply(reply);
+        settle(scan, reply);
     } catch (err) {
         clearTimeout(slow);
-        if (err.code === 'offline' || err.code === 'timeout' || err.code === 'internal') {
-            unanswered.set(payload, { scan_id: scanId, payload, direction, at });
-            saveUnanswered();
+        if (retryable(err)) {
+            // Never a verdict the server may contradict: wait for its answer (resent on reconnect).
+            showPending(scan, true);
+            scheduleResend();
+            return;
         }
-        showFailure(err);
+        unanswered.delete(payload);
+        saveUnanswered();
+        renderWaiting();
+        if (state.waitingFor === scan.scan_id) showFailure(err);
+    }
+}
+
+/** A reply that came after its request timed out (the connection passes it on by type). */
+conn.on('scan_result', (reply) => {
+    const scan = [...unanswered.values()].find((u) => u.scan_id === reply.scan_id);
+    if (scan) settle(scan, reply);
+});
+
+let resendTimer = null;
+function scheduleResend() {
+    if (resendTimer) return;
+    resendTimer = setTimeout(() => {
+        resendTimer = null;
+        if (conn.state === 'online') resendUnanswered();
+    }, RESEND_AFTER_MS);
+}
+
+/** Resends what got no answer (same scan_id); each answer is settled as it comes. */
+async function resendUnanswered() {
+    saveUnanswered();
+    renderWaiting();
+    for (const scan of [...unanswered.values()]) {
+        if (inFlight.has(scan.scan_id)) continue;
+        try {
+            settle(scan, await sendScan(scan));
+        } catch (err) {
+            if (retryable(err)) {
+                scan.late = true;
+                scheduleResend();
+                return; // still no answer: the next welcome or the timer tries again
+            }
+            unanswered.delete(scan.payload); // refused for good (bad_message): nothing to wait for
+            saveUnanswered();
+            renderWaiting();
+        }
     }
 }
 
@@ -255,6 +377,11 @@ function onCameraCode(text) {
 const wedge = new WedgeDetector({ maxGapMs: 35, minLength: 20 });
 window.addEventListener('keydown', (ev) => {
     if (ev.isComposing) return;
+    if (wedge.isEcho(ev.key, ev.timeStamp)) {
+        ev.preventDefault(); // the LF of a CR+LF: it must not press a button or submit a form
+        ev.stopPropagation();
+        return;
+    }
     const text = wedge.key(ev.key, ev.timeStamp);
     if (text === null) return;
     ev.preventDefault();
@@ -311,17 +438,46 @@ function renderUndo() {
     b.disabled = !state.lastScan;
     setText($('#undo-label'), state.lastScan ? t('door.undoName', { name: state.lastScan.name }) : t('door.undoLast'));
 }
-$('#undo-last').addEventListener('click', async () => {
+// Undo asks first and names whom it undoes: a stray Enter or tap must not undo the next person.
+const undoDialog = $('#undo-confirm');
+$('#undo-last').addEventListener('click', () => {
     const last = state.lastScan;
     if (!last) return;
+    undoDialog.dataset.scanId = last.scan_id;
+    setText($('#undo-question'), t(last.direction === 'out' ? 'door.undoAskOut' : 'door.undoAskIn', { name: last.name }));
+    undoDialog.showModal(); // focus goes to Cancel (autofocus): an Enter there undoes nothing
+});
+$('#undo-cancel').addEventListener('click', () => undoDialog.close());
+$('#undo-yes').addEventListener('click', async () => {
+    undoDialog.close();
+    const last = state.lastScan;
+    if (!last || last.scan_id !== undoDialog.dataset.scanId) return;
     try {
         await conn.request({ type: 'undo', scan_id: last.scan_id });
-        state.lastScan = null;
+        if (state.lastScan === last) state.lastScan = null;
         renderUndo();
-        showToast(`↶ ${t('door.undone', { name: last.name })}`);
+        showToast(t('door.undone', { name: last.name }));
     } catch (err) {
-        showToast(`✕ ${t('door.undoFailed')}: ${errorText(err)}`, 'err');
+        showToast(`${t('door.undoFailed')}: ${errorText(err)}`, 'err');
     }
+});
+
+// Focus never stays on a tapped button: a scanner's stray Enter would press it again.
+document.addEventListener('click', (ev) => {
+    const button = ev.target.closest?.('button');
+    if (button && document.activeElement === button) button.blur();
+});
+
+// ---- verdict display time ------------------------------------------------------------------
+const verdictTime = $('#verdict-time');
+function renderVerdictTime() {
+    fill(verdictTime, VERDICT_CHOICES_MS.map((ms) => h('option', { value: String(ms), text: t('door.seconds', { s: ms / 1000 }) })));
+    verdictTime.value = String(state.verdictMs);
+}
+verdictTime.addEventListener('change', () => {
+    state.verdictMs = Number(verdictTime.value);
+    setPref('stagedoor.door.verdictMs', String(state.verdictMs));
+    verdictTime.blur();
 });
 
 // ---- help desk --------------------------------------------------------------------------------
@@ -371,21 +527,68 @@ $('#walkin-form').addEventListener('submit', async (ev) => {
         showReply({ ...reply, method: 'walk_in', direction: 'in' });
         renderWalkInBadge(reply);
     } catch (err) {
-        setText($('#walkin-error'), `✕ ${errorText(err)}${err.field ? ` (${err.field})` : ''}`);
+        setText($('#walkin-error'), `${errorText(err)}${err.field ? ` (${err.field})` : ''}`);
     }
 });
+// ---- walk-in badge ------------------------------------------------------------------------
+// A printable badge built here (translated band, no raw token on screen); the QR comes from the
+// server's badge drawing, fetched with the Authorization header (never a key in a URL).
+const BADGE_PAGES = { a6: '105mm 148mm', label: '62mm 100mm' }; // A6 page, 62 mm label roll
+const badgePageStyle = h('style#badge-page');
+document.head.append(badgePageStyle);
+
+function badgeFormat() {
+    return pref('stagedoor.door.badgeFormat') === 'label' ? 'label' : 'a6';
+}
+function setBadgeFormat(format) {
+    setPref('stagedoor.door.badgeFormat', format);
+    document.body.dataset.badgeFormat = format;
+    badgePageStyle.textContent = `@page { size: ${BADGE_PAGES[format]}; margin: 0; }`;
+}
+
+/** The QR element of the server's badge SVG for attendee `id`, or null when not available. */
+async function fetchBadgeQr(id) {
+    try {
+        const res = await fetch(`/api/badges/${id}.svg`, { headers: { Authorization: `Bearer ${conn.key}` }, cache: 'no-store' });
+        if (!res.ok) return null;
+        const doc = new DOMParser().parseFromString(await res.text(), 'image/svg+xml');
+        const qr = doc.querySelector('svg svg[shape-rendering="crispEdges"]');
+        if (!qr) return null;
+        for (const attr of ['x', 'y', 'width', 'height']) qr.removeAttribute(attr);
+        qr.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+        return document.importNode(qr, true);
+    } catch {
+        return null; // the person is registered all the same: the help desk reprints later
+    }
+}
+
 function renderWalkInBadge(reply) {
     const box = $('#walkin-badge');
-    // The server draws the badge (QR included); if this role may not fetch it, the code still works.
-    const img = h('img.walkin-qr', { alt: t('walkin.qrAlt'), src: `/api/badges/${reply.attendee.id}.svg?key=${encodeURIComponent(conn.key)}` });
-    img.addEventListener('error', () => img.remove());
+    const person = reply.attendee;
+    const qr = h('div.badge-qr', { role: 'img', 'aria-label': t('walkin.qrAlt') });
+    const format = h('select.field.badge-format', {
+        'aria-label': t('walkin.format'),
+        on: { change: (ev) => setBadgeFormat(ev.target.value) },
+    }, h('option', { value: 'a6', text: t('walkin.formatA6') }), h('option', { value: 'label', text: t('walkin.formatLabel') }));
+    format.value = badgeFormat();
+    setBadgeFormat(format.value);
     fill(box,
-        h('h3', `✓ ${t('walkin.done', { name: reply.attendee.name })}`),
-        img,
-        h('p.muted', t('walkin.tokenHelp')),
-        h('code.token', reply.token),
-        h('button.btn.btn-small', { type: 'button', on: { click: () => { box.hidden = true; } } }, t('common.close')));
+        h('h3', icon('check'), ` ${t('walkin.done', { name: person.name })}`),
+        h('div.print-badge', { dataset: { category: person.category || 'guest' } },
+            h('div.badge-event', shell.event?.name || ''),
+            h('div.badge-name', person.name),
+            h('div.badge-org', person.organisation || ''),
+            qr,
+            h('div.badge-band', t(`category.${person.category || 'guest'}`))),
+        h('div.badge-actions',
+            format,
+            h('button.btn.btn-primary#print-badge', { type: 'button', on: { click: () => window.print() } }, icon('print'), ` ${t('walkin.print')}`),
+            h('button.btn.btn-small', { type: 'button', on: { click: () => { box.hidden = true; } } }, t('common.close'))));
     box.hidden = false;
+    fetchBadgeQr(person.id).then((svg) => {
+        if (svg) qr.replaceChildren(svg);
+        qr.dataset.loaded = String(!!svg);
+    });
 }
 
 // ---- language & connection --------------------------------------------------------------------
@@ -393,26 +596,11 @@ onLangChange(() => {
     renderDirection();
     renderOnDeck();
     renderUndo();
+    renderVerdictTime();
+    renderWaiting();
     desk.render();
     if (state.verdict) hideVerdict();
 });
-/** After a reconnect: resend what got no answer; the results come as notes, not full screen. */
-async function resendUnanswered() {
-    saveUnanswered();
-    for (const u of [...unanswered.values()]) {
-        try {
-            const reply = await conn.request({ type: 'scan', scan_id: u.scan_id, payload: u.payload.slice(0, 4096), direction: u.direction, at: u.at });
-            unanswered.delete(u.payload);
-            saveUnanswered();
-            const who = reply.attendee?.name || t('verdict.notABadge');
-            const ok = reply.result === 'ok';
-            showToast(`${ok ? '✓' : '⚠'} ${t('door.resent')}: ${who} – ${ok ? t('dash.checkedIn') : t(`result.${reply.result}`, { fallback: t(`reason.${reply.result}`, { fallback: reply.result }) })}`, ok ? 'info' : 'err', 8000);
-        } catch {
-            return; // still no connection: the next welcome tries again
-        }
-    }
-}
-
 conn.on('welcome', () => {
     resendUnanswered();
     // resync: snapshots follow; a pending search is re-run against the fresh state
@@ -422,5 +610,7 @@ conn.on('welcome', () => {
 renderDirection();
 renderCounts();
 renderUndo();
+renderVerdictTime();
+renderWaiting();
 startCamera();
 window.stagedoorDoor = { state, conn, showReply }; // diagnostics and browser tests

@@ -22,6 +22,14 @@ const PATHS = {
     sliders: '<path d="M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1"/><circle cx="15" cy="6" r="2"/><circle cx="9" cy="12" r="2"/><circle cx="17" cy="18" r="2"/>',
     manual: '<path d="M4 20h4L19 9l-4-4L4 16z"/><path d="M13.5 6.5l4 4"/>',
     plus: '<path d="M12 5v14M5 12h14"/>',
+    check: '<path d="M4.5 12.5 10 18 19.5 6.5"/>',
+    close: '<path d="M6 6l12 12M18 6 6 18"/>',
+    exclaim: '<path d="M12 4.5v10M12 19v.5"/>',
+    question: '<path d="M8.5 8.5a3.5 3.5 0 1 1 5 3.2c-1 .5-1.5 1.2-1.5 2.3v.5M12 19v.5"/>',
+    arrowRight: '<path d="M4 12h15M13 6l6 6-6 6"/>',
+    arrowLeft: '<path d="M20 12H5M11 6l-6 6 6 6"/>',
+    undo: '<path d="M8.5 4.5 4 9l4.5 4.5"/><path d="M4 9h10a5.5 5.5 0 0 1 0 11h-4"/>',
+    star: '<path d="M12 3.5l2.6 5.3 5.9.9-4.2 4.1 1 5.8L12 16.9l-5.3 2.7 1-5.8-4.2-4.1 5.9-.9z" fill="currentColor"/>',
 };
 
 export function icon(name, className = '') {

@@ -16,7 +16,7 @@ function audio() {
 
 // Unlock on the first interaction anywhere.
 for (const ev of ['pointerdown', 'keydown']) {
-    window.addEventListener(ev, () => audio(), { once: true, capture: true });
+    globalThis.window?.addEventListener(ev, () => audio(), { once: true, capture: true });
 }
 
 /** notes: [[frequency Hz, start s, length s, wave]] */
@@ -39,14 +39,20 @@ function play(notes, volume = 0.25) {
     }
 }
 
-export const sounds = {
-    ok: () => play([[880, 0, 0.09], [1318.5, 0.09, 0.16]]),                    // bright rising two-tone
-    warning: () => play([[660, 0, 0.14, 'triangle'], [660, 0.2, 0.14, 'triangle']], 0.3), // double beep
-    error: () => play([[196, 0, 0.45, 'square']], 0.18),                          // low buzz
-    vip: () => play([[784, 0, 0.12], [988, 0.12, 0.12], [1175, 0.24, 0.12], [1568, 0.36, 0.3]]),
-    chimeWarning: () => play([[1046.5, 0, 0.6]], 0.2),
-    chimeZero: () => play([[784, 0, 0.4], [523.25, 0.35, 0.8]], 0.25),
+/** The notes of each sound: every verdict class (door) has its own. [notes, volume] */
+export const TONES = {
+    ok: [[[880, 0, 0.09], [1318.5, 0.09, 0.16]], 0.25],                          // admitted: bright rising two-tone
+    exit: [[[1318.5, 0, 0.09], [880, 0.09, 0.16]], 0.22],                        // exit: the same, falling
+    warning: [[[660, 0, 0.14, 'triangle'], [660, 0.2, 0.14, 'triangle']], 0.3],  // already in / not in: double beep
+    neutral: [[[440, 0, 0.12, 'sine']], 0.2],                                    // not a badge: one short soft blip
+    error: [[[196, 0, 0.45, 'square']], 0.18],                                   // invalid: low buzz
+    vip: [[[784, 0, 0.12], [988, 0.12, 0.12], [1175, 0.24, 0.12], [1568, 0.36, 0.3]], 0.25],
+    chimeWarning: [[[1046.5, 0, 0.6]], 0.2],
+    chimeZero: [[[784, 0, 0.4], [523.25, 0.35, 0.8]], 0.25],
 };
+
+/** sounds.ok() etc.: plays TONES[name]. */
+export const sounds = Object.fromEntries(Object.entries(TONES).map(([name, [notes, volume]]) => [name, () => play(notes, volume)]));
 
 export function soundReady() {
     return !!ctx && ctx.state === 'running';
