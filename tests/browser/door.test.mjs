@@ -5,8 +5,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-    DESKTOP, PHONE, ROSTER, closeEvent, eventually, getJson, openEvent, openPage, paintBadgeVideo,
-    screenshot, wedgeScan,
+    DESKTOP, PHONE, ROSTER, closeEvent, decodeBadgeQr, eventually, getJson, openEvent, openPage,
+    paintBadgeVideo, screenshot, wedgeScan,
 } from './lib.mjs';
 
 let event;
@@ -27,21 +27,6 @@ const verdict = (p) => p.evaluate(() => {
         detail: document.getElementById('verdict-detail').textContent,
     };
 });
-
-/** Draws the walk-in badge's QR (inline SVG) on a canvas and decodes it with jsQR. */
-export async function decodeBadgeQr(p) {
-    await p.locator('#walkin-badge .badge-qr[data-loaded=true] svg').waitFor({ timeout: 5000 });
-    return p.evaluate(async () => {
-        const svg = document.querySelector('#walkin-badge .badge-qr svg');
-        const img = new Image();
-        img.src = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: 'image/svg+xml' }));
-        await img.decode();
-        const canvas = Object.assign(document.createElement('canvas'), { width: 400, height: 400 });
-        const ctx = canvas.getContext('2d');
-        ctx.drawImage(img, 0, 0, 400, 400);
-        return window.jsQR(ctx.getImageData(0, 0, 400, 400).data, 400, 400)?.data || '';
-    });
-}
 
 async function waitVerdict(p, predicate, message) {
     return eventually(async () => {

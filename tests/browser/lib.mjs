@@ -280,3 +280,18 @@ export async function wedgeScan(page, text) {
             window.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
     }, text);
 }
+
+/** Draws the walk-in badge's QR (inline SVG) on a canvas and decodes it with jsQR. */
+export async function decodeBadgeQr(p) {
+    await p.locator('#walkin-badge .badge-qr[data-loaded=true] svg').waitFor({ timeout: 5000 });
+    return p.evaluate(async () => {
+        const svg = document.querySelector('#walkin-badge .badge-qr svg');
+        const img = new Image();
+        img.src = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: 'image/svg+xml' }));
+        await img.decode();
+        const canvas = Object.assign(document.createElement('canvas'), { width: 400, height: 400 });
+        const ctx = canvas.getContext('2d');
+        ctx.drawImage(img, 0, 0, 400, 400);
+        return window.jsQR(ctx.getImageData(0, 0, 400, 400).data, 400, 400)?.data || '';
+    });
+}
