@@ -13,10 +13,15 @@ export function isTerminator(key) {
 }
 
 export class WedgeDetector {
-    constructor({ maxGapMs = 35, minLength = 20, burstGapMs = 300 } = {}) {
+    /**
+     * echoMs: how long after a scan a lone terminator is taken for the rest of the scanner's
+     * (a second's Enter after a scan is never meant for a button).
+     */
+    constructor({ maxGapMs = 35, minLength = 20, burstGapMs = 300, echoMs = 1000 } = {}) {
         this.maxGapMs = maxGapMs;
         this.minLength = minLength;
         this.burstGapMs = burstGapMs;
+        this.echoMs = echoMs;
         this.scanEndedAt = -Infinity; // when the last scan's terminator came
         this.reset();
     }
@@ -54,7 +59,7 @@ export class WedgeDetector {
      * of a CR+LF, a Tab after Enter): the caller drops it. Call before key().
      */
     isEcho(key, timeStamp) {
-        return isTerminator(key) && this.chars.length === 0 && timeStamp - this.scanEndedAt < this.burstGapMs;
+        return isTerminator(key) && this.chars.length === 0 && timeStamp - this.scanEndedAt < this.echoMs;
     }
 
     medianGap() {
