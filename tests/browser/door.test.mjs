@@ -5,8 +5,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-    DESKTOP, PHONE, ROSTER, closeEvent, decodeBadgeQr, eventually, getJson, openEvent, openPage,
-    paintBadgeVideo, screenshot, wedgeScan,
+    DESKTOP, PHONE, ROSTER, closeEvent, decodeBadgeQr, doorVerdict, eventually, getJson, openEvent,
+    openPage, paintBadgeVideo, screenshot, waitDoorVerdict, wedgeScan,
 } from './lib.mjs';
 
 let event;
@@ -15,25 +15,8 @@ let browser;
 let page;
 const errors = [];
 
-const verdict = (p) => p.evaluate(() => {
-    const v = document.getElementById('verdict');
-    return {
-        hidden: v.hidden,
-        kind: v.dataset.kind,
-        result: v.dataset.result,
-        title: document.getElementById('verdict-title').textContent,
-        name: document.getElementById('verdict-name').textContent,
-        org: document.getElementById('verdict-org').textContent,
-        detail: document.getElementById('verdict-detail').textContent,
-    };
-});
-
-async function waitVerdict(p, predicate, message) {
-    return eventually(async () => {
-        const v = await verdict(p);
-        return !v.hidden && predicate(v) ? v : false;
-    }, { timeoutMs: 5000, message });
-}
+const verdict = doorVerdict;
+const waitVerdict = waitDoorVerdict;
 
 // The fake camera shows the first guest's badge.
 const camera = (e) => paintBadgeVideo(e.tokenOf(ROSTER[0].name), path.join(e.dir, 'badge.y4m'));

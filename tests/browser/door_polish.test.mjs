@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-    DESKTOP, PHONE, ROSTER, closeEvent, decodeBadgeQr, eventually, getJson, openEvent, openPage, screenshot,
-    staysTheSame, startServer, wedgeScan,
+    DESKTOP, PHONE, ROSTER, closeEvent, decodeBadgeQr, doorVerdict, eventually, getJson, openEvent, openPage,
+    screenshot, staysTheSame, startServer, waitDoorVerdict, wedgeScan,
 } from './lib.mjs';
 
 let event;
@@ -23,23 +23,8 @@ const TABLET_PORTRAIT = { width: 768, height: 1024 };
 // Arrows, dingbats, symbols, fullwidth forms, emoji: missing from many kiosk fonts (a box).
 const RISKY_GLYPH = /[\u2190-\u2BFF\u2E00-\u2E7F\u3000-\u303F\uFF00-\uFFEF\u{1F000}-\u{1FFFF}]/u;
 
-const verdict = (p) => p.evaluate(() => {
-    const v = document.getElementById('verdict');
-    return {
-        hidden: v.hidden,
-        kind: v.dataset.kind,
-        result: v.dataset.result,
-        title: document.getElementById('verdict-title').textContent,
-        name: document.getElementById('verdict-name').textContent,
-        text: v.textContent,
-        late: document.getElementById('verdict-late')?.textContent ?? '',
-    };
-});
-// generous: the machine running the tests may be loaded
-const waitVerdict = (p, predicate, message, timeoutMs = 15000) => eventually(async () => {
-    const v = await verdict(p);
-    return !v.hidden && predicate(v) ? v : false;
-}, { timeoutMs, message });
+const verdict = doorVerdict;
+const waitVerdict = waitDoorVerdict;
 
 async function openDoor({ viewport = DESKTOP, locale = 'en-GB', init } = {}) {
     const context = await browser.newContext({ viewport, locale });

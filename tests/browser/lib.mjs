@@ -295,3 +295,30 @@ export async function decodeBadgeQr(p) {
         return window.jsQR(ctx.getImageData(0, 0, 400, 400).data, 400, 400)?.data || '';
     });
 }
+
+/** What the door's full-screen verdict shows now. */
+export function doorVerdict(page) {
+    return page.evaluate(() => {
+        const v = document.getElementById('verdict');
+        const text = (id) => document.getElementById(id)?.textContent ?? '';
+        return {
+            hidden: v.hidden,
+            kind: v.dataset.kind,
+            result: v.dataset.result,
+            title: text('verdict-title'),
+            name: text('verdict-name'),
+            org: text('verdict-org'),
+            detail: text('verdict-detail'),
+            late: text('verdict-late'),
+            text: v.textContent,
+        };
+    });
+}
+
+/** Waits for a visible door verdict that satisfies predicate (generous: machines get loaded). */
+export function waitDoorVerdict(page, predicate, message, timeoutMs = 15000) {
+    return eventually(async () => {
+        const v = await doorVerdict(page);
+        return !v.hidden && predicate(v) ? v : false;
+    }, { timeoutMs, message });
+}
