@@ -109,6 +109,23 @@ test('door: without an answer the scan stays pending, and the late answer is sho
     await page.context().close();
 });
 
+test('door: a hung server: "not checked yet" after the time-out, then its late answer', async () => {
+    const page = await openDoor();
+    server.child.kill('SIGSTOP'); // the socket stays open and nothing comes back
+    try {
+        await wedgeScan(page, event.tokenOf(ROSTER[4].name)); // admitted in the first test
+        await waitVerdict(page, (v) => v.result === 'pending' && v.title === 'Checking …', 'checking');
+        await waitVerdict(page, (v) => v.result === 'pending' && v.title === 'Not checked yet', 'not checked yet after the time-out', 20000);
+    } finally {
+        server.child.kill('SIGCONT');
+    }
+    // the server answers the first request late (or the resend): the door shows that answer
+    const late = await waitVerdict(page, (v) => v.result === 'already_in', 'the late answer', 20000);
+    assert.equal(late.name, ROSTER[4].name);
+    assert.match(late.late, /^The answer came late, \d+ s after the scan$/);
+    await page.context().close();
+});
+
 /**
  * How long the page showed its next verdict with `result` (ms, measured in the page: page
  * timers fire late on a loaded machine, never early). Call before the scan; await the result.
