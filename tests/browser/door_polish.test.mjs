@@ -208,6 +208,10 @@ test('door: German red verdict without English, and no glyph outside common font
     const main = await page.locator('main').evaluate((m) => m.textContent + [...m.querySelectorAll('[aria-label]')].map((e) => e.getAttribute('aria-label')).join(' '));
     assert.doesNotMatch(main, RISKY_GLYPH, 'door screen');
     assert.ok(await page.locator('#direction-toggle svg.icon').count() >= 2, 'direction icons are SVG');
+    await page.click('#helpdesk-open');
+    await page.locator('#search').pressSequentially('er', { delay: 30 }); // present and absent people
+    await eventually(async () => (await page.locator('#results .result').count()) >= 3, { message: 'search results' });
+    assert.doesNotMatch(await page.locator('#helpdesk').textContent(), RISKY_GLYPH, 'help desk');
     await page.context().close();
 
     const mod = await openPage(browser, `${server.url}/moderator#key=${event.keys.moderator}`, { viewport: DESKTOP, errors });

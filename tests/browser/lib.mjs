@@ -316,9 +316,16 @@ export function doorVerdict(page) {
 }
 
 /** Waits for a visible door verdict that satisfies predicate (generous: machines get loaded). */
-export function waitDoorVerdict(page, predicate, message, timeoutMs = 15000) {
-    return eventually(async () => {
-        const v = await doorVerdict(page);
-        return !v.hidden && predicate(v) ? v : false;
-    }, { timeoutMs, message });
+export async function waitDoorVerdict(page, predicate, message, timeoutMs = 15000) {
+    let last = null;
+    try {
+        return await eventually(async () => {
+            last = await doorVerdict(page);
+            return !last.hidden && predicate(last) ? last : false;
+        }, { timeoutMs, message });
+    } catch (err) {
+        const sent = await page.evaluate(() => window.stagedoorDoor?.state.scansSent).catch(() => '?');
+        err.message += `; the verdict was ${JSON.stringify(last)}, scans sent ${sent}`;
+        throw err;
+    }
 }

@@ -6,6 +6,7 @@ import {
     latestLookup,
     lookupMessage,
     manualCheckinMessage,
+    presenceIcon,
     presenceOf,
     presenceText,
     resultCountStatus,
@@ -36,9 +37,13 @@ test('help desk: present, left or not arrived', () => {
     assert.equal(presenceOf({ present: true, arrived_at: arrivedAt }), 'present');
     assert.equal(presenceOf({ present: false, arrived_at: arrivedAt }), 'left');
     assert.equal(presenceOf({ present: false, arrived_at: null }), 'not_arrived');
-    assert.equal(presenceText({ present: true, arrived_at: arrivedAt }), '✓ here since 09:12');
-    assert.equal(presenceText({ present: false, arrived_at: arrivedAt }), '⬅ left');
-    assert.equal(presenceText({ present: false }), '○ not arrived');
+    assert.equal(presenceText({ present: true, arrived_at: arrivedAt }), 'here since 09:12');
+    assert.equal(presenceText({ present: false, arrived_at: arrivedAt }), 'left');
+    assert.equal(presenceText({ present: false }), 'not arrived');
+    // each with its own SVG icon (no glyphs: kiosk fonts lack many)
+    assert.equal(presenceIcon({ present: true, arrived_at: arrivedAt }), 'check');
+    assert.equal(presenceIcon({ present: false, arrived_at: arrivedAt }), 'arrowLeft');
+    assert.equal(presenceIcon({ present: false }), 'circle');
 });
 
 test('help desk: the detail line leaves out empty parts; the sector only when asked', () => {

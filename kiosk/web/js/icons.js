@@ -22,6 +22,7 @@ const PATHS = {
     sliders: '<path d="M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1"/><circle cx="15" cy="6" r="2"/><circle cx="9" cy="12" r="2"/><circle cx="17" cy="18" r="2"/>',
     manual: '<path d="M4 20h4L19 9l-4-4L4 16z"/><path d="M13.5 6.5l4 4"/>',
     plus: '<path d="M12 5v14M5 12h14"/>',
+    circle: '<circle cx="12" cy="12" r="6.5"/>',
     check: '<path d="M4.5 12.5 10 18 19.5 6.5"/>',
     close: '<path d="M6 6l12 12M18 6 6 18"/>',
     exclaim: '<path d="M12 4.5v10M12 19v.5"/>',

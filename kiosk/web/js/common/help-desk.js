@@ -6,6 +6,7 @@ import { fill, h, setText } from '../dom.js';
 import { newScanId } from './ids.js';
 import { formatTimeOfDay } from '../format.js';
 import { errorText, t } from '../i18n.js';
+import { icon } from '../icons.js';
 
 const MIN_QUERY_LENGTH = 2; // one letter matches half the roster
 const MAX_QUERY_LENGTH = 100; // the server's limit for lookup.query
@@ -34,13 +35,21 @@ export function presenceOf(attendee) {
     return attendee.arrived_at ? 'left' : 'not_arrived';
 }
 
-/** The presence line of a search result: "✓ here since 09:12", "⬅ left", "○ not arrived yet". */
+/** The presence line of a search result: "here since 09:12", "left", "not arrived yet". */
 export function presenceText(attendee) {
     switch (presenceOf(attendee)) {
-    case 'present': return `✓ ${t('help.presentSince', { time: formatTimeOfDay(attendee.arrived_at) })}`;
-    case 'left': return `⬅ ${t('help.left')}`;
-    default: return `○ ${t('help.notArrived')}`;
+    case 'present': return t('help.presentSince', { time: formatTimeOfDay(attendee.arrived_at) });
+    case 'left': return t('help.left');
+    default: return t('help.notArrived');
     }
+}
+
+// SVG icons (icons.js), not glyphs: kiosk fonts lack many symbols.
+const PRESENCE_ICONS = { present: 'check', left: 'arrowLeft', not_arrived: 'circle' };
+
+/** The icon name shown before presenceText(attendee). */
+export function presenceIcon(attendee) {
+    return PRESENCE_ICONS[presenceOf(attendee)];
 }
 
 /** Organisation · category (· sector) of a search result, the empty parts left out. */
@@ -88,8 +97,8 @@ export function latestLookup(conn) {
 // ---- view component -------------------------------------------------------------------------
 
 const VIP_MARKS = {
-    chip: () => h('span.chip.vip', `★ ${t('chip.vip')}`), // /door: a chip as on the verdict
-    star: () => h('span.vip-star', ` ★ ${t('chip.vip')}`), // /dashboard: a star as in the feed
+    chip: () => h('span.chip.vip', icon('star'), ` ${t('chip.vip')}`), // /door: a chip as on the verdict
+    star: () => h('span.vip-star', ' ', icon('star'), ` ${t('chip.vip')}`), // /dashboard: a star as in the feed
 };
 
 function resultRow(attendee, { vipMark, withSector, checkIn }) {
@@ -98,10 +107,10 @@ function resultRow(attendee, { vipMark, withSector, checkIn }) {
         h('div.result-main',
             h('div.result-name', attendee.name, attendee.vip ? VIP_MARKS[vipMark]() : null),
             h('div.result-org.muted', resultDetail(attendee, { withSector })),
-            h(present ? 'span.tag.tag-ok' : 'span.tag.tag-muted', presenceText(attendee))),
+            h(present ? 'span.tag.tag-ok' : 'span.tag.tag-muted', icon(presenceIcon(attendee)), ` ${presenceText(attendee)}`)),
         present
-            ? h('button.btn', { type: 'button', on: { click: () => checkIn(attendee, 'out') } }, h('span', { 'aria-hidden': 'true' }, '⬅'), ` ${t('help.checkOut')}`)
-            : h('button.btn.btn-ok', { type: 'button', on: { click: () => checkIn(attendee, 'in') } }, h('span', { 'aria-hidden': 'true' }, '✓'), ` ${t('help.checkIn')}`));
+            ? h('button.btn', { type: 'button', on: { click: () => checkIn(attendee, 'out') } }, icon('arrowLeft'), ` ${t('help.checkOut')}`)
+            : h('button.btn.btn-ok', { type: 'button', on: { click: () => checkIn(attendee, 'in') } }, icon('check'), ` ${t('help.checkIn')}`));
 }
 
 /**
