@@ -14,9 +14,10 @@ function audio() {
     return ctx;
 }
 
-// Unlock on the first interaction anywhere.
+// Unlock on the first interaction anywhere, after the event: creating the audio context can take
+// a few hundred ms, which must not stall a scanner's burst of keys (the wedge times them).
 for (const ev of ['pointerdown', 'keydown']) {
-    globalThis.window?.addEventListener(ev, () => audio(), { once: true, capture: true });
+    globalThis.window?.addEventListener(ev, () => setTimeout(audio, 0), { once: true, capture: true });
 }
 
 /** notes: [[frequency Hz, start s, length s, wave]] */
