@@ -5,7 +5,7 @@ import { helpDesk, lookupMessage, walkInMessage } from './common/help-desk.js';
 import { newScanId, RetryIds } from './common/ids.js';
 import { $, $$, fill, h, setText } from './dom.js';
 import { formatTimeOfDay } from './format.js';
-import { errorText, onLangChange, t } from './i18n.js';
+import { errorText, getLang, onLangChange, t } from './i18n.js';
 import { icon } from './icons.js';
 import { CameraScanner } from './scanner.js';
 import { pref, setPref } from './pairing.js';
@@ -143,7 +143,8 @@ function verdictFor(reply) {
             org: a?.organisation || '',
             chips,
             detail: t(`reason.${reply.result}`),
-            extra: reply.reason || '',
+            // The server's reason is English: other languages have its translation as detail.
+            extra: getLang() === 'en' ? reply.reason || '' : '',
         };
     }
 }
@@ -377,7 +378,7 @@ $('#walkin-form').addEventListener('submit', async (ev) => {
 function renderWalkInBadge(reply) {
     const box = $('#walkin-badge');
     // The server draws the badge (QR included); if this role may not fetch it, the code still works.
-    const img = h('img.walkin-qr', { alt: t('walkin.qrAlt'), src: `/api/badges/${reply.attendee.id}.svg?key=${encodeURIComponent(conn.key)}` });
+    const img = h('img.walkin-qr', { alt: t('walkin.qrAlt'), src: `/api/badges/${reply.attendee.id}.svg?key=${encodeURIComponent(conn.key)}&lang=${getLang()}` });
     img.addEventListener('error', () => img.remove());
     fill(box,
         h('h3', `✓ ${t('walkin.done', { name: reply.attendee.name })}`),
