@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { BIN, PHONE, eventually, launchBrowser, parseCsv, startServer, wedgeScan } from '../tests/browser/lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const OUT = path.join(ROOT, 'docs', 'screenshots');
+// --out DIR writes elsewhere (the browser test "screenshots" runs the script into a temp folder).
+const outAt = process.argv.indexOf('--out');
+const OUT = outAt > 0 ? path.resolve(process.argv[outAt + 1]) : path.join(ROOT, 'docs', 'screenshots');
 const TABLET = { width: 1024, height: 768 };
 const STAGE = { width: 1920, height: 1080 };
 const DASHBOARD = { width: 1440, height: 900 };
@@ -54,7 +56,7 @@ async function shoot(page, name, target = page) {
     await target.screenshot({ path: file });
     const bytes = statSync(file).size;
     if (bytes > MAX_BYTES) throw new Error(`${file} is ${Math.round(bytes / 1024)} KB, more than ${MAX_BYTES / 1024} KB`);
-    console.log(`wrote ${path.relative(ROOT, file)} (${Math.round(bytes / 1024)} KB)`);
+    console.log(`wrote ${path.relative(process.cwd(), file)} (${Math.round(bytes / 1024)} KB)`);
 }
 
 /** Checks in `people` over the door page's own connection, as a busy door would. */
