@@ -3,7 +3,8 @@
 // with the English table of i18n.js. A string that equals an English entry whose German differs
 // is English left in the German UI (an untranslated literal or a lookup in the wrong language).
 // The server speaks English (its "message" and "reason" texts, PROTOCOL.md): a German view that
-// shows one of those the page received is caught too.
+// shows one of those the page received is caught too. Limit: English that is in neither (a literal
+// typed into the HTML that no table entry has) passes; give such text a key in i18n.js.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
