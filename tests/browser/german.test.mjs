@@ -102,15 +102,18 @@ function visibleStrings(page) {
 
 const matchers = englishMatchers();
 
-/** The English texts of the server in a received frame: every "message" and "reason" string. */
+/**
+ * The English texts of the server in a received frame: every "message" and "reason" string and
+ * the agenda's warnings. (Other "text" fields, such as a moderator's message, are people's words.)
+ */
 function serverTexts(frame, into) {
-    const walk = (value) => {
-        if (Array.isArray(value)) value.forEach(walk);
+    const walk = (value, field) => {
+        if (Array.isArray(value)) value.forEach((v) => walk(v, field));
         else if (value && typeof value === 'object') {
-            for (const [field, v] of Object.entries(value)) {
-                if ((field === 'message' || field === 'reason') && typeof v === 'string' && v.length >= 6) into.add(v);
-                else walk(v);
-            }
+            if (field === 'warnings' && typeof value.text === 'string') into.add(value.text);
+            for (const [name, v] of Object.entries(value)) walk(v, name);
+        } else if ((field === 'message' || field === 'reason') && typeof value === 'string' && value.length >= 6) {
+            into.add(value);
         }
     };
     try {
