@@ -39,10 +39,22 @@ HttpResponse csv_response(std::string body, std::string filename) {
     return response;
 }
 
+// The badge language from "?lang=de|en" (default en); std::nullopt for any other value.
+std::optional<badges::Language> badge_language(const HttpRequest& request) {
+    auto lang = request.query.find("lang");
+    return lang == request.query.end() ? badges::Language::en
+                                       : badges::parse_language(lang->second);
+}
+
+HttpResponse bad_language_response() {
+    return json_error_response(400, ErrorCode::bad_message, "lang must be de or en");
+}
+
 badges::BadgeCard card_for(const domain::Attendee& person) {
     return badges::BadgeCard{person.id,           person.name,
                              person.organisation, std::string(protocol::to_string(person.category)),
-                             person.email,        person.token};
+                             person.email,        person.token,
+                             person.vip};
 }
 
 } // namespace
@@ -143,7 +155,7 @@ void AttendanceModule::register_routes(Router& router) {
         "POST", "/api/roster", roles::organisers,
         [this](const HttpRequest& request) { return http_roster(request); }, kRosterBodyLimit);
     router.http("GET", "/badges", roles::organisers,
-                [this](const HttpRequest&) { return http_badge_sheet(); });
+                [this](const HttpRequest& request) { return http_badge_sheet(request); });
     // A door may fetch the badge of a walk-in, to print or photograph it at the door.
     router.http("GET", "/api/badges/{id}.svg", roles::door_staff,
                 [this](const HttpRequest& request) { return http_badge_svg(request); });
@@ -446,13 +458,15 @@ HttpResponse AttendanceModule::http_roster(const HttpRequest& request) {
     return HttpResponse{200, "application/json", body.dump(), {}};
 }
 
-HttpResponse AttendanceModule::http_badge_sheet() const {
+HttpResponse AttendanceModule::http_badge_sheet(const HttpRequest& request) const {
+    auto language = badge_language(request);
+    if (!language) return bad_language_response();
     std::vector<badges::BadgeCard> cards;
     for (const domain::Attendee* person : state_.attendees())
         if (person->serial != 0 && !person->blocked) cards.push_back(card_for(*person));
     HttpResponse response;
     response.content_type = "text/html; charset=utf-8";
-    response.body = badges::badge_sheet_html(context_.event.name, cards);
+    response.body = badges::badge_sheet_html(context_.event.name, cards, *language);
     response.headers["Cache-Control"] = "no-store";
     return response;
 }
@@ -465,9 +479,11 @@ HttpResponse AttendanceModule::http_badge_svg(const HttpRequest& request) const 
     if (!person || person->serial == 0)
         return json_error_response(404, ErrorCode::not_found,
                                    "no badge for attendee " + std::to_string(*request.path_id));
+    auto language = badge_language(request);
+    if (!language) return bad_language_response();
     HttpResponse response;
     response.content_type = "image/svg+xml";
-    response.body = badges::badge_svg(card_for(*person));
+    response.body = badges::badge_svg(card_for(*person), *language);
     response.headers["Cache-Control"] = "no-store";
     return response;
 }

@@ -78,7 +78,7 @@ class AttendanceModule : public Module, public PresenceDirectory {
     void notify_presence(std::int64_t attendee_id);
 
     HttpResponse http_roster(const HttpRequest& request);
-    HttpResponse http_badge_sheet() const;
+    HttpResponse http_badge_sheet(const HttpRequest& request) const;
     HttpResponse http_badge_svg(const HttpRequest& request) const;
     HttpResponse http_reissue(std::int64_t attendee_id);
 

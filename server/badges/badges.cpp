@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <numbers>
 #include <png.h>
 #include <qrencode.h>
 #include <sstream>
@@ -128,18 +129,30 @@ struct CategoryStyle {
     const char* colour;
 };
 
-CategoryStyle category_style(std::string_view category) {
+// Band labels in capitals, as the views name the categories (kiosk/web/js/i18n.js).
+CategoryStyle category_style(std::string_view category, Language language) {
+    const bool de = language == Language::de;
     if (category == "speaker") return {"SPEAKER", "#b0124f"};
-    if (category == "staff") return {"STAFF", "#212121"};
-    if (category == "press") return {"PRESS", "#0d47a1"};
-    if (category == "guest") return {"GUEST", "#1b5e20"};
-    if (category == "new_member") return {"NEW MEMBER", "#e65100"};
-    if (category == "member" || category.empty()) return {"MEMBER", "#37474f"};
+    if (category == "staff") return {de ? "TEAM" : "STAFF", "#212121"};
+    if (category == "press") return {de ? "PRESSE" : "PRESS", "#0d47a1"};
+    if (category == "guest") return {de ? "GAST" : "GUEST", "#1b5e20"};
+    if (category == "new_member") return {de ? "NEUMITGLIED" : "NEW MEMBER", "#e65100"};
+    if (category == "member" || category.empty()) return {de ? "MITGLIED" : "MEMBER", "#37474f"};
     std::string label;
     for (char c : category) {
         label += c == '_' ? ' ' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
     }
     return {label, "#455a64"};
+}
+
+bool is_title_word(std::string_view word) {
+    static constexpr std::string_view kKnown[] = {"Prof", "Prof.", "Dr", "Dr.", "PD"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), word) != std::end(kKnown)) return true;
+    if (word.size() < 3 || word.back() != '.') return false;
+    auto letters = std::count_if(word.begin(), word.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    });
+    return letters >= 2;
 }
 
 // The dark modules as one path in module units: horizontal runs, one subpath each.
@@ -180,70 +193,108 @@ QrMatrix badge_qr(const BadgeCard& card) {
     return *qr;
 }
 
-std::string badge_svg_body(const BadgeCard& card, std::string_view event_name) {
-    QrMatrix qr = badge_qr(card);
-    const double text_width = 93;
-    std::string out;
-    out += "<rect width=\"" + format_number(kCardWidth) + "\" height=\"" +
-           format_number(kCardHeight) + "\" fill=\"#fff\"/>";
-    out += "<g font-family=\"'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif\">";
+constexpr const char* kFontFamily = "'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
+constexpr double kTextWidth = 93;
+constexpr double kBandTop = 126;
+constexpr const char* kVipGold = "#c9a227";
+
+// Event name, titles, name (one or two lines) and organisation above the QR.
+std::string badge_text(const BadgeCard& card, std::string_view event_name) {
+    std::string out = "<g font-family=\"" + std::string(kFontFamily) + "\">";
     if (!protocol::trim(event_name).empty()) {
         std::string event(protocol::trim(event_name));
-        double size = fitting_font_size(display_length(event), text_width, 4.5, 3);
-        out += text_line(event, 11, size, text_width, "normal", "#616161");
+        double size = fitting_font_size(display_length(event), kTextWidth, 4.5, 3);
+        out += text_line(event, 11, size, kTextWidth, "normal", "#616161");
     }
-
+    // Titles go on a smaller line of their own, so "Prof. Dr." never shrinks the name.
+    TitledName titled = split_titles(card.name);
+    bool has_titles = !titled.titles.empty();
+    if (has_titles) {
+        double size = fitting_font_size(display_length(titled.titles), kTextWidth, 5.5, 3.5);
+        out += text_line(titled.titles, 21, size, kTextWidth, "normal", "#424242");
+    }
     // Name: one line when it fits at a good size, else two lines.
-    auto lines = name_lines(card.name, 14);
+    auto lines = name_lines(titled.name, 14);
     std::size_t longest = 0;
     for (const auto& line : lines)
         longest = std::max(longest, display_length(line));
-    double name_size = fitting_font_size(longest, text_width, lines.size() == 1 ? 11 : 9.5, 6);
-    double y = lines.size() == 1 ? 34 : 29;
+    double name_size = fitting_font_size(longest, kTextWidth, lines.size() == 1 ? 11 : 9.5, 6);
+    double y = lines.size() == 1 ? (has_titles ? 35 : 34) : (has_titles ? 31 : 29);
     for (const auto& line : lines) {
-        out += text_line(line, y, name_size, text_width, "bold", "#000");
+        out += text_line(line, y, name_size, kTextWidth, "bold", "#000");
         y += name_size * 1.15;
     }
     std::string organisation(protocol::trim(card.organisation));
     if (!organisation.empty()) {
-        double size = fitting_font_size(display_length(organisation), text_width, 6, 3.5);
-        out += text_line(organisation, y + 2.5, size, text_width, "normal", "#212121");
+        double size = fitting_font_size(display_length(organisation), kTextWidth, 6, 3.5);
+        out += text_line(organisation, y + 2.5, size, kTextWidth, "normal", "#212121");
     }
-    out += "</g>";
+    return out + "</g>";
+}
 
+// A five-pointed star as a polygon (glyphs such as U+2605 are missing from some fonts).
+std::string star(double centre_x, double centre_y, double radius) {
+    std::string points;
+    for (int i = 0; i < 10; ++i) {
+        double r = i % 2 == 0 ? radius : radius * 0.4;
+        double angle = -std::numbers::pi / 2 + i * std::numbers::pi / 5;
+        points += (i ? " " : "") + format_number(centre_x + r * std::cos(angle)) + "," +
+                  format_number(centre_y + r * std::sin(angle));
+    }
+    return "<polygon points=\"" + points + "\" fill=\"" + kVipGold + "\"/>";
+}
+
+// The coloured category band at the bottom; a VIP gets a gold stripe above it and a star at
+// either end.
+std::string category_band(const BadgeCard& card, Language language) {
+    CategoryStyle style = category_style(card.category, language);
+    const double band_height = kCardHeight - kBandTop;
+    std::string out = "<rect y=\"" + format_number(kBandTop) + "\" width=\"" +
+                      format_number(kCardWidth) + "\" height=\"" + format_number(band_height) +
+                      "\" fill=\"" + style.colour + "\"/>";
+    double label_width = kTextWidth;
+    if (card.vip) {
+        const double centre_y = kBandTop + band_height / 2;
+        out += "<g class=\"vip\"><rect y=\"" + format_number(kBandTop - 2.5) + "\" width=\"" +
+               format_number(kCardWidth) + "\" height=\"2.5\" fill=\"" + kVipGold + "\"/>" +
+               star(11, centre_y, 5.5) + star(kCardWidth - 11, centre_y, 5.5) + "</g>";
+        label_width -= 2 * 14; // keep the label clear of the stars
+    }
+    double label_size = fitting_font_size(display_length(style.label), label_width, 8, 4);
+    out += "<g font-family=\"" + std::string(kFontFamily) + "\" letter-spacing=\"0.6\">" +
+           text_line(style.label, kBandTop + band_height / 2 + label_size * 0.36, label_size,
+                     label_width, "bold", "#fff") +
+           "</g>";
+    return out;
+}
+
+std::string badge_svg_body(const BadgeCard& card, std::string_view event_name, Language language) {
+    QrMatrix qr = badge_qr(card);
+    std::string out = "<rect width=\"" + format_number(kCardWidth) + "\" height=\"" +
+                      format_number(kCardHeight) + "\" fill=\"#fff\"/>";
+    out += badge_text(card, event_name);
     double qr_x = (kCardWidth - kQrSize) / 2;
     double qr_y = 64;
     out += qr_svg_element(qr, 4,
                           "x=\"" + format_number(qr_x) + "\" y=\"" + format_number(qr_y) +
                               "\" width=\"" + format_number(kQrSize) + "\" height=\"" +
                               format_number(kQrSize) + "\"");
-
-    CategoryStyle style = category_style(card.category);
-    double band_y = 126;
-    out += "<rect y=\"" + format_number(band_y) + "\" width=\"" + format_number(kCardWidth) +
-           "\" height=\"" + format_number(kCardHeight - band_y) + "\" fill=\"" + style.colour +
-           "\"/>";
-    double label_size = fitting_font_size(display_length(style.label), text_width, 8, 4);
-    out += "<g font-family=\"'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif\" "
-           "letter-spacing=\"0.6\">" +
-           text_line(style.label, band_y + (kCardHeight - band_y) / 2 + label_size * 0.36,
-                     label_size, text_width, "bold", "#fff") +
-           "</g>";
-    return out;
+    return out + category_band(card, language);
 }
 
-std::string badge_svg_element(const BadgeCard& card, std::string_view event_name,
+std::string badge_svg_element(const BadgeCard& card, std::string_view event_name, Language language,
                               const std::string& size_attributes) {
     return "<svg xmlns=\"http://www.w3.org/2000/svg\" " + size_attributes + " viewBox=\"0 0 " +
            format_number(kCardWidth) + " " + format_number(kCardHeight) + "\" role=\"img\" " +
-           "aria-label=\"" + escape_markup("Badge: " + card.name) + "\">" +
-           badge_svg_body(card, event_name) + "</svg>";
+           "aria-label=\"" + escape_markup("Badge: " + card.name + (card.vip ? " (VIP)" : "")) +
+           "\">" + badge_svg_body(card, event_name, language) + "</svg>";
 }
 
 // A standalone SVG file of one badge, with the event name printed small at the top.
-std::string badge_svg_document(const BadgeCard& card, std::string_view event_name) {
+std::string badge_svg_document(const BadgeCard& card, std::string_view event_name,
+                               Language language) {
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
-           badge_svg_element(card, event_name, "width=\"105mm\" height=\"148mm\"") + "\n";
+           badge_svg_element(card, event_name, language, "width=\"105mm\" height=\"148mm\"") + "\n";
 }
 
 // Quotes a leading or trailing space too, so a mail merge keeps names exactly as printed.
@@ -283,6 +334,111 @@ void write_file(const std::filesystem::path& path, const std::vector<std::uint8_
 
 std::string badge_file_stem(const BadgeCard& card) {
     return "badge-" + std::to_string(card.attendee_id);
+}
+
+// The sheet: A4 with four badges in a 2 x 2 block, scaled from A6 so that the block, and the
+// crop marks in the margin around it, stay clear of the 6 mm most printers cannot print.
+constexpr std::size_t kBadgesPerSheet = 4;
+constexpr double kPageWidth = 210;
+constexpr double kPageHeight = 297;
+constexpr double kSheetCardWidth = 92;
+constexpr double kSheetCardHeight = kSheetCardWidth * kCardHeight / kCardWidth; // 129.68
+constexpr double kMarginX = (kPageWidth - 2 * kSheetCardWidth) / 2;             // 13
+constexpr double kMarginY = (kPageHeight - 2 * kSheetCardHeight) / 2;           // 18.82
+constexpr double kUnprintable = 6; // nothing is drawn closer than this to the paper edge
+constexpr double kMarkGap = 2;     // between a crop mark and the badge block
+
+struct SheetText {
+    const char* lang;
+    const char* badge; // after the count
+    const char* badges;
+    const char* page;
+    const char* pages;
+    const char* print;
+    const char* hint;
+    const char* empty;
+};
+
+const SheetText& sheet_text(Language language) {
+    static const SheetText en{
+        "en",
+        " badge on ",
+        " badges on ",
+        " A4 page",
+        " A4 pages",
+        "Print",
+        "Print at 100 % (actual size); margins may stay on. Cut along the crop marks.",
+        "No badges to print."};
+    static const SheetText de{
+        "de",
+        " Badge auf ",
+        " Badges auf ",
+        " A4-Seite",
+        " A4-Seiten",
+        "Drucken",
+        "Mit 100 % (Originalgröße) drucken; Ränder dürfen bleiben. An den Schnittmarken "
+        "schneiden.",
+        "Keine Badges zum Drucken."};
+    return language == Language::de ? de : en;
+}
+
+// Short lines in the page margin that continue every cut line (the block's edges and the cut
+// between the badges), as one SVG over the whole page, in millimetres.
+std::string crop_marks_svg() {
+    std::string d;
+    auto line = [&d](double x1, double y1, double x2, double y2) {
+        d += "M" + format_number(x1) + " " + format_number(y1) + "L" + format_number(x2) + " " +
+             format_number(y2);
+    };
+    for (int i = 0; i <= 2; ++i) {
+        double x = kMarginX + i * kSheetCardWidth;
+        line(x, kUnprintable, x, kMarginY - kMarkGap);
+        line(x, kPageHeight - kMarginY + kMarkGap, x, kPageHeight - kUnprintable);
+        double y = kMarginY + i * kSheetCardHeight;
+        line(kUnprintable, y, kMarginX - kMarkGap, y);
+        line(kPageWidth - kMarginX + kMarkGap, y, kPageWidth - kUnprintable, y);
+    }
+    return "<svg class=\"crop-marks\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+           format_number(kPageWidth) + " " + format_number(kPageHeight) +
+           "\" aria-hidden=\"true\"><path d=\"" + d +
+           "\" stroke=\"#000\" stroke-width=\"0.2\" fill=\"none\"/></svg>\n";
+}
+
+std::string sheet_style() {
+    std::string card_width = format_number(kSheetCardWidth) + "mm";
+    std::string card_height = format_number(kSheetCardHeight) + "mm";
+    return R"(<style>
+@page { size: A4 portrait; margin: 0; }
+* { box-sizing: border-box; }
+html, body { margin: 0; padding: 0; }
+body { background: #9e9e9e; font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif;
+       -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+.toolbar { position: sticky; top: 0; z-index: 1; display: flex; gap: 1em; align-items: center;
+           padding: 0.6em 1em; background: #212121; color: #fff; }
+.toolbar button { font: inherit; padding: 0.3em 1em; cursor: pointer; }
+.toolbar .hint { color: #bdbdbd; font-size: 0.9em; }
+.sheet { position: relative; width: 210mm; height: 297mm; margin: 8mm auto; background: #fff;
+         padding: )" +
+           format_number(kMarginY) + "mm " + format_number(kMarginX) + R"(mm;
+         display: grid; grid-template-columns: )" +
+           card_width + " " + card_width + "; grid-template-rows: " + card_height + " " +
+           card_height + R"(;
+         overflow: hidden; box-shadow: 0 2px 8px rgba(0, 0, 0, 0.4);
+         break-after: page; page-break-after: always; }
+.sheet:last-of-type { break-after: auto; page-break-after: auto; }
+.crop-marks { position: absolute; left: 0; top: 0; width: 210mm; height: 297mm;
+              pointer-events: none; }
+.badge { break-inside: avoid; }
+.badge svg { display: block; width: )" +
+           card_width + "; height: " + card_height + R"(; }
+.empty { padding: 2em; text-align: center; color: #fff; }
+@media print {
+  body { background: none; }
+  .toolbar, .empty { display: none; }
+  .sheet { margin: 0; box-shadow: none; }
+}
+</style>
+)";
 }
 
 } // namespace
@@ -389,63 +545,58 @@ std::string qr_terminal(const QrMatrix& qr, int quiet_zone) {
     return out;
 }
 
-std::string badge_svg(const BadgeCard& card) {
-    return badge_svg_document(card, {});
+std::optional<Language> parse_language(std::string_view text) {
+    if (text == "en") return Language::en;
+    if (text == "de") return Language::de;
+    return std::nullopt;
 }
 
-std::string badge_sheet_html(std::string_view event_name, const std::vector<BadgeCard>& cards) {
-    const std::size_t per_page = 4;
-    const std::size_t pages = (cards.size() + per_page - 1) / per_page;
-    std::string title = escape_markup(event_name.empty() ? "Badges" : event_name);
-    std::string html;
-    html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-    html += "<title>Badges \u2013 " + title + "</title>\n";
-    html += R"(<style>
-@page { size: A4 portrait; margin: 0; }
-* { box-sizing: border-box; }
-html, body { margin: 0; padding: 0; }
-body { background: #9e9e9e; font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif;
-       -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-.toolbar { position: sticky; top: 0; z-index: 1; display: flex; gap: 1em; align-items: center;
-           padding: 0.6em 1em; background: #212121; color: #fff; }
-.toolbar button { font: inherit; padding: 0.3em 1em; cursor: pointer; }
-.toolbar .hint { color: #bdbdbd; font-size: 0.9em; }
-.sheet { position: relative; width: 210mm; height: 297mm; margin: 8mm auto; background: #fff;
-         display: grid; grid-template-columns: 105mm 105mm; grid-template-rows: 148.5mm 148.5mm;
-         overflow: hidden; box-shadow: 0 2px 8px rgba(0, 0, 0, 0.4);
-         break-after: page; page-break-after: always; }
-.sheet:last-of-type { break-after: auto; page-break-after: auto; }
-.badge { width: 105mm; height: 148.5mm; display: flex; align-items: center;
-         justify-content: center; break-inside: avoid; }
-.badge svg { display: block; width: 105mm; height: 148mm; }
-/* Cut marks: the middle lines, drawn outside the badge areas' content, faint enough not to
-   show after cutting slightly off. */
-.sheet::before, .sheet::after { content: ""; position: absolute; pointer-events: none; }
-.sheet::before { left: 105mm; top: 0; bottom: 0; border-left: 0.2mm dashed #bdbdbd; }
-.sheet::after { top: 148.5mm; left: 0; right: 0; border-top: 0.2mm dashed #bdbdbd; }
-.empty { padding: 2em; text-align: center; color: #fff; }
-@media print {
-  body { background: none; }
-  .toolbar, .empty { display: none; }
-  .sheet { margin: 0; box-shadow: none; }
+TitledName split_titles(std::string_view name) {
+    std::vector<std::string_view> words;
+    for (std::string_view rest = protocol::trim(name); !rest.empty();) {
+        std::size_t space = rest.find(' ');
+        words.push_back(rest.substr(0, space));
+        rest = space == std::string_view::npos ? std::string_view{}
+                                               : protocol::trim(rest.substr(space + 1));
+    }
+    std::size_t titles = 0;
+    while (titles + 1 < words.size() && is_title_word(words[titles]))
+        ++titles;
+    TitledName result;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        std::string& part = i < titles ? result.titles : result.name;
+        if (!part.empty()) part += ' ';
+        part += words[i];
+    }
+    return result;
 }
-</style>
-</head>
-<body>
-)";
+
+std::string badge_svg(const BadgeCard& card, Language language) {
+    return badge_svg_document(card, {}, language);
+}
+
+std::string badge_sheet_html(std::string_view event_name, const std::vector<BadgeCard>& cards,
+                             Language language) {
+    const std::size_t pages = (cards.size() + kBadgesPerSheet - 1) / kBadgesPerSheet;
+    const SheetText& text = sheet_text(language);
+    std::string title = escape_markup(event_name.empty() ? "Badges" : event_name);
+    std::string html = "<!DOCTYPE html>\n<html lang=\"" + std::string(text.lang) +
+                       "\">\n<head>\n<meta charset=\"utf-8\">\n";
+    html += "<title>Badges \u2013 " + title + "</title>\n" + sheet_style() + "</head>\n<body>\n";
     html += "<div class=\"toolbar\"><strong>" + title + "</strong><span>" +
-            std::to_string(cards.size()) + (cards.size() == 1 ? " badge" : " badges") + " on " +
-            std::to_string(pages) + (pages == 1 ? " A4 page" : " A4 pages") +
-            "</span><button type=\"button\" onclick=\"window.print()\">Print</button>"
-            "<span class=\"hint\">Print at 100 % (actual size), no margins; cut along the "
-            "dashed lines.</span></div>\n";
-    if (cards.empty()) html += "<p class=\"empty\">No badges to print.</p>\n";
+            std::to_string(cards.size()) + (cards.size() == 1 ? text.badge : text.badges) +
+            std::to_string(pages) + (pages == 1 ? text.page : text.pages) +
+            "</span><button type=\"button\" onclick=\"window.print()\">" + text.print +
+            "</button><span class=\"hint\">" + text.hint + "</span></div>\n";
+    if (cards.empty()) html += "<p class=\"empty\">" + std::string(text.empty) + "</p>\n";
+    const std::string marks = crop_marks_svg();
     for (std::size_t page = 0; page < pages; ++page) {
-        html += "<section class=\"sheet\">\n";
-        for (std::size_t i = page * per_page; i < std::min(cards.size(), (page + 1) * per_page);
-             ++i) {
+        html += "<section class=\"sheet\">\n" + marks;
+        std::size_t end = std::min(cards.size(), (page + 1) * kBadgesPerSheet);
+        for (std::size_t i = page * kBadgesPerSheet; i < end; ++i) {
             html += "<div class=\"badge\">" +
-                    badge_svg_element(cards[i], event_name, "width=\"105mm\" height=\"148mm\"") +
+                    badge_svg_element(cards[i], event_name, language,
+                                      "width=\"105mm\" height=\"148mm\"") +
                     "</div>\n";
         }
         html += "</section>\n";
@@ -463,7 +614,7 @@ std::string badges_csv(const std::vector<BadgeCard>& cards) {
 }
 
 std::size_t write_badge_set(const std::filesystem::path& out_dir, std::string_view event_name,
-                            const std::vector<BadgeCard>& cards, bool csv_only) {
+                            const std::vector<BadgeCard>& cards, bool csv_only, Language language) {
     // Check every token first, so a bad one leaves no half-written set behind.
     if (!csv_only)
         for (const BadgeCard& card : cards)
@@ -475,10 +626,10 @@ std::size_t write_badge_set(const std::filesystem::path& out_dir, std::string_vi
     if (!csv_only) {
         for (const BadgeCard& card : cards) {
             std::string stem = badge_file_stem(card);
-            write_file(out_dir / (stem + ".svg"), badge_svg_document(card, event_name));
+            write_file(out_dir / (stem + ".svg"), badge_svg_document(card, event_name, language));
             write_file(out_dir / (stem + ".png"), qr_png(badge_qr(card)));
         }
-        write_file(out_dir / "badges.html", badge_sheet_html(event_name, cards));
+        write_file(out_dir / "badges.html", badge_sheet_html(event_name, cards, language));
     }
     write_file(out_dir / "badges.csv", badges_csv(cards));
     return cards.size();

@@ -30,25 +30,43 @@ std::string qr_terminal(const QrMatrix& qr, int quiet_zone = 2);
 // One badge to print.
 struct BadgeCard {
     std::int64_t attendee_id = 0;
-    std::string name;
+    std::string name; // may start with academic titles ("Prof. Dr."): printed on their own line
     std::string organisation;
     std::string category;
     std::string email;
     std::string token;
+    bool vip = false; // a gold stripe and stars on the category band
 };
 
-// The printable sheet: A6 name badges, four per A4 page (name, organisation, QR), as one
-// self-contained HTML document (QRs inline as SVG).
-std::string badge_sheet_html(std::string_view event_name, const std::vector<BadgeCard>& cards);
-// One badge as a standalone SVG (name, organisation, QR).
-std::string badge_svg(const BadgeCard& card);
+// The language of everything printed on a badge or sheet (category bands, sheet toolbar).
+enum class Language { en, de };
+// "en" or "de"; std::nullopt for anything else.
+std::optional<Language> parse_language(std::string_view text);
+
+// A name split into leading academic titles ("Prof. Dr.", "Dr.-Ing.") and the rest. A title
+// word is a known one (Prof, Dr, PD) or ends with a dot and has at least two letters before it
+// (so initials such as "J." stay in the name); the name keeps at least one word.
+struct TitledName {
+    std::string titles; // "" when there are none
+    std::string name;
+};
+TitledName split_titles(std::string_view name);
+
+// The printable sheet: badges at 92 x 129.7 mm (A6 scaled to 88 %), four per A4 page inside
+// printer-safe margins (nothing within 6 mm of the paper edge), with crop marks in the margin
+// along every cut; one self-contained HTML document (QRs inline as SVG).
+std::string badge_sheet_html(std::string_view event_name, const std::vector<BadgeCard>& cards,
+                             Language language = Language::en);
+// One badge as a standalone A6 SVG (titles, name, organisation, QR, category band).
+std::string badge_svg(const BadgeCard& card, Language language = Language::en);
 
 // Writes badge-<id>.svg and badge-<id>.png per attendee, badges.html and badges.csv
 // (name,email,file,token) into out_dir. Returns the number of badges written.
 // csv_only: just badges.csv (tokens for a mail merge or a load tool; milliseconds, not minutes,
 // for tens of thousands of attendees).
 std::size_t write_badge_set(const std::filesystem::path& out_dir, std::string_view event_name,
-                            const std::vector<BadgeCard>& cards, bool csv_only = false);
+                            const std::vector<BadgeCard>& cards, bool csv_only = false,
+                            Language language = Language::en);
 // name,email,file,token (RFC 4180, CRLF).
 std::string badges_csv(const std::vector<BadgeCard>& cards);
 

@@ -564,6 +564,17 @@ TEST_CASE("attendance: HTTP roster upload, exports and badges need the organiser
     CHECK(svg.body.find("<svg") != std::string::npos);
     CHECK(http_request(endpoint, "GET", "/api/badges/999.svg", "", organiser_key).status == 404);
     CHECK(http_request(endpoint, "GET", "/badges", "", door_event.event.key("door")).status == 403);
+    // The event's language for the bands.
+    auto german = http_request(endpoint, "GET", "/badges?lang=de", "", organiser_key);
+    CHECK(german.status == 200);
+    CHECK(german.body.find("<html lang=\"de\">") != std::string::npos);
+    CHECK(german.body.find(">MITGLIED</text>") != std::string::npos);
+    CHECK(german.body.find(">MEMBER</text>") == std::string::npos);
+    CHECK(http_request(endpoint, "GET", "/api/badges/1.svg?lang=de", "", organiser_key)
+              .body.find(">MITGLIED</text>") != std::string::npos);
+    auto unknown = http_request(endpoint, "GET", "/badges?lang=fr", "", organiser_key);
+    CHECK(unknown.status == 400);
+    CHECK(unknown.body.find("lang must be de or en") != std::string::npos);
 }
 
 TEST_CASE("attendance: CLI import re-import, badges and reissue") {
@@ -589,6 +600,22 @@ TEST_CASE("attendance: CLI import re-import, badges and reissue") {
     CHECK(fs::exists(out / "badges.csv"));
     CHECK(fs::exists(out / "badge-1.svg"));
     CHECK(fs::exists(out / "badge-1.png"));
+    auto german = door_event.event.temp.path / "badges-de";
+    CHECK(run_cli({"badges", "--data", data, "--out", german.string(), "--lang", "de"}).exit_code ==
+          0);
+    {
+        std::ifstream sheet(german / "badges.html");
+        std::string html(std::istreambuf_iterator<char>(sheet), {});
+        CHECK(html.find(">NEUMITGLIED</text>") != std::string::npos);
+        CHECK(html.find(">NEW MEMBER</text>") == std::string::npos);
+        // The VIP's mark, and her title on its own line.
+        CHECK(html.find("Badge: Dr. Eva Groß (VIP)") != std::string::npos);
+        CHECK(html.find(">Dr.</text>") != std::string::npos);
+        CHECK(html.find(">Eva Groß</text>") != std::string::npos);
+    }
+    auto french = run_cli({"badges", "--data", data, "--out", german.string(), "--lang", "fr"});
+    CHECK(french.exit_code == 2);
+    CHECK_THAT(french.output, Catch::Contains("--lang must be de or en"));
     auto tokens_only = door_event.event.temp.path / "tokens";
     CHECK(run_cli({"badges", "--data", data, "--out", tokens_only.string(), "--csv-only"})
               .exit_code == 0);

@@ -282,10 +282,14 @@ TEST_CASE("badges: the A4 sheet holds four badges per page and escapes everythin
     CHECK(html.find("<title>Badges \u2013 Demo Day &lt;2026&gt; &amp; more</title>") !=
           std::string::npos);
     CHECK(html.find("9 badges on 3 A4 pages") != std::string::npos);
-    // Each page is exactly A4 and each badge exactly A6.
+    // Each page is exactly A4; the badges keep A6 proportions (92 x 129.68 mm) inside margins
+    // of 13 mm and 18.82 mm, so nothing needs borderless printing.
     CHECK(html.find("width: 210mm; height: 297mm") != std::string::npos);
-    CHECK(html.find("grid-template-columns: 105mm 105mm; grid-template-rows: 148.5mm 148.5mm") !=
+    CHECK(html.find("padding: 18.82mm 13mm;") != std::string::npos);
+    CHECK(html.find("grid-template-columns: 92mm 92mm; grid-template-rows: 129.68mm 129.68mm") !=
           std::string::npos);
+    CHECK(html.find("width: 92mm; height: 129.68mm") != std::string::npos);
+    CHECK(count(html, "<svg class=\"crop-marks\"") == 3);
 
     std::string empty = badge_sheet_html("Empty", {});
     CHECK(count(empty, "<section class=\"sheet\">") == 0);
@@ -347,4 +351,142 @@ TEST_CASE("badges: a card without a usable token writes nothing") {
                                     {2, "Broken", "", "member", "", std::string(3000, 'x')}};
     CHECK_THROWS_AS(write_badge_set(dir.path / "badges", "Demo", cards), std::invalid_argument);
     CHECK_FALSE(std::filesystem::exists(dir.path / "badges"));
+}
+
+namespace {
+
+struct Segment {
+    double x1, y1, x2, y2;
+};
+
+// The straight lines of the sheet's crop-mark path ("Mx yLx y" pairs).
+std::vector<Segment> crop_mark_segments(const std::string& html) {
+    std::size_t at = html.find("<svg class=\"crop-marks\"");
+    REQUIRE(at != std::string::npos);
+    std::size_t d = html.find(" d=\"", at) + 4;
+    std::string path = html.substr(d, html.find('"', d) - d);
+    std::regex segment(R"(M([\d.]+) ([\d.]+)L([\d.]+) ([\d.]+))");
+    std::vector<Segment> segments;
+    for (std::sregex_iterator it(path.begin(), path.end(), segment), end; it != end; ++it)
+        segments.push_back(
+            {std::stod((*it)[1]), std::stod((*it)[2]), std::stod((*it)[3]), std::stod((*it)[4])});
+    return segments;
+}
+
+} // namespace
+
+TEST_CASE("badges: crop marks continue every cut line inside the printable area") {
+    std::vector<BadgeCard> cards = {{1, "Ada", "", "member", "", real_token(1)}};
+    std::string html = badge_sheet_html("Demo", cards);
+    auto segments = crop_mark_segments(html);
+    // Three cut lines across (block edges and the middle) and three down, each marked at both
+    // ends of the block: 12 marks.
+    REQUIRE(segments.size() == 12);
+    const std::vector<double> cuts_x = {13, 105, 197};
+    const std::vector<double> cuts_y = {18.82, 148.5, 278.18};
+    auto near = [](double a, double b) { return std::abs(a - b) < 0.011; };
+    auto on_one = [&](double value, const std::vector<double>& cuts) {
+        return std::any_of(cuts.begin(), cuts.end(), [&](double c) { return near(c, value); });
+    };
+    int vertical = 0;
+    for (const Segment& s : segments) {
+        INFO(s.x1 << "," << s.y1 << " - " << s.x2 << "," << s.y2);
+        // Printer-safe: at least 6 mm from every paper edge.
+        for (double x : {s.x1, s.x2})
+            CHECK((x >= 6 && x <= 204));
+        for (double y : {s.y1, s.y2})
+            CHECK((y >= 6 && y <= 291));
+        if (near(s.x1, s.x2)) {
+            ++vertical;
+            CHECK(on_one(s.x1, cuts_x));
+            // In the top or bottom margin, clear of the badges.
+            CHECK(((s.y2 <= 18.82 - 1.9) || (s.y1 >= 278.18 + 1.9)));
+        } else {
+            CHECK(near(s.y1, s.y2));
+            CHECK(on_one(s.y1, cuts_y));
+            CHECK(((s.x2 <= 13 - 1.9) || (s.x1 >= 197 + 1.9)));
+        }
+    }
+    CHECK(vertical == 6);
+}
+
+TEST_CASE("badges: category bands and the sheet speak the event's language") {
+    CHECK(parse_language("de") == Language::de);
+    CHECK(parse_language("en") == Language::en);
+    CHECK_FALSE(parse_language("fr"));
+    CHECK_FALSE(parse_language(""));
+
+    const std::vector<std::pair<std::string, std::string>> german = {
+        {"member", "MITGLIED"}, {"guest", "GAST"},   {"new_member", "NEUMITGLIED"},
+        {"staff", "TEAM"},      {"press", "PRESSE"}, {"speaker", "SPEAKER"}};
+    for (const auto& [category, label] : german) {
+        INFO(category);
+        BadgeCard card{1, "Ada Lovelace", "", category, "", real_token(1)};
+        CHECK(badge_svg(card, Language::de).find(">" + label + "</text>") != std::string::npos);
+    }
+    BadgeCard member{1, "Ada Lovelace", "", "member", "", real_token(1)};
+    CHECK(badge_svg(member).find(">MEMBER</text>") != std::string::npos);
+    CHECK(badge_svg(member, Language::de).find("MEMBER<") == std::string::npos);
+
+    std::vector<BadgeCard> cards(5, member);
+    std::string de = badge_sheet_html("Treffen", cards, Language::de);
+    CHECK(de.find("<html lang=\"de\">") != std::string::npos);
+    CHECK(de.find("5 Badges auf 2 A4-Seiten") != std::string::npos);
+    CHECK(de.find(">Drucken</button>") != std::string::npos);
+    CHECK(de.find("Schnittmarken") != std::string::npos);
+    CHECK(de.find(">MITGLIED</text>") != std::string::npos);
+    for (const char* english : {"badges on", "A4 pages", ">Print<", "Cut along", ">MEMBER<"}) {
+        INFO(english);
+        CHECK(de.find(english) == std::string::npos);
+    }
+    CHECK(badge_sheet_html("Treffen", {}, Language::de).find("Keine Badges zum Drucken.") !=
+          std::string::npos);
+    CHECK(badge_sheet_html("Meeting", {member}).find("1 badge on 1 A4 page") != std::string::npos);
+}
+
+TEST_CASE("badges: a VIP gets a gold mark on the band, others do not") {
+    BadgeCard guest{1, "Dr. Ingrid Hoffmann-Albrecht", "Stadt", "guest", "", real_token(1)};
+    std::string plain = badge_svg(guest);
+    CHECK(plain.find("class=\"vip\"") == std::string::npos);
+    CHECK(plain.find("#c9a227") == std::string::npos);
+    guest.vip = true;
+    std::string vip = badge_svg(guest);
+    CHECK(count(vip, "class=\"vip\"") == 1);
+    CHECK(count(vip, "<polygon") == 2); // a star at either end of the band
+    CHECK(vip.find("aria-label=\"Badge: Dr. Ingrid Hoffmann-Albrecht (VIP)\"") !=
+          std::string::npos);
+    CHECK(vip.find(">GUEST</text>") != std::string::npos);
+    // The QR is untouched by the mark.
+    auto qr = encode_qr(guest.token);
+    CHECK(modules_from_svg(vip, qr->size, 4) == qr->dark);
+}
+
+TEST_CASE("badges: titles go on a smaller line above the name and never shrink it") {
+    CHECK(split_titles("Prof. Dr. Konrad Weißenfels").titles == "Prof. Dr.");
+    CHECK(split_titles("Prof. Dr. Konrad Weißenfels").name == "Konrad Weißenfels");
+    CHECK(split_titles("Dr.-Ing. habil. Eva Lang").titles == "Dr.-Ing. habil.");
+    CHECK(split_titles("Prof. Dr. h.c. mult. Ada Byron").titles == "Prof. Dr. h.c. mult.");
+    CHECK(split_titles("PD Dr. med. Jan Ott").titles == "PD Dr. med.");
+    CHECK(split_titles("J. R. R. Tolkien").titles.empty()); // initials are part of the name
+    CHECK(split_titles("  Mehmet   Öztürk ").name == "Mehmet Öztürk");
+    CHECK(split_titles("Dr.").name == "Dr."); // the name keeps at least one word
+    CHECK(split_titles("Dr.").titles.empty());
+
+    auto name_font_size = [](const std::string& svg, const std::string& name) {
+        std::size_t end = svg.find(">" + name + "</text>");
+        REQUIRE(end != std::string::npos);
+        std::size_t size = svg.rfind("font-size=\"", end) + 11;
+        return std::stod(svg.substr(size, svg.find('"', size) - size));
+    };
+    BadgeCard plain{2, "Jan Öttl", "Universität", "speaker", "", real_token(2)};
+    BadgeCard titled = plain;
+    titled.name = "Prof. Dr. Jan Öttl";
+    std::string svg = badge_svg(titled);
+    CHECK(svg.find(">Prof. Dr.</text>") != std::string::npos);
+    double title_size = name_font_size(svg, "Prof. Dr.");
+    double name_size = name_font_size(svg, "Jan Öttl");
+    CHECK(name_size == name_font_size(badge_svg(plain), "Jan Öttl"));
+    CHECK(title_size < name_size * 0.6);
+    // The title line sits above the name.
+    CHECK(svg.find(">Prof. Dr.</text>") < svg.find(">Jan Öttl</text>"));
 }

@@ -188,10 +188,16 @@ function frame() {
 // ---- agenda -------------------------------------------------------------------------------------
 const STATUS_ICON = { pending: '○', current: '▶', done: '✓', skipped: '⤼', no_show: '✕' };
 
+/** An agenda warning in the page's language (the server's text is English). */
+function warningText(warning) {
+    const name = agenda.items.find((item) => item.id === warning.item_id)?.speaker?.name;
+    return name ? t('mod.speakerNotIn', { name }) : warning.text;
+}
+
 function renderAgenda() {
     if (!agenda) return;
     const items = agenda.items;
-    fill($('#warnings'), (agenda.warnings || []).map((w) => h('li.warning', h('span', { 'aria-hidden': 'true' }, '⚠ '), w.text)));
+    fill($('#warnings'), (agenda.warnings || []).map((w) => h('li.warning', h('span', { 'aria-hidden': 'true' }, '⚠ '), warningText(w))));
     fill($('#agenda'), items.map((item, i) => {
         const sp = item.speaker;
         const times = [];
