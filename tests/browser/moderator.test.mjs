@@ -5,22 +5,19 @@ import { after, before, test } from 'node:test';
 
 import { DESKTOP, PHONE, ROSTER, closeEvent, eventually, openEvent, openPage, screenshot } from './lib.mjs';
 
-let event;
-let server;
-let browser;
 const errors = [];
+const run = {}; // {event, server, browser} of this file's event
+before(async () => Object.assign(run, await openEvent()));
+after(() => closeEvent(run));
 
-before(async () => ({ event, server, browser } = await openEvent()));
-after(() => closeEvent({ browser, server, event }));
-
-const moderatorUrl = () => `${server.url}/moderator#key=${event.keys.moderator}`;
+const moderatorUrl = () => `${run.server.url}/moderator#key=${run.event.keys.moderator}`;
 const timerOf = (page) => page.evaluate(() => window.stagedoorModerator.timer);
 const request = (page, message) => page.evaluate((m) => window.stagedoorModerator.conn.request(m), message);
 const online = (page) => eventually(() => page.evaluate(() => document.body.dataset.conn === 'online'), { message: 'online' });
 
 /** The attendee id of a roster person, looked up the way a door does. */
 async function attendeeId(name) {
-    const door = await openPage(browser, `${server.url}/door#key=${event.keys.door}`, { viewport: DESKTOP, errors });
+    const door = await openPage(run.browser, `${run.server.url}/door#key=${run.event.keys.door}`, { viewport: DESKTOP, errors });
     await online(door);
     const found = await door.evaluate((q) => window.stagedoorDoor.conn.request({ type: 'lookup', query: q }), name);
     await door.context().close();
@@ -30,7 +27,7 @@ async function attendeeId(name) {
 test('moderator on a phone: bottom bar, warning past the changeover and blackout in the Now card, no cut label', async () => {
     const pitcher = ROSTER[0].name;
     const speakerId = await attendeeId(pitcher);
-    const mod = await openPage(browser, moderatorUrl(), { viewport: PHONE, locale: 'de-DE', errors });
+    const mod = await openPage(run.browser, moderatorUrl(), { viewport: PHONE, locale: 'de-DE', errors });
     await online(mod);
     await request(mod, { type: 'agenda_add', item: { title: 'Eröffnung', kind: 'talk', duration_ms: 300000 } });
     await request(mod, { type: 'agenda_add', item: { title: 'Umbau', kind: 'break', duration_ms: 30000, at_zero: 'next' } });
@@ -88,7 +85,7 @@ test('moderator on a phone: bottom bar, warning past the changeover and blackout
 });
 
 test('moderator on a desktop: "Load" and "Start now" on rows, undo a Next, hotkeys and the ? overlay', async () => {
-    const mod = await openPage(browser, moderatorUrl(), { viewport: DESKTOP, errors });
+    const mod = await openPage(run.browser, moderatorUrl(), { viewport: DESKTOP, errors });
     await online(mod);
     await request(mod, { type: 'agenda_add', item: { title: 'Closing', kind: 'talk', duration_ms: 600000 } });
     await eventually(() => mod.evaluate(() => window.stagedoorModerator.agenda?.items.length === 4), { message: 'four items' });

@@ -360,12 +360,10 @@ namespace {
 
 AgendaItem changeover(std::string id, std::string block = "Pitches",
                       std::int64_t duration = 30 * kSecond) {
-    ItemChanges draft = changes("Changeover", duration);
-    draft.kind = ItemKind::break_slot;
-    draft.at_zero = AtZero::next;
-    draft.block = std::move(block);
-    AgendaItem item;
-    REQUIRE_FALSE(make_item(std::move(id), draft, item));
+    AgendaItem item = made(std::move(id), duration, std::nullopt, std::move(block));
+    item.title = "Changeover";
+    item.kind = ItemKind::break_slot;
+    item.at_zero = AtZero::next;
     return item;
 }
 
