@@ -87,7 +87,8 @@ void StageModule::stop() {
     if (deadline_timer_) context_.scheduler.cancel(deadline_timer_);
     if (heartbeat_timer_) context_.scheduler.cancel(heartbeat_timer_);
     if (displays_timer_) context_.scheduler.cancel(displays_timer_);
-    deadline_timer_ = heartbeat_timer_ = displays_timer_ = 0;
+    if (forget_timer_) context_.scheduler.cancel(forget_timer_);
+    deadline_timer_ = heartbeat_timer_ = displays_timer_ = forget_timer_ = 0;
     deadline_at_.reset();
     started_ = false;
 }
@@ -101,8 +102,8 @@ void StageModule::on_welcome(const Connection& connection) {
     if (roles::door_staff.contains(connection.role) && on_deck_)
         reply_.send(connection.id, *on_deck_);
     if (roles::displays.contains(connection.role)) {
-        displays_[connection.id] =
-            DisplayRecord{connection.device, connection.role, std::nullopt, std::nullopt, true};
+        displays_[connection.id] = DisplayRecord{
+            connection.device, connection.role, std::nullopt, std::nullopt, true, std::nullopt};
         // A display that reconnects replaces its old, disconnected entry.
         for (auto it = displays_.begin(); it != displays_.end();) {
             if (it->first != connection.id && !it->second.connected &&
@@ -121,6 +122,7 @@ void StageModule::on_disconnect(const Connection& connection) {
     auto it = displays_.find(connection.id);
     if (it == displays_.end()) return;
     it->second.connected = false;
+    it->second.disconnected_at = context_.clock();
     // Keep the list bounded: forget the oldest disconnected displays first.
     while (displays_.size() > kMaxDisplays) {
         auto oldest = std::find_if(displays_.begin(), displays_.end(),
@@ -129,6 +131,27 @@ void StageModule::on_disconnect(const Connection& connection) {
         displays_.erase(oldest);
     }
     broadcast_displays();
+    forget_closed_displays();
+}
+
+void StageModule::forget_closed_displays() {
+    std::int64_t now = context_.clock();
+    std::optional<std::int64_t> next_due;
+    bool forgot = std::erase_if(displays_, [&](const auto& entry) {
+                      const auto& closed = entry.second.disconnected_at;
+                      if (entry.second.connected || !closed) return false;
+                      if (now - *closed >= kForgetDisplayMs) return true;
+                      next_due = std::min(next_due.value_or(*closed), *closed);
+                      return false;
+                  }) > 0;
+    if (forgot) broadcast_displays();
+    if (forget_timer_ || !next_due || !started_) return;
+    std::weak_ptr<bool> alive = alive_;
+    forget_timer_ = context_.scheduler.schedule_at(*next_due + kForgetDisplayMs, [this, alive] {
+        if (alive.expired() || !*alive.lock()) return;
+        forget_timer_ = 0;
+        forget_closed_displays();
+    });
 }
 
 void StageModule::register_routes(Router& router) {
@@ -141,6 +164,7 @@ void StageModule::register_routes(Router& router) {
     router.on<protocol::AgendaSkip>(roles::editors, this, &StageModule::on_agenda_skip);
     router.on<protocol::NoShow>(roles::editors, this, &StageModule::on_no_show);
     router.on<protocol::SwapNext>(roles::editors, this, &StageModule::on_swap_next);
+    router.on<protocol::UndoNext>(roles::editors, this, &StageModule::on_undo_next);
     router.on<protocol::StageMessageRequest>(roles::editors, this, &StageModule::on_stage_message);
     router.on<protocol::StageClear>(roles::editors, this, &StageModule::on_stage_clear);
     router.on<protocol::Blackout>(roles::editors, this, &StageModule::on_blackout);
@@ -211,7 +235,11 @@ void StageModule::on_timer_control(const Connection& connection,
                                    const protocol::TimerControl& message) {
     d::TimerCommand command{same_name(message.action, d::timer_action_from_string), message.item,
                             message.ms};
-    apply(connection, message, d::apply_timer(state_, command, context_.clock()));
+    std::optional<d::StageState> before;
+    if (command.action == d::TimerAction::next) before = state_;
+    auto failure = d::apply_timer(state_, command, context_.clock());
+    if (before && !failure) next_undo_ = d::undo_record(*before, state_);
+    apply(connection, message, std::move(failure));
 }
 
 void StageModule::on_agenda_add(const Connection& connection, const protocol::AgendaAdd& message) {
@@ -257,6 +285,15 @@ void StageModule::on_swap_next(const Connection& connection, const protocol::Swa
             connection, message,
             d::Failure{d::Failure::Kind::conflict, "", "presence is not available on this server"});
     apply(connection, message, d::swap_next(state_, speakers()));
+}
+
+void StageModule::on_undo_next(const Connection& connection, const protocol::UndoNext& message) {
+    if (!next_undo_)
+        return apply(connection, message,
+                     d::Failure{d::Failure::Kind::conflict, "", "there is no Next to undo"});
+    auto failure = d::undo_next(state_, *next_undo_, context_.clock());
+    if (!failure) next_undo_.reset();
+    apply(connection, message, std::move(failure));
 }
 
 void StageModule::on_stage_message(const Connection& connection,

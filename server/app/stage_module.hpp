@@ -27,6 +27,8 @@ class StageModule final : public Module {
     ~StageModule() override;
 
     static constexpr std::int64_t kHeartbeatMs = 5000;
+    // A closed display connection stays listed this long (a reconnect replaces it sooner).
+    static constexpr std::int64_t kForgetDisplayMs = 60'000;
 
     void register_routes(Router& router) override;
     void start() override;
@@ -46,6 +48,7 @@ class StageModule final : public Module {
         std::optional<protocol::SyncReport> report;
         std::optional<std::int64_t> last_report;
         bool connected = true;
+        std::optional<std::int64_t> disconnected_at;
     };
 
     enum class Change { stage, screen };
@@ -59,6 +62,7 @@ class StageModule final : public Module {
     void on_agenda_skip(const Connection& connection, const protocol::AgendaSkip& message);
     void on_no_show(const Connection& connection, const protocol::NoShow& message);
     void on_swap_next(const Connection& connection, const protocol::SwapNext& message);
+    void on_undo_next(const Connection& connection, const protocol::UndoNext& message);
     void on_stage_message(const Connection& connection,
                           const protocol::StageMessageRequest& message);
     void on_stage_clear(const Connection& connection, const protocol::StageClear& message);
@@ -100,6 +104,8 @@ class StageModule final : public Module {
     void schedule_heartbeat();
     void check_on_deck(bool notify);
     void broadcast_displays();
+    // Drops displays closed for kForgetDisplayMs; schedules itself for the next one due.
+    void forget_closed_displays();
     Frame displays_frame() const;
     void import_over_http(const HttpRequest& request, Router::HttpRespond respond);
     HttpResponse report_json_response() const;
@@ -128,7 +134,10 @@ class StageModule final : public Module {
     // displays connecting and reporting every 10 s, one push per change would be O(N^2).
     Scheduler::TimerId displays_timer_ = 0;
     std::int64_t displays_pushed_at_ = 0;
+    Scheduler::TimerId forget_timer_ = 0;
     std::string on_deck_item_;
+    // What the last accepted `next` replaced; undo_next refuses once anything changed since.
+    std::optional<domain::NextUndo> next_undo_;
     std::optional<protocol::OnDeck> on_deck_;
     bool started_ = false;
 };

@@ -403,6 +403,51 @@ void repoint(StageState& state, std::size_t lost_index) {
     load(state, target);
 }
 
+bool is_break(const AgendaItem& item) {
+    return item.kind == ItemKind::break_slot;
+}
+
+// True for a changeover that has not run and is not the current item: one that may be skipped.
+bool waiting_break(const StageState& state, const AgendaItem& item) {
+    return is_break(item) && !item.actual.start && state.timer.item_id != item.id;
+}
+
+// A no-show between two breaks would leave them back to back: the later one, or the shorter
+// one when only it may still be skipped (a changeover next to a lunch break), is skipped too.
+void merge_breaks_around(StageState& state, std::size_t index) {
+    auto before = state.agenda.previous_playable(index);
+    auto after = state.agenda.next_playable(index);
+    if (!before || !after) return;
+    AgendaItem& first = state.agenda.items[*before];
+    AgendaItem& second = state.agenda.items[*after];
+    if (!is_break(first) || !is_break(second)) return;
+    bool first_waits = waiting_break(state, first);
+    if (waiting_break(state, second) && (!first_waits || second.duration_ms <= first.duration_ms))
+        second.skipped = true;
+    else if (first_waits)
+        first.skipped = true;
+}
+
+// Undoes merge_breaks_around when the speaker comes after all: a skipped break right next to
+// the item returns unless it would now meet another break.
+void restore_break_next_to(StageState& state, std::size_t index) {
+    auto& items = state.agenda.items;
+    if (index + 1 < items.size()) {
+        AgendaItem& after = items[index + 1];
+        auto beyond = state.agenda.next_playable(index + 1);
+        if (after.skipped && waiting_break(state, after) && !(beyond && is_break(items[*beyond]))) {
+            after.skipped = false;
+            return;
+        }
+    }
+    if (index > 0) {
+        AgendaItem& before = items[index - 1];
+        auto beyond = state.agenda.previous_playable(index - 1);
+        if (before.skipped && waiting_break(state, before) && !(beyond && is_break(items[*beyond])))
+            before.skipped = false;
+    }
+}
+
 std::optional<Failure> set_flag(StageState& state, std::string_view item_id, bool value,
                                 bool AgendaItem::*flag) {
     return transact(state, [&](StageState& next) -> std::optional<Failure> {
@@ -412,13 +457,38 @@ std::optional<Failure> set_flag(StageState& state, std::string_view item_id, boo
         bool is_current = next.timer.item_id == item.id;
         if (value && is_current && item_in_progress(next.timer))
             return conflict("'" + item.title + "' is on now; stop it first");
+        bool was_playable = item.playable();
         item.*flag = value;
+        if (!is_break(item) && was_playable && !item.playable()) merge_breaks_around(next, *index);
+        if (!is_break(item) && !was_playable && item.playable())
+            restore_break_next_to(next, *index);
         if (is_current && next.timer.phase == TimerPhase::idle && !item.playable())
             repoint(next, *index);
         if (!next.timer.item_id && next.timer.phase == TimerPhase::idle)
             load(next, next.agenda.next_playable(std::nullopt));
         return std::nullopt;
     });
+}
+
+// The first playable item from index on that is not a break.
+std::optional<std::size_t> skip_breaks(const Agenda& agenda, std::optional<std::size_t> index) {
+    while (index && is_break(agenda.items[*index]))
+        index = agenda.next_playable(index);
+    return index;
+}
+
+// The changeover that travels with the item at index when it is swapped forward to `front`:
+// a waiting break of its block right after it, else (the block's last pitch) right before it.
+std::optional<std::size_t> changeover_of(const StageState& state, std::size_t index,
+                                         std::size_t front) {
+    const auto& items = state.agenda.items;
+    auto fits = [&](std::size_t i) {
+        return items[i].block == items[index].block && items[i].playable() &&
+               waiting_break(state, items[i]);
+    };
+    if (index + 1 < items.size() && fits(index + 1)) return index + 1;
+    if (index > front + 1 && fits(index - 1)) return index - 1;
+    return std::nullopt;
 }
 
 } // namespace
@@ -553,34 +623,59 @@ std::optional<std::size_t> upcoming_index(const StageState& state) {
     return state.agenda.next_playable(index);
 }
 
+std::optional<std::size_t> next_speaker_index(const StageState& state) {
+    return skip_breaks(state.agenda, upcoming_index(state));
+}
+
 std::optional<Failure> swap_next(StageState& state, const SpeakerLookup& speakers) {
     return transact(state, [&](StageState& next) -> std::optional<Failure> {
-        auto upcoming = upcoming_index(next);
+        auto upcoming = next_speaker_index(next);
         if (!upcoming) return conflict("there is no next item");
         auto is_present = [&](const AgendaItem& item) {
             if (!item.speaker_id) return false;
             auto speaker = speakers ? speakers(*item.speaker_id) : std::nullopt;
             return speaker && speaker->present;
         };
-        const AgendaItem& waiting = next.agenda.items[*upcoming];
+        auto& items = next.agenda.items;
+        const AgendaItem& waiting = items[*upcoming];
         if (!waiting.speaker_id) return conflict("the next item has no speaker");
         if (is_present(waiting)) return conflict("the next speaker is present");
         std::optional<std::size_t> found;
-        for (std::size_t i = *upcoming + 1; i < next.agenda.items.size(); ++i) {
-            const AgendaItem& candidate = next.agenda.items[i];
-            if (candidate.block != waiting.block) continue;
-            if (candidate.playable() && !candidate.actual.end && is_present(candidate)) {
+        for (std::size_t i = *upcoming + 1; i < items.size() && !found; ++i) {
+            const AgendaItem& candidate = items[i];
+            if (candidate.block == waiting.block && candidate.playable() && !candidate.actual.end &&
+                is_present(candidate))
                 found = i;
-                break;
-            }
         }
         if (!found) return conflict("no later speaker in this block is present");
         bool was_current = next.timer.item_id == waiting.id;
-        AgendaItem item = std::move(next.agenda.items[*found]);
-        next.agenda.items.erase(next.agenda.items.begin() + static_cast<std::ptrdiff_t>(*found));
-        next.agenda.items.insert(next.agenda.items.begin() + static_cast<std::ptrdiff_t>(*upcoming),
-                                 std::move(item));
+        std::vector<AgendaItem> moving{items[*found]};
+        auto changeover = changeover_of(next, *found, *upcoming);
+        if (changeover) moving.push_back(items[*changeover]);
+        // Erase the later index first so the earlier one stays valid.
+        auto erase_at = [&](std::size_t i) {
+            items.erase(items.begin() + static_cast<std::ptrdiff_t>(i));
+        };
+        erase_at(changeover ? std::max(*found, *changeover) : *found);
+        if (changeover) erase_at(std::min(*found, *changeover));
+        items.insert(items.begin() + static_cast<std::ptrdiff_t>(*upcoming), moving.begin(),
+                     moving.end());
         if (was_current) load(next, *upcoming);
+        return std::nullopt;
+    });
+}
+
+NextUndo undo_record(const StageState& before, const StageState& after) {
+    return NextUndo{before.timer, before.agenda, after.seq};
+}
+
+std::optional<Failure> undo_next(StageState& state, const NextUndo& undo, std::int64_t now) {
+    if (state.seq != undo.seq)
+        return conflict("only the last Next can be undone, before anything else changes");
+    return transact(state, [&](StageState& next) -> std::optional<Failure> {
+        next.timer = undo.timer;
+        next.agenda = undo.agenda;
+        settle_impl(next, now);
         return std::nullopt;
     });
 }
@@ -678,7 +773,7 @@ void project_blocks(const StageState& state, Projection& projection) {
 // Puts a warning first when the next item's speaker is unknown or not checked in.
 void warn_about_next_speaker(const StageState& state, const SpeakerLookup& speakers,
                              Projection& projection) {
-    auto upcoming = upcoming_index(state);
+    auto upcoming = next_speaker_index(state);
     if (!upcoming) return;
     const AgendaItem& item = state.agenda.items[*upcoming];
     // Without an attendee directory there is nothing to warn about.

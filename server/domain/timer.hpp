@@ -119,10 +119,28 @@ using SpeakerLookup = std::function<std::optional<SpeakerInfo>(std::int64_t atte
 // The item that will be on next: the current one while it waits in idle, else the first
 // playable item after it.
 std::optional<std::size_t> upcoming_index(const StageState& state);
+// The item whose speaker is on next: the upcoming item, or the first playable item after it
+// that is not a break when the upcoming one is a break or changeover.
+std::optional<std::size_t> next_speaker_index(const StageState& state);
 // Moves the first later playable item of the same block whose speaker is present in front of
-// the upcoming item (when that one is idle-current, the moved item becomes current). Fails
-// with conflict when the upcoming speaker is present or nobody later in the block is.
+// the next speaker's item (when that one is idle-current, the moved item becomes current).
+// A changeover right after the moved item (or, for the last one, right before it) moves with
+// it and follows it, so no two changeovers end up back to back. Fails with conflict when the
+// next speaker is present or nobody later in the block is.
 std::optional<Failure> swap_next(StageState& state, const SpeakerLookup& speakers);
+
+// What a `next` replaced, so that a mistaken Next can be taken back (StageModule keeps it).
+struct NextUndo {
+    TimerState timer;      // the timer before the next
+    Agenda agenda;         // the agenda before the next (the items' records)
+    std::uint64_t seq = 0; // the state's seq right after the next
+};
+// The undo record of a `next` that turned `before` into `after`.
+NextUndo undo_record(const StageState& before, const StageState& after);
+// Puts the timer and agenda back as they were before the next, then applies the zero
+// transitions due at now (a running item kept running meanwhile). Fails with conflict when
+// anything changed since the next (state.seq != undo.seq).
+std::optional<Failure> undo_next(StageState& state, const NextUndo& undo, std::int64_t now);
 
 enum class ItemStatus { pending, current, done, skipped, no_show };
 std::string_view to_string(ItemStatus status);

@@ -30,8 +30,8 @@ using AllMessages = MessageTypes<
     Attendance, CheckedIn, CheckedOut, Undone, WalkInEvent, Rejected, VipArrived,
     // messages_stage.hpp
     TimerControl, AgendaAdd, AgendaUpdate, AgendaRemove, AgendaMove, AgendaSkip, NoShow, SwapNext,
-    StageMessageRequest, StageClear, Blackout, SyncReport, TimerMessage, AgendaMessage, StageScreen,
-    OnDeck, Displays>;
+    UndoNext, StageMessageRequest, StageClear, Blackout, SyncReport, TimerMessage, AgendaMessage,
+    StageScreen, OnDeck, Displays>;
 
 } // namespace
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { displayHealth, hasSyncReport, healthLook, healthWord, syncFigures } from '../../kiosk/web/js/common/display-health.js';
+import { displayHealth, errorFigure, hasSyncReport, healthLook, healthWord, offsetError, syncFigures } from '../../kiosk/web/js/common/display-health.js';
 import { secondsSince } from '../../kiosk/web/js/format.js';
 import { setLang } from '../../kiosk/web/js/i18n.js';
 
@@ -18,14 +18,34 @@ test('display health: no sync report yet is none', () => {
     assert.equal(displayHealth({ connected: true, delay_ms: 10, sample_age_ms: null }), 'none');
 });
 
-test('display health: delay and sample age decide good, fair, bad at their edges', () => {
+test('display health: the estimated offset error (half the round trip plus drift) decides good, fair, bad', () => {
+    // The case: 0 ms offset and 1 ms round trip on a sample two minutes old is in sync.
+    assert.equal(displayHealth(reported(1, 120000)), 'good');
+    assert.equal(offsetError(reported(1, 120000)), 0.5 + 12);
     assert.equal(displayHealth(reported(0, 0)), 'good');
-    assert.equal(displayHealth(reported(100, 30000)), 'good');
-    assert.equal(displayHealth(reported(101, 30000)), 'fair');
-    assert.equal(displayHealth(reported(100, 30001)), 'fair');
-    assert.equal(displayHealth(reported(300, 60000)), 'fair');
-    assert.equal(displayHealth(reported(301, 1000)), 'bad');
-    assert.equal(displayHealth(reported(50, 60001)), 'bad');
+    assert.equal(displayHealth(reported(100, 0)), 'good', 'error 50 ms');
+    assert.equal(displayHealth(reported(100, 10)), 'fair', 'error 50.001 ms');
+    assert.equal(displayHealth(reported(0, 500000)), 'good', '500 s of drift: 50 ms');
+    assert.equal(displayHealth(reported(0, 500010)), 'fair');
+    assert.equal(displayHealth(reported(300, 0)), 'fair', 'error 150 ms');
+    assert.equal(displayHealth(reported(300, 10)), 'bad');
+    assert.equal(displayHealth(reported(301, 0)), 'bad');
+    // The time since the report counts as sample age when the server time is known.
+    const d = { ...reported(20, 1000), last_report: 1000000 };
+    assert.ok(Math.abs(offsetError(d, 1000000 + 400000) - (10 + 0.1 + 40)) < 1e-9);
+    assert.equal(displayHealth(d), 'good');
+    assert.equal(displayHealth(d, 1000000 + 390000), 'good');
+    assert.equal(displayHealth(d, 1000000 + 400000), 'fair');
+    assert.equal(offsetError({ connected: true }), null);
+});
+
+test('display health: the error in words', () => {
+    setLang('en');
+    assert.equal(errorFigure(reported(5, 0)), 'Accuracy ±3 ms');
+    assert.equal(errorFigure({ connected: true }), null);
+    setLang('de');
+    assert.equal(errorFigure(reported(5, 0)), 'Genauigkeit ±3 ms');
+    setLang('en');
 });
 
 test('display health: only a report has figures', () => {

@@ -356,6 +356,160 @@ TEST_CASE("agenda: the pitch queue counts items that are not breaks") {
     CHECK(state.agenda.items[queue[1]].id == "p3");
 }
 
+namespace {
+
+AgendaItem changeover(std::string id, std::string block = "Pitches",
+                      std::int64_t duration = 30 * kSecond) {
+    AgendaItem item = made(std::move(id), duration, std::nullopt, std::move(block));
+    item.title = "Changeover";
+    item.kind = ItemKind::break_slot;
+    item.at_zero = AtZero::next;
+    return item;
+}
+
+// The items that will play, in order.
+std::vector<std::string> playable_order(const StageState& state) {
+    std::vector<std::string> ids;
+    for (const auto& item : state.agenda.items)
+        if (item.playable()) ids.push_back(item.id);
+    return ids;
+}
+
+// p1 c1 p2 c2 p3 c3 p4 c4 p5 in block "Pitches"; speakers 1-5, present as given.
+StageState pitches_with_changeovers(FakePresence& presence, std::vector<bool> present) {
+    const char* names[] = {"Ada", "Ben", "Cem", "Dora", "Eve"};
+    std::vector<AgendaItem> items;
+    for (int n = 1; n <= 5; ++n) {
+        presence.add(n, names[n - 1], present[static_cast<std::size_t>(n - 1)]);
+        items.push_back(made("p" + std::to_string(n), 3 * kMinute, n, "Pitches"));
+        if (n < 5) items.push_back(changeover("c" + std::to_string(n)));
+    }
+    return with_items(std::move(items));
+}
+
+} // namespace
+
+TEST_CASE("agenda: warning and swap look past the changeover for the next pitcher") {
+    FakePresence presence;
+    auto state = pitches_with_changeovers(presence, {true, false, false, true, true});
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::start, {}, {}}, T0));
+    // c1 is upcoming; the pitcher after it is missing.
+    auto warnings = project(state, T0, presence.lookup()).warnings;
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].item_id == "p2");
+    CHECK(state.agenda.items[*next_speaker_index(state)].id == "p2");
+
+    // Dora's pitch comes forward with its changeover: still one changeover between pitches.
+    REQUIRE_FALSE(swap_next(state, presence.lookup()));
+    CHECK(order(state) ==
+          std::vector<std::string>{"p1", "c1", "p4", "c4", "p2", "c2", "p3", "c3", "p5"});
+    CHECK(project(state, T0, presence.lookup()).warnings.empty());
+
+    // The same with the changeover itself running.
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::next, {}, {}}, T0 + 3 * kMinute));
+    REQUIRE(state.timer.item_id == "c1");
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::next, {}, {}}, T0 + 3 * kMinute + kSecond));
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::next, {}, {}}, T0 + 6 * kMinute));
+    REQUIRE(state.timer.item_id == "c4");
+    warnings = project(state, T0 + 6 * kMinute, presence.lookup()).warnings;
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].item_id == "p2");
+    // Eve's is the last pitch: the changeover before it (c3) comes along, after it.
+    REQUIRE_FALSE(swap_next(state, presence.lookup()));
+    CHECK(order(state) ==
+          std::vector<std::string>{"p1", "c1", "p4", "c4", "p5", "c3", "p2", "c2", "p3"});
+    CHECK(state.timer.item_id == "c4");
+}
+
+TEST_CASE("agenda: the block's last pitch swaps forward with the changeover before it") {
+    FakePresence presence;
+    presence.add(1, "Ada", true);
+    presence.add(2, "Ben", false);
+    presence.add(3, "Cem", true);
+    auto state = with_items({made("p1", 3 * kMinute, 1, "Pitches"), changeover("c1"),
+                             made("p2", 3 * kMinute, 2, "Pitches"), changeover("c2"),
+                             made("p3", 3 * kMinute, 3, "Pitches"), made("net", 30 * kMinute)});
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::start, {}, {}}, T0));
+    REQUIRE_FALSE(swap_next(state, presence.lookup()));
+    CHECK(order(state) == std::vector<std::string>{"p1", "c1", "p3", "c2", "p2", "net"});
+}
+
+TEST_CASE("agenda: a no-show between changeovers skips one of them, and un-marking restores it") {
+    FakePresence presence;
+    auto state = pitches_with_changeovers(presence, {true, false, true, true, true});
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::start, {}, {}}, T0));
+    REQUIRE_FALSE(set_no_show(state, "p2", true));
+    CHECK(playable_order(state) ==
+          std::vector<std::string>{"p1", "c1", "p3", "c3", "p4", "c4", "p5"});
+    CHECK(state.agenda.find("c2")->skipped);
+    REQUIRE_FALSE(set_no_show(state, "p2", false));
+    CHECK(playable_order(state) ==
+          std::vector<std::string>{"p1", "c1", "p2", "c2", "p3", "c3", "p4", "c4", "p5"});
+
+    // While c1 runs it stays; the changeover after the missing pitch goes.
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::next, {}, {}}, T0 + 3 * kMinute));
+    REQUIRE(state.timer.item_id == "c1");
+    REQUIRE_FALSE(set_no_show(state, "p2", true));
+    CHECK(playable_order(state) ==
+          std::vector<std::string>{"p1", "c1", "p3", "c3", "p4", "c4", "p5"});
+    // The last pitch has only one changeover next to it: nothing else changes.
+    REQUIRE_FALSE(set_no_show(state, "p5", true));
+    CHECK(playable_order(state) == std::vector<std::string>{"p1", "c1", "p3", "c3", "p4", "c4"});
+}
+
+TEST_CASE("agenda: a no-show between a changeover and a long break keeps the long break") {
+    FakePresence presence;
+    presence.add(1, "Ada", true);
+    presence.add(2, "Ben", false);
+    auto state = with_items({made("p1", 3 * kMinute, 1, "Pitches"), changeover("c1"),
+                             made("p2", 3 * kMinute, 2, "Pitches"),
+                             changeover("lunch", "Pitches", 45 * kMinute)});
+    REQUIRE_FALSE(set_no_show(state, "p2", true));
+    CHECK(playable_order(state) == std::vector<std::string>{"p1", "lunch"});
+}
+
+TEST_CASE("agenda: undo_next puts back the item a mistaken Next ended") {
+    auto state = with_items({made("p1", 3 * kMinute), made("p2", 2 * kMinute)});
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::start, {}, {}}, T0));
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::add_time, {}, 30 * kSecond}, T0 + kSecond));
+    auto before = state;
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::next, {}, {}}, T0 + kMinute));
+    auto undo = undo_record(before, state);
+    REQUIRE(state.timer.item_id == "p2");
+
+    auto seq = state.seq;
+    REQUIRE_FALSE(undo_next(state, undo, T0 + kMinute + 20 * kSecond));
+    CHECK(state.seq == seq + 1);
+    CHECK(state.timer == before.timer); // p1 kept its anchors: its time ran on meanwhile
+    CHECK(state.timer.ends_at == T0 + 3 * kMinute + 30 * kSecond);
+    CHECK_FALSE(state.agenda.find("p1")->actual.end);
+    CHECK_FALSE(state.agenda.find("p2")->actual.start);
+
+    // Only once, and only while nothing else changed.
+    auto failure = undo_next(state, undo, T0 + 2 * kMinute);
+    REQUIRE(failure);
+    CHECK(failure->kind == Failure::Kind::conflict);
+    before = state;
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::next, {}, {}}, T0 + 2 * kMinute));
+    undo = undo_record(before, state);
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::pause, {}, {}}, T0 + 2 * kMinute));
+    auto unchanged = state;
+    CHECK(undo_next(state, undo, T0 + 2 * kMinute)->kind == Failure::Kind::conflict);
+    CHECK(state == unchanged);
+}
+
+TEST_CASE("agenda: undo_next after p1's zero passed applies its at_zero") {
+    auto first = made("p1", kMinute);
+    first.at_zero = AtZero::stop;
+    auto state = with_items({first, made("p2", 2 * kMinute)});
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::start, {}, {}}, T0));
+    auto before = state;
+    REQUIRE_FALSE(apply_timer(state, {TimerAction::next, {}, {}}, T0 + 30 * kSecond));
+    REQUIRE_FALSE(undo_next(state, undo_record(before, state), T0 + 90 * kSecond));
+    CHECK(state.timer.item_id == "p1");
+    CHECK(held_at_zero(state.timer));
+}
+
 TEST_CASE("agenda: format_clock") {
     CHECK(format_clock(0) == "0:00");
     CHECK(format_clock(65'000) == "1:05");

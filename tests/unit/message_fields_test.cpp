@@ -141,6 +141,7 @@ template <class Check> void for_each_sample(Check check) {
     check(AgendaSkip{7, "p3", false});
     check(NoShow{8, "p3", true});
     check(SwapNext{9});
+    check(UndoNext{9});
     check(StageMessageRequest{10, "Wrap up — now", Tone::stop, true});
     check(StageClear{11});
     check(Blackout{12, true});

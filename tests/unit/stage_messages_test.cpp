@@ -76,6 +76,7 @@ TEST_CASE("stage messages: requests round-trip") {
     round_trip(AgendaSkip{7, "p3", true});
     round_trip(NoShow{8, "p3", false});
     round_trip(SwapNext{9});
+    round_trip(UndoNext{9});
     round_trip(StageMessageRequest{10, "One minute left — please wrap up", Tone::wrap_up, true});
     round_trip(StageClear{11});
     round_trip(Blackout{12, true});

@@ -427,6 +427,35 @@ TEST_CASE("stage module: swap_next and the missing-speaker warning") {
     CHECK(rig.request(kModerator, {{"type", "swap_next"}})["code"] == "conflict");
 }
 
+TEST_CASE("stage module: undo_next takes back the last Next, once") {
+    TempFolder folder;
+    Rig rig(folder.path);
+    rig.import_agenda("id,title,kind,speaker,duration,block\n"
+                      "p1,One,pitch,,3:00,B\np2,Two,pitch,,3:00,B\n");
+    CHECK(rig.request(kModerator, {{"type", "undo_next"}})["code"] == "conflict");
+    REQUIRE(rig.control(kModerator, "start")["type"] == "ok");
+    auto running = rig.last_broadcast("timer");
+    REQUIRE(rig.control(kModerator, "next")["type"] == "ok");
+    REQUIRE(rig.last_broadcast("timer")["item"]["id"] == "p2");
+    CHECK(rig.request(kStageLeft, {{"type", "undo_next"}})["code"] == "forbidden");
+
+    REQUIRE(rig.request(kModerator, {{"type", "undo_next"}})["type"] == "ok");
+    auto undone = rig.last_broadcast("timer");
+    CHECK(undone["item"]["id"] == "p1");
+    CHECK(undone["state"] == "running");
+    CHECK(undone["ends_at"] == running["ends_at"]);
+    CHECK(undone["seq"].get<std::int64_t>() > running["seq"].get<std::int64_t>());
+    CHECK(rig.module->durable_state().timer.item_id == "p1");
+    CHECK(rig.request(kModerator, {{"type", "undo_next"}})["code"] == "conflict");
+
+    // A change after the Next (here a pause) makes it final.
+    REQUIRE(rig.control(kModerator, "next")["type"] == "ok");
+    REQUIRE(rig.control(kModerator, "pause")["type"] == "ok");
+    auto failure = rig.request(kModerator, {{"type", "undo_next"}});
+    CHECK(failure["code"] == "conflict");
+    CHECK(rig.last_broadcast("timer")["item"]["id"] == "p2");
+}
+
 TEST_CASE("stage module: on_deck goes to door and organiser when a pitch is two items away") {
     TempFolder folder;
     Rig rig(folder.path);
@@ -491,6 +520,21 @@ TEST_CASE("stage module: sync reports and display health") {
     displays = rig.last_broadcast("displays");
     REQUIRE(displays["displays"].size() == 2);
     CHECK(displays["displays"][1]["connected"] == true);
+
+    // A closed connection is listed for a minute, then dropped.
+    rig.module->on_disconnect(kStageLeft);
+    rig.now += StageModule::kForgetDisplayMs - 1;
+    rig.scheduler.run_due(rig.now);
+    displays = rig.last_broadcast("displays");
+    REQUIRE(displays["displays"].size() == 2);
+    CHECK(displays["displays"][0]["connected"] == false);
+    rig.now += 1;
+    rig.scheduler.run_due(rig.now);
+    rig.now += 1000;
+    rig.scheduler.run_due(rig.now);
+    displays = rig.last_broadcast("displays");
+    REQUIRE(displays["displays"].size() == 1);
+    CHECK(displays["displays"][0]["device"] == "Stage right");
 }
 
 TEST_CASE("stage module: stage messages and blackout are pushed to everyone") {

@@ -19,9 +19,12 @@ let stage = { message: null, blackout: false };
 let displays = [];
 
 conn.on('timer', (m) => {
+    const wasTiming = timing();
     timer = m;
     renderNow();
     renderPlay();
+    trackUndo();
+    if (wasTiming !== timing()) renderAgenda(); // rows offer "Load" only while nothing runs
 });
 conn.on('agenda', (m) => {
     agenda = m;
@@ -31,6 +34,7 @@ conn.on('agenda', (m) => {
 conn.on('stage', (m) => {
     stage = m;
     renderStageState();
+    renderNowStage();
 });
 conn.on('displays', (m) => {
     displays = m.displays || [];
@@ -61,18 +65,65 @@ function playAction() {
     if (s === 'paused') return 'resume';
     return 'start';
 }
+function timing() {
+    return timer?.state === 'running' || timer?.state === 'overtime';
+}
 function renderPlay() {
     const action = playAction();
-    $('#play-icon').replaceChildren(icon(action === 'pause' ? 'pause' : 'play'));
-    setText($('#play-label'), t(`mod.${action}`));
-    $('#ctl-play').dataset.action = action;
+    for (const b of $$('[data-do="play"]')) {
+        b.querySelector('.play-icon').replaceChildren(icon(action === 'pause' ? 'pause' : 'play'));
+        setText(b.querySelector('.play-label'), t(`mod.${action}`));
+        b.dataset.action = action;
+    }
 }
 
-$('#ctl-play').addEventListener('click', () => control(playAction()));
-$('#ctl-next').addEventListener('click', () => control('next'));
+// ---- next and its undo ------------------------------------------------------------------------
+// After a Next from this screen, "Undo" is offered until the stage changes again (the server
+// refuses an undo after any other change: PROTOCOL.md 7.3) or for at most a minute.
+const UNDO_OFFER_MS = 60000;
+let undo = null; // {before: seq before the Next, seq: the seq it made (null until pushed), until}
+
+async function pressNext() {
+    const before = timer?.seq ?? 0;
+    if (!(await control('next'))) return;
+    undo = { before, seq: null, until: Date.now() + UNDO_OFFER_MS };
+    setTimeout(trackUndo, UNDO_OFFER_MS + 50);
+    trackUndo();
+}
+function trackUndo() {
+    const seq = timer?.seq ?? 0;
+    if (undo && undo.seq === null && seq > undo.before) undo.seq = seq;
+    if (undo && ((undo.seq !== null && seq !== undo.seq) || Date.now() > undo.until)) undo = null;
+    $('#undo-next').hidden = !(undo && undo.seq !== null);
+}
+async function undoNext() {
+    if (!undo || undo.seq === null) return;
+    undo = null;
+    trackUndo();
+    await send({ type: 'undo_next' }, t('mod.undone'));
+}
+
+function focusMessage() {
+    const field = $('#msg-text');
+    field.scrollIntoView({ block: 'center' });
+    field.focus({ preventScroll: true });
+}
+const toggleBlackout = () => send({ type: 'blackout', on: !stage.blackout });
+const addTime = (ms) => control('add_time', { ms });
+
+// Buttons that exist twice (controls card and the phone's bottom bar) share one action.
+const ACTIONS = {
+    play: () => control(playAction()),
+    next: pressNext,
+    undo: undoNext,
+    message: focusMessage,
+    blackout: toggleBlackout,
+};
+for (const b of $$('[data-do]')) b.addEventListener('click', () => ACTIONS[b.dataset.do]());
 $('#ctl-prev').addEventListener('click', () => control('previous'));
-for (const b of $$('[data-add]')) b.addEventListener('click', () => control('add_time', { ms: Number(b.dataset.add) }));
-$('#ctl-swap').addEventListener('click', () => send({ type: 'swap_next' }, t('mod.swapped')));
+for (const b of $$('[data-add]')) b.addEventListener('click', () => addTime(Number(b.dataset.add)));
+const swapNext = () => send({ type: 'swap_next' }, t('mod.swapped'));
+$('#ctl-swap').addEventListener('click', swapNext);
 
 /** Destructive buttons ask for a second press within 3 s. */
 function confirmButton(button, labelEl, labelKey, run) {
@@ -99,24 +150,48 @@ function confirmButton(button, labelEl, labelKey, run) {
 const pressReset = confirmButton($('#ctl-reset'), $('#reset-label'), 'mod.reset', () => control('reset'));
 confirmButton($('#ctl-stop'), $('#stop-label'), 'mod.stop', () => control('stop'));
 
+// ---- hotkeys ------------------------------------------------------------------------------------
+// One table drives both the keys and the `?` overlay, so the overlay cannot go stale.
+const HOTKEYS = [
+    { shown: ['Space'], keys: [' '], label: 'mod.startPause', run: ACTIONS.play },
+    { shown: ['N'], keys: ['n', 'N'], label: 'mod.next', run: pressNext },
+    { shown: ['U'], keys: ['u', 'U'], label: 'mod.undoNext', run: undoNext },
+    { shown: ['P'], keys: ['p', 'P'], label: 'mod.previous', run: () => control('previous') },
+    { shown: ['+'], keys: ['+', '='], label: 'mod.plus30', run: () => addTime(30000) },
+    { shown: ['−'], keys: ['-', '−'], label: 'mod.minus30', run: () => addTime(-30000) },
+    { shown: ['↑'], keys: ['ArrowUp'], label: 'mod.plusMinute', run: () => addTime(60000) },
+    { shown: ['↓'], keys: ['ArrowDown'], label: 'mod.minusMinute', run: () => addTime(-60000) },
+    { shown: ['M'], keys: ['m', 'M'], label: 'mod.writeMessage', run: focusMessage },
+    { shown: ['B'], keys: ['b', 'B'], label: 'mod.blackoutToggle', run: toggleBlackout },
+    { shown: ['R', 'R'], keys: ['r', 'R'], label: 'mod.reset', run: () => pressReset() },
+    { shown: ['?'], keys: ['?'], label: 'mod.keysHelp', run: () => toggleKeysHelp() },
+];
+
+function renderKeysHelp() {
+    fill($('#keys-table'), HOTKEYS.map((k) => h('tr',
+        h('td', k.shown.map((s, i) => [i ? ' ' : null, h('kbd', s)])),
+        h('td', t(k.label), k.shown.length > 1 ? h('span.muted', ` (${t('mod.pressTwice')})`) : null))));
+}
+function toggleKeysHelp() {
+    const dialog = $('#keys-help');
+    if (dialog.open) dialog.close();
+    else dialog.showModal();
+}
+$('#keys-open').addEventListener('click', toggleKeysHelp);
+
 window.addEventListener('keydown', (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const tag = document.activeElement?.tagName;
     if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
+    if ($('#keys-help').open && ev.key !== '?') return; // the overlay closes with Esc or its button
     if (tag === 'BUTTON' && (ev.key === ' ' || ev.key === 'Enter')) {
         if (ev.key === 'Enter') return; // Enter on a focused button activates it as usual
         document.activeElement.blur(); // Space is always start/pause, never "press the focused button"
     }
-    const k = ev.key;
-    let handled = true;
-    if (k === ' ') control(playAction());
-    else if (k === 'n' || k === 'N') control('next');
-    else if (k === 'p' || k === 'P') control('previous');
-    else if (k === '+' || k === '=') control('add_time', { ms: 30000 });
-    else if (k === '-' || k === '−') control('add_time', { ms: -30000 });
-    else if (k === 'r' || k === 'R') pressReset();
-    else handled = false;
-    if (handled) ev.preventDefault();
+    const hotkey = HOTKEYS.find((k) => k.keys.includes(ev.key));
+    if (!hotkey) return;
+    ev.preventDefault();
+    hotkey.run();
 });
 
 // ---- now panel ------------------------------------------------------------------------------
@@ -139,7 +214,40 @@ function renderNow() {
         const idx = agenda.items.findIndex((i) => i.id === item.id);
         setText($('#now-index'), idx >= 0 ? t('mod.itemOf', { n: idx + 1, total: agenda.items.length }) : '');
     } else setText($('#now-index'), '');
+    renderNowWarnings();
     renderBlocks();
+}
+
+/** A warning in the screen's language: the missing next pitcher by name, else the server's text. */
+function warningText(w) {
+    const item = agenda?.items.find((i) => i.id === w.item_id);
+    if (item?.speaker && !item.speaker.present && w === agenda.warnings[0])
+        return t('mod.missingSpeaker', { name: item.speaker.name, title: item.title });
+    // The server's warning text is English: a warning about a speaker is said in the page's language.
+    return item?.speaker?.name ? t('mod.speakerNotIn', { name: item.speaker.name }) : w.text;
+}
+function warningLine(w) {
+    return h('li.warning', h('span', { 'aria-hidden': 'true' }, '⚠ '), warningText(w));
+}
+
+/** The warnings where the moderator looks (above the fold on a phone), with a Swap at hand. */
+function renderNowWarnings() {
+    const warnings = agenda?.warnings || [];
+    fill($('#now-warnings'), warnings.map((w, i) => {
+        const line = warningLine(w);
+        const item = agenda.items.find((it) => it.id === w.item_id);
+        if (i === 0 && item?.speaker && !item.speaker.present)
+            line.append(' ', h('button.btn.btn-small', { type: 'button', on: { click: swapNext } }, t('mod.swap')));
+        return line;
+    }));
+}
+
+/** Blackout and the message on stage, in the Now card. */
+function renderNowStage() {
+    const parts = [];
+    if (stage.blackout) parts.push(h('span.tag.tag-err.now-blackout', `◼ ${t('mod.blackoutActive')}`));
+    if (stage.message) parts.push(h('span.now-message', h('span.muted', `${t('mod.onStage')}: `), stage.message.text));
+    fill($('#now-stage'), parts);
 }
 
 function renderBlocks() {
@@ -189,15 +297,11 @@ function frame() {
 const STATUS_ICON = { pending: '○', current: '▶', done: '✓', skipped: '⤼', no_show: '✕' };
 
 /** An agenda warning in the page's language (the server's text is English). */
-function warningText(warning) {
-    const name = agenda.items.find((item) => item.id === warning.item_id)?.speaker?.name;
-    return name ? t('mod.speakerNotIn', { name }) : warning.text;
-}
 
 function renderAgenda() {
     if (!agenda) return;
     const items = agenda.items;
-    fill($('#warnings'), (agenda.warnings || []).map((w) => h('li.warning', h('span', { 'aria-hidden': 'true' }, '⚠ '), warningText(w))));
+    fill($('#warnings'), (agenda.warnings || []).map(warningLine));
     fill($('#agenda'), items.map((item, i) => {
         const sp = item.speaker;
         const times = [];
@@ -221,7 +325,7 @@ function renderAgenda() {
                 h('div.ai-speaker', sp ? [sp.name, sp.organisation ? h('span.muted', ` · ${sp.organisation}`) : null, ' ', presenceTag(sp)] : item.organisation || ''),
                 h('div.ai-times', times)),
             h('div.ai-actions',
-                isCurrent ? null : h('button.btn.btn-small', { type: 'button', title: t('mod.goto'), 'aria-label': `${t('mod.goto')}: ${item.title}`, on: { click: () => control('goto', { item: item.id }) } }, '▶'),
+                rowStartButtons(item, isCurrent),
                 h('button.btn.btn-small', { type: 'button', disabled: i === 0, title: t('mod.up'), 'aria-label': `${t('mod.up')}: ${item.title}`, on: { click: () => move(i, -1) } }, '↑'),
                 h('button.btn.btn-small', { type: 'button', disabled: i === items.length - 1, title: t('mod.down'), 'aria-label': `${t('mod.down')}: ${item.title}`, on: { click: () => move(i, +1) } }, '↓'),
                 item.status === 'done' || isCurrent ? null : h('button.btn.btn-small', {
@@ -233,6 +337,23 @@ function renderAgenda() {
                     on: { click: () => send({ type: 'no_show', item_id: item.id, no_show: item.status !== 'no_show' }) },
                 }, item.status === 'no_show' ? t('mod.unNoShow') : t('mod.noShow')) : null));
     }));
+}
+
+/**
+ * "Load" (only while nothing runs: then goto just loads) and "Start now" (a fresh run at once,
+ * pressed twice like Reset): two clearly different buttons, never one ambiguous ▶.
+ */
+function rowStartButtons(item, isCurrent) {
+    if (isCurrent || item.status === 'skipped' || item.status === 'no_show') return null;
+    const load = timing() ? null : h('button.btn.btn-small.ai-load', {
+        type: 'button', title: t('mod.loadHint'), 'aria-label': `${t('mod.loadHint')}: ${item.title}`,
+        on: { click: () => control('goto', { item: item.id }) },
+    }, t('mod.load'));
+    const label = h('span', t('mod.startNow'));
+    const start = h('button.btn.btn-small.ai-start', { type: 'button', title: t('mod.startNowHint'), 'aria-label': `${t('mod.startNowHint')}: ${item.title}` },
+        h('span', { 'aria-hidden': 'true' }, '▶ '), label);
+    confirmButton(start, label, 'mod.startNow', () => control('start', { item: item.id }));
+    return [load, start];
 }
 
 function move(index, direction) {
@@ -284,7 +405,6 @@ $('#msg-form').addEventListener('submit', async (ev) => {
     }
 });
 $('#msg-clear').addEventListener('click', () => send({ type: 'stage_clear' }));
-$('#blackout').addEventListener('click', () => send({ type: 'blackout', on: !stage.blackout }));
 
 function renderStageState() {
     const m = stage.message;
@@ -297,10 +417,11 @@ function renderStageState() {
         delete box.dataset.tone;
         box.append(h('span.muted', t('mod.noMessage')));
     }
-    const b = $('#blackout');
-    b.setAttribute('aria-pressed', String(!!stage.blackout));
-    b.classList.toggle('btn-danger', !!stage.blackout);
-    setText($('#blackout-label'), stage.blackout ? t('mod.blackoutOff') : t('mod.blackoutOn'));
+    for (const b of $$('[data-do="blackout"]')) {
+        b.setAttribute('aria-pressed', String(!!stage.blackout));
+        b.classList.toggle('btn-danger', !!stage.blackout);
+        setText(b.querySelector('.blackout-label'), stage.blackout ? t('mod.blackoutOff') : t('mod.blackoutOn'));
+    }
 }
 
 // ---- displays ----------------------------------------------------------------------------------
@@ -309,18 +430,17 @@ function renderDisplays() {
 }
 setInterval(renderDisplays, 5000);
 
-onLangChange(() => {
+function renderAll() {
     renderPlay();
     renderNow();
     renderAgenda();
     renderPresets();
     renderStageState();
+    renderNowStage();
     renderDisplays();
-});
-renderPlay();
-renderNow();
-renderPresets();
-renderStageState();
-renderDisplays();
+    renderKeysHelp();
+}
+onLangChange(renderAll);
+renderAll();
 requestAnimationFrame(frame);
 window.stagedoorModerator = { get timer() { return timer; }, get agenda() { return agenda; }, conn };

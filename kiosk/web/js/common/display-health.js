@@ -6,12 +6,31 @@ import { fill, h } from '../dom.js';
 import { formatMs, secondsSince } from '../format.js';
 import { t } from '../i18n.js';
 
-/** Sync health of a `displays` entry: good | fair | bad | none (no report yet) | offline. */
-export function displayHealth(d) {
+/** The relative drift assumed between a display's clock and the server's (100 ppm: two quartz clocks). */
+export const CLOCK_DRIFT = 1e-4;
+/** Largest estimated offset error (ms) that counts as in sync, and as imprecise. */
+export const GOOD_ERROR_MS = 50;
+export const FAIR_ERROR_MS = 150;
+
+/**
+ * The estimated error (ms) of a display's clock offset, or null without a report: half the
+ * best sample's round trip (the most the path asymmetry can hide, PROTOCOL.md 4.2) plus the
+ * drift since that sample was taken, counted up to `now` (server ms) when given. A raw offset
+ * says nothing about accuracy (0 ms is what a perfect and a broken estimate both may show).
+ */
+export function offsetError(d, now) {
+    if (d.delay_ms === null || d.delay_ms === undefined || d.sample_age_ms === null || d.sample_age_ms === undefined) return null;
+    const sinceReport = now && d.last_report ? Math.max(0, now - d.last_report) : 0;
+    return d.delay_ms / 2 + CLOCK_DRIFT * (d.sample_age_ms + sinceReport);
+}
+
+/** Sync health of a `displays` entry at server time `now` (optional): good | fair | bad | none (no report yet) | offline. */
+export function displayHealth(d, now) {
     if (!d.connected) return 'offline';
-    if (d.delay_ms === null || d.delay_ms === undefined || d.sample_age_ms === null || d.sample_age_ms === undefined) return 'none';
-    if (d.delay_ms <= 100 && d.sample_age_ms <= 30000) return 'good';
-    if (d.delay_ms <= 300 && d.sample_age_ms <= 60000) return 'fair';
+    const error = offsetError(d, now);
+    if (error === null) return 'none';
+    if (error <= GOOD_ERROR_MS) return 'good';
+    if (error <= FAIR_ERROR_MS) return 'fair';
     return 'bad';
 }
 
@@ -38,6 +57,12 @@ export function syncFigures(d) {
     return { offset: `${t('sync.offset')} ${formatMs(d.offset_ms)}`, delay: `${t('sync.delay')} ${Math.round(d.delay_ms)} ms` };
 }
 
+/** The estimated offset error in words: "Accuracy ±3 ms" (null without a report). */
+export function errorFigure(d, now) {
+    const error = offsetError(d, now);
+    return error === null ? null : `${t('sync.error')} ±${Math.ceil(error)} ms`;
+}
+
 // ---- view components ------------------------------------------------------------------------
 
 /** The coloured health tag: "● good", "○ offline". */
@@ -47,21 +72,22 @@ export function healthTag(health) {
 }
 
 /** One line per display, for the dashboard card: tag, name, role and figures in one run. */
-function compactRow(d) {
-    const health = displayHealth(d);
+function compactRow(d, now) {
+    const health = displayHealth(d, now);
     const figures = hasSyncReport(health) ? syncFigures(d) : null;
     return h('li', healthTag(health), ' ', h('b', d.device),
-        h('span.muted', ` · ${t(`role.${d.role}`)}${figures ? ` · ${figures.offset} · ${figures.delay}` : ''}`));
+        h('span.muted', ` · ${t(`role.${d.role}`)}${figures ? ` · ${errorFigure(d, now)} · ${figures.offset} · ${figures.delay}` : ''}`));
 }
 
 /** One grid row per display, for the moderator: figures in columns, age of the last report. */
 function detailedRow(d, now) {
-    const health = displayHealth(d);
+    const health = displayHealth(d, now);
     const figures = hasSyncReport(health) ? syncFigures(d) : null;
     return h('li.display', { dataset: { device: d.device, health } },
         healthTag(health),
         h('b', d.device), h('span.muted', t(`role.${d.role}`)),
         figures ? [
+            h('span.num', errorFigure(d, now)),
             h('span.num', figures.offset),
             h('span.num', figures.delay),
             h('span.muted.num', d.last_report ? t('mod.ago', { s: secondsSince(d.last_report, now) }) : ''),
@@ -74,5 +100,5 @@ function detailedRow(d, now) {
  */
 export function renderDisplayList(list, displays, { detailed = false, now = 0 } = {}) {
     fill(list, displays.length === 0 ? h('li.empty', t('mod.noDisplays'))
-        : displays.map((d) => (detailed ? detailedRow(d, now) : compactRow(d))));
+        : displays.map((d) => (detailed ? detailedRow(d, now) : compactRow(d, now))));
 }

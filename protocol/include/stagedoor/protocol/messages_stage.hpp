@@ -271,6 +271,11 @@ struct SwapNext : PlainRequest {
     static constexpr std::string_view type = "swap_next";
 };
 
+// Takes back this server's last `next` while nothing else has changed since (PROTOCOL.md 7.3).
+struct UndoNext : PlainRequest {
+    static constexpr std::string_view type = "undo_next";
+};
+
 struct StageMessageRequest {
     static constexpr std::string_view type = "stage_message";
     std::int64_t id = 0;
