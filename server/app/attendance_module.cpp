@@ -1,6 +1,7 @@
 #include "app/attendance_module.hpp"
 
 #include "app/attendance_views.hpp"
+#include "app/csv_export.hpp"
 #include "app/errors.hpp"
 #include "app/log.hpp"
 #include "app/router.hpp"
@@ -27,16 +28,6 @@ protocol::badge::EventId parse_event_id(const std::string& hex) {
     auto id = protocol::badge::event_id_from_hex(hex);
     if (!id) throw std::runtime_error("the event id '" + hex + "' is not 16 hex digits");
     return *id;
-}
-
-HttpResponse csv_response(std::string body, std::string filename) {
-    HttpResponse response;
-    response.content_type = "text/csv; charset=utf-8";
-    // The BOM makes spreadsheet programs read the umlauts as UTF-8.
-    response.body = "\xEF\xBB\xBF" + std::move(body);
-    response.headers["Content-Disposition"] = "attachment; filename=\"" + filename + "\"";
-    response.headers["Cache-Control"] = "no-store";
-    return response;
 }
 
 // The badge language from "?lang=de|en" (default en); std::nullopt for any other value.
@@ -143,11 +134,17 @@ void AttendanceModule::register_routes(Router& router) {
         response.headers["Cache-Control"] = "no-store";
         return response;
     });
-    router.http("GET", "/api/attendance.csv", roles::organisers, [this](const HttpRequest&) {
-        return csv_response(domain::attendance_csv(state_), "attendance.csv");
-    });
-    router.http("GET", "/api/ledger.csv", roles::organisers, [this](const HttpRequest&) {
-        return csv_response(domain::ledger_csv(state_), "ledger.csv");
+    router.http("GET", "/api/attendance.csv", roles::organisers,
+                [this](const HttpRequest& request) {
+                    return csv_export(request, "attendance.csv", true,
+                                      [this](domain::CsvSeparator separator) {
+                                          return domain::attendance_csv(state_, separator);
+                                      });
+                });
+    router.http("GET", "/api/ledger.csv", roles::organisers, [this](const HttpRequest& request) {
+        return csv_export(request, "ledger.csv", true, [this](domain::CsvSeparator separator) {
+            return domain::ledger_csv(state_, separator);
+        });
     });
     // A roster of 60,000 people at about 250 bytes a row (PROTOCOL.md, body limits).
     constexpr std::uint64_t kRosterBodyLimit = 16 * 1024 * 1024;

@@ -1,5 +1,6 @@
 #include "app/stage_module.hpp"
 
+#include "app/csv_export.hpp"
 #include "app/errors.hpp"
 #include "app/log.hpp"
 #include "app/router.hpp"
@@ -172,7 +173,7 @@ void StageModule::register_routes(Router& router) {
     router.http("GET", "/api/report.json", roles::editors,
                 [this](const HttpRequest&) { return report_json_response(); });
     router.http("GET", "/api/report.csv", roles::editors,
-                [this](const HttpRequest&) { return report_csv_response(); });
+                [this](const HttpRequest& request) { return report_csv_response(request); });
     // Thousands of agenda items (PROTOCOL.md, body limits).
     constexpr std::uint64_t kAgendaBodyLimit = 2 * 1024 * 1024;
     router.http_async(
@@ -497,12 +498,11 @@ HttpResponse StageModule::report_json_response() const {
                         {{"Cache-Control", "no-store"}}};
 }
 
-HttpResponse StageModule::report_csv_response() const {
-    return HttpResponse{200,
-                        "text/csv; charset=utf-8",
-                        report_csv(durable_, context_.clock(), speakers()),
-                        {{"Cache-Control", "no-store"},
-                         {"Content-Disposition", "attachment; filename=\"stagedoor-report.csv\""}}};
+HttpResponse StageModule::report_csv_response(const HttpRequest& request) const {
+    // No byte order mark in the ',' file: it stays as scripts have read it so far.
+    return csv_export(request, "stagedoor-report.csv", false, [this](d::CsvSeparator separator) {
+        return report_csv(durable_, context_.clock(), speakers(), separator);
+    });
 }
 
 void StageModule::import_over_http(const HttpRequest& request, Router::HttpRespond respond) {

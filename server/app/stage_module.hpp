@@ -109,7 +109,7 @@ class StageModule final : public Module {
     Frame displays_frame() const;
     void import_over_http(const HttpRequest& request, Router::HttpRespond respond);
     HttpResponse report_json_response() const;
-    HttpResponse report_csv_response() const;
+    HttpResponse report_csv_response(const HttpRequest& request) const;
 
     ModuleContext context_; // a copy: the server's context object is a temporary
     PresenceDirectory* presence_;

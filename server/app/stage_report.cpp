@@ -146,34 +146,32 @@ json report_json(const d::StageState& state, std::int64_t now, const d::SpeakerL
 }
 
 std::string report_csv(const d::StageState& state, std::int64_t now,
-                       const d::SpeakerLookup& speakers) {
-    std::string out =
-        "position,id,title,kind,speaker,organisation,block,status,planned,actual_start,"
-        "actual_end,actual_duration,overtime,added,skipped,no_show\r\n";
+                       const d::SpeakerLookup& speakers, d::CsvSeparator separator) {
+    d::CsvWriter out(separator);
+    out.row({"position", "id", "title", "kind", "speaker", "organisation", "block", "status",
+             "planned", "actual_start", "actual_end", "actual_duration", "overtime", "added",
+             "skipped", "no_show"});
     for (const auto& row : report_rows(state, now, speakers)) {
         const d::AgendaItem& item = *row.item;
-        std::vector<std::string> cells = {
-            std::to_string(row.position),
-            d::csv_field(item.id),
-            d::csv_field(item.title),
-            std::string(d::to_string(item.kind)),
-            d::csv_field(row.speaker_name.value_or("")),
-            d::csv_field(item.organisation),
-            d::csv_field(item.block),
-            row.status,
-            d::format_clock(item.duration_ms),
-            local_time(item.actual.start),
-            local_time(item.actual.end),
-            row.actual_duration ? d::format_clock(*row.actual_duration) : "",
-            row.overtime_ms > 0 ? "+" + d::format_clock(row.overtime_ms) : "0:00",
-            d::csv_field(signed_clock(item.actual.added_ms), {.neutralise_formulas = false}),
-            item.skipped ? "yes" : "no",
-            item.no_show ? "yes" : "no"};
-        for (std::size_t i = 0; i < cells.size(); ++i)
-            out += (i ? "," : "") + cells[i];
-        out += "\r\n";
+        out.plain(std::to_string(row.position))
+            .text(item.id)
+            .text(item.title)
+            .plain(d::to_string(item.kind))
+            .text(row.speaker_name.value_or(""))
+            .text(item.organisation)
+            .text(item.block)
+            .plain(row.status)
+            .plain(d::format_clock(item.duration_ms))
+            .plain(local_time(item.actual.start))
+            .plain(local_time(item.actual.end))
+            .plain(row.actual_duration ? d::format_clock(*row.actual_duration) : "")
+            .plain(row.overtime_ms > 0 ? "+" + d::format_clock(row.overtime_ms) : "0:00")
+            .text(signed_clock(item.actual.added_ms), {.neutralise_formulas = false})
+            .plain(item.skipped ? "yes" : "no")
+            .plain(item.no_show ? "yes" : "no")
+            .end_row();
     }
-    return out;
+    return out.take();
 }
 
 } // namespace stagedoor::app

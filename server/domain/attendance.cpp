@@ -287,6 +287,7 @@ const LedgerEntry& Attendance::append(LedgerEntry item) {
     std::optional<std::int64_t> touched;
     if (stored.is_reversal()) {
         reversed_by_[*stored.reverses_seq] = stored.seq;
+        count_undone_admission(stored, -1);
         touched = stored.attendee_id;
     } else {
         // First wins: the acknowledged scan, should a stored ledger ever repeat a scan_id.
@@ -334,6 +335,14 @@ const LedgerEntry& Attendance::append(LedgerEntry item) {
     return stored;
 }
 
+void Attendance::count_undone_admission(const LedgerEntry& reversal, int sign) {
+    const LedgerEntry* undone = entry(*reversal.reverses_seq);
+    if (!undone || undone->result != ScanOutcome::ok || undone->direction != Direction::in) return;
+    // The door that admitted, not the device that undid: its count is what it let in.
+    auto device = devices_.find(undone->device);
+    if (device != devices_.end()) device->second.admitted += sign;
+}
+
 void Attendance::discard(std::int64_t seq) {
     std::size_t index = position(seq);
     if (index == ledger_.size()) return;
@@ -343,6 +352,7 @@ void Attendance::discard(std::int64_t seq) {
     auto device_it = devices_.find(item.device);
     if (item.is_reversal()) {
         reversed_by_.erase(*item.reverses_seq);
+        count_undone_admission(item, +1);
     } else {
         scan_index_.erase(ScanIndex::hash(item.scan_id), seq);
         if (item.result == ScanOutcome::ok) {
@@ -556,55 +566,63 @@ std::string csv_cell(std::string_view text) {
     return csv_field(text, {.quote_semicolons = true});
 }
 
-std::string attendance_csv(const Attendance& state) {
-    std::string out = "id,external_id,name,organisation,category,sector,vip,first_in,last_out,"
-                      "present,method,device\r\n";
+namespace {
+// As csv_cell: a ';' is quoted in the comma-separated files too.
+constexpr CsvQuoting kCell{.quote_semicolons = true};
+} // namespace
+
+std::string attendance_csv(const Attendance& state, CsvSeparator separator) {
+    CsvWriter out(separator);
+    out.row({"id", "external_id", "name", "organisation", "category", "sector", "vip", "first_in",
+             "last_out", "present", "method", "device"});
     for (const Attendee* person : state.attendees()) {
         const Presence* presence = state.presence(person->id);
         const LedgerEntry* first =
             presence && presence->first_in_seq ? state.entry(*presence->first_in_seq) : nullptr;
-        out += std::to_string(person->id) + ',' + csv_cell(person->external_id) + ',' +
-               csv_cell(person->name) + ',' + csv_cell(person->organisation) + ',' +
-               std::string(protocol::to_string(person->category)) + ',' + csv_cell(person->sector) +
-               ',' + (person->vip ? "yes" : "no") + ',';
-        out += first ? iso_local_time(first->server_time) : std::string();
-        out += ',';
-        out += presence && presence->last_out_at ? iso_local_time(*presence->last_out_at)
-                                                 : std::string();
-        out += ',';
-        out += presence && presence->present ? "yes" : "no";
-        out += ',';
-        out += first ? std::string(protocol::to_string(first->method)) : std::string();
-        out += ',';
-        out += first ? csv_cell(first->device) : std::string();
-        out += "\r\n";
+        out.plain(std::to_string(person->id))
+            .text(person->external_id, kCell)
+            .text(person->name, kCell)
+            .text(person->organisation, kCell)
+            .plain(protocol::to_string(person->category))
+            .text(person->sector, kCell)
+            .plain(person->vip ? "yes" : "no")
+            .plain(first ? iso_local_time(first->server_time) : std::string())
+            .plain(presence && presence->last_out_at ? iso_local_time(*presence->last_out_at)
+                                                     : std::string())
+            .plain(presence && presence->present ? "yes" : "no")
+            .plain(first ? protocol::to_string(first->method) : std::string_view())
+            .text(first ? std::string_view(first->device) : std::string_view(), kCell)
+            .end_row();
     }
-    return out;
+    return out.take();
 }
 
-std::string ledger_csv(const Attendance& state) {
-    std::string out = "seq,server_time,kiosk_time,scan_id,device,role,method,direction,result,"
-                      "attendee_id,attendee_name,undoes_seq,badge_serial,payload\r\n";
+std::string ledger_csv(const Attendance& state, CsvSeparator separator) {
+    CsvWriter out(separator);
+    out.row({"seq", "server_time", "kiosk_time", "scan_id", "device", "role", "method", "direction",
+             "result", "attendee_id", "attendee_name", "undoes_seq", "badge_serial", "payload"});
+    auto optional_number = [](const std::optional<std::int64_t>& value) {
+        return value ? std::to_string(*value) : std::string();
+    };
     for (const LedgerEntry& item : state.ledger()) {
         const Attendee* person = item.attendee_id ? state.attendee(*item.attendee_id) : nullptr;
-        out += std::to_string(item.seq) + ',' + iso_local_time(item.server_time) + ',';
-        out += item.kiosk_time ? iso_local_time(*item.kiosk_time) : std::string();
-        out += ',' + csv_cell(item.scan_id) + ',' + csv_cell(item.device) + ',' +
-               csv_cell(item.role) + ',' + std::string(protocol::to_string(item.method)) + ',' +
-               std::string(protocol::to_string(item.direction)) + ',' +
-               (item.is_reversal() ? std::string("undo")
-                                   : std::string(protocol::to_string(item.result))) +
-               ',';
-        out += item.attendee_id ? std::to_string(*item.attendee_id) : std::string();
-        out += ',';
-        out += person ? csv_cell(person->name) : std::string();
-        out += ',';
-        out += item.reverses_seq ? std::to_string(*item.reverses_seq) : std::string();
-        out += ',';
-        out += item.badge_serial ? std::to_string(*item.badge_serial) : std::string();
-        out += ',' + csv_cell(item.payload) + "\r\n";
+        out.plain(std::to_string(item.seq))
+            .plain(iso_local_time(item.server_time))
+            .plain(item.kiosk_time ? iso_local_time(*item.kiosk_time) : std::string())
+            .text(item.scan_id, kCell)
+            .text(item.device, kCell)
+            .text(item.role, kCell)
+            .plain(protocol::to_string(item.method))
+            .plain(protocol::to_string(item.direction))
+            .plain(item.is_reversal() ? "undo" : protocol::to_string(item.result))
+            .plain(optional_number(item.attendee_id))
+            .text(person ? std::string_view(person->name) : std::string_view(), kCell)
+            .plain(optional_number(item.reverses_seq))
+            .plain(optional_number(item.badge_serial))
+            .text(item.payload, kCell)
+            .end_row();
     }
-    return out;
+    return out.take();
 }
 
 } // namespace stagedoor::domain

@@ -3,6 +3,7 @@
 // at start and persists every appended entry; the module decides in arrival order here.
 #pragma once
 
+#include "domain/csv.hpp"
 #include "domain/failure.hpp"
 #include "domain/name_index.hpp"
 #include "domain/scan_index.hpp"
@@ -158,7 +159,7 @@ struct VipArrival {
 struct DeviceStats {
     std::string device;
     std::string role;
-    std::int64_t admitted = 0;
+    std::int64_t admitted = 0; // admissions by this device not undone since
     std::int64_t rejected = 0;
     std::int64_t last_seen = 0;
     std::int64_t per_minute = 0; // scans in the last 60 s
@@ -278,6 +279,8 @@ class Attendance {
     };
     void recompute_presence(AttendeeSlot& slot);
     void count_attendee(const AttendeeSlot& slot, int sign);
+    // Moves the admitted count of the device whose admission a reversal undoes by sign.
+    void count_undone_admission(const LedgerEntry& reversal, int sign);
     LedgerEntry base_entry(const ScanContext& context, Direction direction, Method method) const;
     void admission_verdict(LedgerEntry& entry, const AttendeeSlot& slot) const;
     std::int64_t find_scan_seq(std::string_view scan_id, std::uint64_t hash) const;
@@ -301,9 +304,9 @@ class Attendance {
 // Exports. Times are ISO 8601 in the server's local time zone, e.g. 2026-11-26T18:02:11+01:00.
 std::string iso_local_time(std::int64_t unix_ms);
 // One row per attendee: name, organisation, category, sector, first in, last out, method, device.
-std::string attendance_csv(const Attendance& state);
+std::string attendance_csv(const Attendance& state, CsvSeparator separator = CsvSeparator::comma);
 // Every ledger entry, oldest first.
-std::string ledger_csv(const Attendance& state);
+std::string ledger_csv(const Attendance& state, CsvSeparator separator = CsvSeparator::comma);
 // One CSV cell, quoted when needed; a leading = + - @ is neutralised for spreadsheets.
 std::string csv_cell(std::string_view text);
 

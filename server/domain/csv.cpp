@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 namespace stagedoor::domain {
 
@@ -414,6 +415,44 @@ std::string csv_field(std::string_view value, CsvQuoting quoting) {
         out += c;
     }
     return out + "\"";
+}
+
+CsvWriter::CsvWriter(CsvSeparator separator)
+    : separator_(static_cast<char>(separator)) {}
+
+void CsvWriter::separate() {
+    if (row_started_) out_ += separator_;
+    row_started_ = true;
+}
+
+CsvWriter& CsvWriter::text(std::string_view value, CsvQuoting quoting) {
+    separate();
+    if (separator_ == ';') quoting.quote_semicolons = true;
+    out_ += csv_field(value, quoting);
+    return *this;
+}
+
+CsvWriter& CsvWriter::plain(std::string_view value) {
+    separate();
+    out_ += value;
+    return *this;
+}
+
+CsvWriter& CsvWriter::end_row() {
+    out_ += "\r\n";
+    row_started_ = false;
+    return *this;
+}
+
+CsvWriter& CsvWriter::row(std::initializer_list<std::string_view> cells) {
+    for (std::string_view cell : cells)
+        plain(cell);
+    return end_row();
+}
+
+std::string CsvWriter::take() {
+    row_started_ = false;
+    return std::exchange(out_, {});
 }
 
 } // namespace stagedoor::domain

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -118,5 +119,32 @@ struct CsvQuoting {
 
 // One field, quoted (with "" for a quote) when it holds the delimiter, a quote or a line break.
 std::string csv_field(std::string_view value, CsvQuoting quoting = {});
+
+// The separator of an export: ',' (RFC 4180) or ';', which a German Excel expects when it
+// opens a .csv by double click (the "for Excel (;)" downloads, ?sep=semicolon).
+enum class CsvSeparator : char { comma = ',', semicolon = ';' };
+
+// The one writer of every CSV export (attendance, ledger, stage report): cells joined by the
+// separator, rows ended by CRLF. With ';' every text cell holding a ';' is quoted as well.
+class CsvWriter {
+  public:
+    explicit CsvWriter(CsvSeparator separator = CsvSeparator::comma);
+    // A text cell, written as csv_field writes it with quoting.
+    CsvWriter& text(std::string_view value, CsvQuoting quoting = {});
+    // A cell written as is: numbers, times and names from a fixed list, which need no quotes.
+    CsvWriter& plain(std::string_view value);
+    // Ends the row.
+    CsvWriter& end_row();
+    // A row of plain cells (a header).
+    CsvWriter& row(std::initializer_list<std::string_view> cells);
+    // The text written so far; the writer is empty afterwards.
+    std::string take();
+
+  private:
+    void separate();
+    char separator_;
+    bool row_started_ = false;
+    std::string out_;
+};
 
 } // namespace stagedoor::domain

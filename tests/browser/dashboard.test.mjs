@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { DESKTOP, PHONE, ROSTER, closeEvent, eventually, openEvent, openPage, screenshot } from './lib.mjs';
+import { DESKTOP, PHONE, ROSTER, closeEvent, eventually, getJson, openEvent, openPage, screenshot } from './lib.mjs';
 
 let event;
 let server;
@@ -49,11 +49,22 @@ test('dashboard: the snapshot shows the roster', async () => {
     assert.equal(await dash.locator('#kpi-arrived').textContent(), '0');
     assert.match(await dash.locator('#vips-missing').textContent(), new RegExp(ROSTER[1].name), 'the VIP is listed as missing');
     const links = await dash.evaluate(() => [...document.querySelectorAll('.tools a')].map((a) => a.getAttribute('href')));
+    const key = event.keys.organiser;
+    // Every export twice: comma-separated, and for a German Excel (;); the ledger is linked too.
     assert.deepEqual(links, [
-        `/api/attendance.csv?key=${event.keys.organiser}`,
-        `/api/report.csv?key=${event.keys.organiser}`,
-        `/badges?key=${event.keys.organiser}`,
+        `/api/attendance.csv?key=${key}`,
+        `/api/attendance.csv?sep=semicolon&key=${key}`,
+        `/api/ledger.csv?key=${key}`,
+        `/api/ledger.csv?sep=semicolon&key=${key}`,
+        `/api/report.csv?key=${key}`,
+        `/api/report.csv?sep=semicolon&key=${key}`,
+        '/report',
+        `/badges?key=${key}`,
     ]);
+    const excel = await dash.locator('#export-attendance a', { hasText: 'for Excel (;)' });
+    // Decoded keeping the byte order mark, which fetch's text() would drop.
+    const text = await dash.evaluate(async (href) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(await (await fetch(href)).arrayBuffer()), await excel.getAttribute('href'));
+    assert.ok(text.startsWith('\uFEFFid;external_id;name;organisation;'), JSON.stringify(text.slice(0, 60)));
 });
 
 test('dashboard: a scan elsewhere moves "arrived" within one second', async () => {
@@ -83,6 +94,71 @@ test('dashboard: a rejected scan is counted by reason', async () => {
     await door.evaluate(() => window.doorScan('https://example.org/not-a-badge'));
     await eventually(async () => (await dash.locator('#kpi-rejected').textContent()) === '1', { timeoutMs: 2000, message: 'rejected count' });
     assert.match(await dash.locator('#rejected').textContent(), /Not a stagedoor badge|Unknown badge/);
+});
+
+test('dashboard: rejections by reason in organiser words, not the prompts for attendees', async () => {
+    await door.evaluate((t) => window.doorScan(t), event.tokenOf(ROSTER[0].name)); // already in
+    await eventually(async () => (await dash.locator('#rejected').textContent()).includes('Already inside'), { timeoutMs: 2000, message: 'the double scan' });
+    const reasons = await dash.locator('#rejected li').allTextContents();
+    assert.deepEqual(reasons.map((r) => r.replace(/^\d+/, '')).sort(), ['! Already inside (scanned twice)', '✕ Not a stagedoor badge']);
+    assert.ok(!reasons.some((r) => /please/i.test(r)), reasons.join(' | '));
+});
+
+test("dashboard: an undone check-in leaves the door's admitted count", async () => {
+    const admittedBy = async (device) => {
+        const row = dash.locator('#doors tbody tr', { hasText: device });
+        return Number(await row.locator('td').first().textContent());
+    };
+    assert.equal(await admittedBy('Door 7'), 2);
+    assert.equal((await door.evaluate((t) => window.doorScan(t), event.tokenOf(ROSTER[2].name))).result, 'ok');
+    await eventually(async () => (await admittedBy('Door 7')) === 3, { timeoutMs: 2000, message: 'three admitted' });
+    // Undone from the dashboard (another device than the door that admitted).
+    await dash.locator('#feed li', { hasText: ROSTER[2].name }).locator('.feed-undo').click();
+    await eventually(async () => (await dash.locator('#kpi-arrived').textContent()) === '2', { message: 'the undo is counted' });
+    await eventually(async () => (await admittedBy('Door 7')) === 2, { timeoutMs: 2000, message: 'the door admitted two again (live)' });
+    const snapshot = await getJson(server, '/api/attendance', event.keys.organiser);
+    assert.equal(snapshot.devices.find((d) => d.device === 'Door 7').admitted, 2, 'and in the snapshot');
+});
+
+test('dashboard: "Pitchers" lists pitch items only', async () => {
+    const ids = await dash.evaluate(async (names) => {
+        const out = [];
+        for (const name of names) out.push((await window.stagedoorDashboard.conn.request({ type: 'lookup', query: name })).attendees[0].id);
+        return out;
+    }, [ROSTER[1].name, ROSTER[0].name]);
+    const add = (item) => dash.evaluate((i) => window.stagedoorDashboard.conn.request({ type: 'agenda_add', item: i }), item);
+    assert.equal((await add({ title: 'Welcome', kind: 'talk', speaker_id: ids[0], duration_ms: 300000 })).type, 'ok');
+    assert.equal((await add({ title: 'Solar roofs', kind: 'pitch', speaker_id: ids[1], duration_ms: 180000 })).type, 'ok');
+    await eventually(async () => (await dash.locator('#pitchers').textContent()).includes(ROSTER[0].name), { message: 'the pitcher is listed' });
+    assert.doesNotMatch(await dash.locator('#pitchers').textContent(), new RegExp(ROSTER[1].name), 'the welcome speaker is no pitcher');
+    assert.equal(await dash.locator('#pitchers li').count(), 1);
+});
+
+test('dashboard: the printable report (attendance, arrivals, pitch plan) prints as PDF', async () => {
+    const report = await dash.context().newPage();
+    report.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    await report.goto(`${server.url}${await dash.locator('#open-report').getAttribute('href')}`);
+    await report.waitForFunction(() => document.body.dataset.ready, null, { timeout: 10000 });
+    assert.equal(await report.evaluate(() => document.body.dataset.ready), 'true', await report.locator('#report-error').textContent());
+    assert.match(await report.locator('#report-title').textContent(), /Browser Test Event/);
+    const summary = await report.locator('#summary').textContent();
+    assert.match(summary, new RegExp(`Arrived\\s*2 / ${ROSTER.length}`));
+    assert.match(summary, /VIPs here\s*1 \/ 1/);
+    assert.ok(await report.locator('#arrivals svg rect.bar').count() >= 1, 'the arrivals chart has a bar');
+    const rows = await report.locator('#pitch-plan tbody tr').allTextContents();
+    assert.equal(rows.length, 1, rows.join(' | '));
+    assert.match(rows[0], /Solar roofs/);
+    assert.match(rows[0], new RegExp(ROSTER[0].name));
+    assert.match(rows[0], /3:00/);
+    await screenshot(report, 'report-desktop');
+    // Printed: no button, white paper, one A4 page for this small event.
+    await report.emulateMedia({ media: 'print' });
+    assert.equal(await report.locator('#print').isVisible(), false);
+    const pdf = await report.pdf({ format: 'A4', printBackground: true });
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+    assert.equal(pages, 1, `${pages} pages`);
+    await report.close();
 });
 
 test('dashboard: search and manual check-in, then undo', async () => {

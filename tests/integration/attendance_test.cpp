@@ -577,6 +577,47 @@ TEST_CASE("attendance: HTTP roster upload, exports and badges need the organiser
     CHECK(unknown.body.find("lang must be de or en") != std::string::npos);
 }
 
+TEST_CASE("attendance: every CSV export has a ';' variant for German Excel (?sep=semicolon)") {
+    DoorEvent door_event("name,organisation,external_id\n"
+                         "Jana Köhler,\"Forschung; Lehre\",M-1\n"
+                         "Jörg Müller,Stadtwerke,M-2\n");
+    ServerProcess server(door_event.event.data);
+    server.start();
+    ClientContext context;
+    auto door = connect_as(context, server, door_event.event, "door", "Door 1");
+    REQUIRE(scan(*door, "sep-1", door_event.tokens()["M-1"])["result"] == "ok");
+    const std::string key = door_event.event.key("organiser");
+    const std::string bom = "\xEF\xBB\xBF";
+
+    auto attendance =
+        http_request(server.endpoint(), "GET", "/api/attendance.csv?sep=semicolon", "", key);
+    REQUIRE(attendance.status == 200);
+    CHECK(attendance.content_type.starts_with("text/csv"));
+    CHECK(attendance.body.starts_with(bom + "id;external_id;name;organisation;category;"));
+    // A ';' inside a cell is quoted; the name with umlauts is whole.
+    CHECK(attendance.body.find(";M-1;Jana Köhler;\"Forschung; Lehre\";member;") !=
+          std::string::npos);
+    CHECK(attendance.body.find(",") == std::string::npos); // no comma anywhere: only ';' splits
+
+    auto ledger = http_request(server.endpoint(), "GET", "/api/ledger.csv?sep=semicolon", "", key);
+    REQUIRE(ledger.status == 200);
+    CHECK(ledger.body.starts_with(bom + "seq;server_time;kiosk_time;scan_id;device;"));
+    CHECK(ledger.body.find(";sep-1;Door 1;door;scan;in;ok;") != std::string::npos);
+    CHECK(line_count(ledger.body) == 1 + 1);
+
+    auto report = http_request(server.endpoint(), "GET", "/api/report.csv?sep=semicolon", "", key);
+    REQUIRE(report.status == 200);
+    CHECK(report.body.starts_with(bom + "position;id;title;kind;speaker;organisation;block;"));
+
+    // The comma files stay as they were; an unknown separator is refused with its reason.
+    auto comma = http_request(server.endpoint(), "GET", "/api/ledger.csv?sep=comma", "", key);
+    CHECK(comma.body.starts_with(bom + "seq,server_time,kiosk_time,"));
+    auto tab = http_request(server.endpoint(), "GET", "/api/attendance.csv?sep=tab", "", key);
+    CHECK(tab.status == 400);
+    CHECK(json::parse(tab.body)["code"] == "bad_message");
+    CHECK(json::parse(tab.body)["message"] == "sep must be comma or semicolon");
+}
+
 TEST_CASE("attendance: CLI import re-import, badges and reissue") {
     DoorEvent door_event;
     auto data = door_event.event.data.string();

@@ -35,6 +35,7 @@ const dynamic = {
     sync: ['good', 'fair', 'bad'],
     mod: ['start', 'pause', 'resume'],
     result: ['already_in', 'not_in'],
+    rejectedReason: ['unknown_badge', 'bad_signature', 'revoked', 'wrong_event', 'malformed', 'already_in', 'not_in'],
     method: ['scan', 'manual', 'walk_in'],
 };
 

@@ -398,3 +398,15 @@ TEST_CASE("csv text: whatever the bytes, the text is valid UTF-8 without NUL, or
     }
     CHECK(read > 5000);
 }
+
+TEST_CASE("csv: the writer joins cells by its separator and quotes a ';' for Excel") {
+    CsvWriter comma;
+    comma.row({"name", "note"}).text("Köhler, Jana").text("a;b").end_row();
+    CHECK(comma.take() == "name,note\r\n\"Köhler, Jana\",a;b\r\n");
+    CHECK(comma.take().empty()); // take empties the writer
+
+    CsvWriter excel(CsvSeparator::semicolon);
+    excel.row({"name", "note", "n"}).text("Köhler, Jana").text("a;b").plain("3").end_row();
+    excel.text("=1+1").text("+0:05", {.neutralise_formulas = false}).plain("").end_row();
+    CHECK(excel.take() == "name;note;n\r\n\"Köhler, Jana\";\"a;b\";3\r\n'=1+1;+0:05;\r\n");
+}

@@ -372,6 +372,36 @@ TEST_CASE("ledger: attendance snapshot") {
     CHECK(after.arrivals.size() == 1);
 }
 
+TEST_CASE("ledger: an undone admission no longer counts for the door that made it") {
+    Attendance state;
+    state.put_attendee(person(1, "Anna"));
+    state.put_attendee(person(2, "Bert"));
+    Door door{state};
+    Door laptop{state, "Laptop", "organiser"};
+    door.scan(1, kStart);
+    const LedgerEntry& second = door.scan(2, kStart + 1000);
+    door.scan(1, kStart + 2000, Direction::out); // an exit is no admission
+    auto admitted = [&](std::string_view device) {
+        for (const auto& stats : state.snapshot(kStart + 10'000).devices)
+            if (stats.device == device) return stats.admitted;
+        return std::int64_t{-1};
+    };
+    REQUIRE(admitted("Door 1") == 2);
+
+    // Undone from the organiser's laptop: the door's count drops, the laptop admitted nobody.
+    auto decision = state.judge_undo(second.scan_id, "organiser", "Laptop", kStart + 3000);
+    REQUIRE(undo_verdict(decision) == "reverse");
+    const LedgerEntry& reversal = state.append(state.make_reversal(
+        laptop.context(kStart + 3000), std::get<UndoTarget>(decision).target_seq));
+    CHECK(admitted("Door 1") == 1);
+    CHECK(admitted("Laptop") == 0);
+    CHECK(state.counts() == counts(2, 1, 0));
+
+    // A reversal whose commit failed gives the admission back.
+    state.discard(reversal.seq);
+    CHECK(admitted("Door 1") == 2);
+}
+
 TEST_CASE("ledger: recent admissions keep the newest 50") {
     Attendance state;
     for (int id = 1; id <= 60; ++id)

@@ -72,6 +72,7 @@ function applyEvent(type, ev) {
         data.recent.length = Math.min(data.recent.length, 50);
         if (a) bumpGroup(a, 0, data.present - before.present);
     } else if (type === 'undone') {
+        if (ev.direction === 'in') uncountAdmission(ev.scan_id);
         data.recent = data.recent.filter((r) => r.scan_id !== ev.scan_id);
         const lost = before.arrived - data.arrived;
         if (lost > 0) addArrival(ev.at, -lost);
@@ -92,6 +93,14 @@ function applyEvent(type, ev) {
         }
     }
     renderAll();
+}
+
+/** An undone admission leaves the count of the door that made it (the undo may come from elsewhere). */
+function uncountAdmission(scanId) {
+    const admission = data.recent.find((r) => r.scan_id === scanId);
+    const door = admission && data.devices.find((d) => d.device === admission.device);
+    if (door) door.admitted = Math.max(0, door.admitted - 1);
+    else reconcile(); // older than the recent list: the server knows which door it was
 }
 
 function bumpGroup(a, arrivedDelta, presentDelta) {
@@ -232,7 +241,8 @@ function renderVips() {
 }
 
 function renderPitchers() {
-    const items = (agenda?.items || []).filter((i) => i.speaker && i.status !== 'done' && i.status !== 'skipped');
+    // Pitches only: a welcome speaker or a guest of honour is on the agenda, but no pitcher.
+    const items = (agenda?.items || []).filter((i) => i.kind === 'pitch' && i.speaker && i.status !== 'done' && i.status !== 'skipped');
     fill($('#pitchers'), items.length === 0 ? h('li.empty', t('dash.noPitchers')) : items.map((i) => h('li',
         i.speaker.present ? h('span.tag.tag-ok', `● ${t('presence.here')}`) : h('span.tag.tag-warn', `○ ${t('presence.missing')}`), ' ',
         h('b', i.speaker.name), h('span.muted', ` · ${i.title}`),
@@ -274,7 +284,7 @@ function renderDoors() {
     const rej = Object.entries(data?.rejected || {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
     fill($('#rejected'), rej.length === 0 ? h('li.empty', `✓ ${t('dash.noRejections')}`) : rej.map(([code, n]) => h(`li.rej${INVALID.has(code) ? '' : '.soft'}`,
         h('span.rej-n.num', String(n)),
-        h('span', INVALID.has(code) ? `✕ ${t(`reason.${code}`, { fallback: code })}` : `! ${t(`result.${code}`, { fallback: code })}`))));
+        h('span', `${INVALID.has(code) ? '✕' : '!'} ${t(`rejectedReason.${code}`, { fallback: code })}`))));
 }
 
 function renderDisplays() {
@@ -333,11 +343,16 @@ function renderUndo() {
 }
 $('#undo-last').addEventListener('click', () => lastOwnScan && undo(lastOwnScan.scan_id, lastOwnScan.name));
 
+/** The address of a download or page that needs the organiser's key: the one place that says how. */
+function authorizedHref(path, params = {}) {
+    return `${path}?${new URLSearchParams({ ...params, key: conn.key || '' })}`;
+}
+// Every export as a file for Excel (;) as well, beside the comma-separated one (data-sep).
 function renderLinks() {
-    const k = encodeURIComponent(conn.key || '');
-    $('#dl-attendance').href = `/api/attendance.csv?key=${k}`;
-    $('#dl-report').href = `/api/report.csv?key=${k}`;
-    $('#open-badges').href = `/badges?key=${k}`;
+    for (const link of document.querySelectorAll('a[data-export]')) {
+        link.href = authorizedHref(link.dataset.export, link.dataset.sep ? { sep: link.dataset.sep } : {});
+    }
+    $('#open-badges').href = authorizedHref('/badges');
 }
 conn.on('welcome', renderLinks);
 

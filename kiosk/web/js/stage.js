@@ -2,8 +2,7 @@
 // estimated server clock, so it keeps counting smoothly even when updates stop.
 
 import { displayHealth } from './common/display-health.js';
-import { STALE_AFTER_MS } from './connection.js';
-import { $, setText } from './dom.js';
+import { $, h, setText } from './dom.js';
 import { formatMs, formatTimeOfDay } from './format.js';
 import { icon } from './icons.js';
 import { onLangChange, t } from './i18n.js';
@@ -11,6 +10,12 @@ import { pref, setPref } from './pairing.js';
 import { startView } from './shell.js';
 import { sounds } from './sound.js';
 import { chimeBetween, timerView } from './timer-model.js';
+
+// The marker shows after about 5 s without a frame (a timer push, its 5 s heartbeat or a pong).
+// The stage pings every 2 s so that a silent network shows within those 5 s, not after the
+// connection's 12 s (its sync pings come every 10 s); the pongs also refresh the clock sync.
+const STAGE_STALE_AFTER_MS = 5000;
+const STAGE_HEARTBEAT_MS = 2000;
 
 const shell = startView({ role: 'stage', deviceBase: t('device.stage'), syncReport: true });
 const conn = shell.conn;
@@ -98,10 +103,16 @@ function renderStale() {
     const since = conn.lastMessageAt ? Date.now() - conn.lastMessageAt : 0;
     let text = '';
     if (conn.displayState === 'offline') text = `⚠ ${t('stage.offline')}`;
-    else if (conn.state === 'online' && since > STALE_AFTER_MS) text = `⚠ ${t('stage.stale', { s: Math.round(since / 1000) })}`;
+    else if (conn.state === 'online' && since > STAGE_STALE_AFTER_MS) text = `⚠ ${t('stage.stale', { s: Math.round(since / 1000) })}`;
     el.hidden = !text;
     setText(el, text);
+    // The clock dims while it may be wrong, so nobody on stage trusts it to the second.
+    const stale = text ? 'true' : 'false';
+    if (body.dataset.stale !== stale) body.dataset.stale = stale;
 }
+setInterval(() => {
+    if (conn.state === 'online') conn.ping();
+}, STAGE_HEARTBEAT_MS);
 
 // ---- on change ------------------------------------------------------------------------------
 function renderStatic() {
@@ -166,20 +177,28 @@ setInterval(renderSync, 1000);
 
 // ---- controls -----------------------------------------------------------------------------------
 function renderControls() {
+    const chimeText = `${t('stage.chime')}: ${prefs.chime ? t('common.on') : t('common.off')}`;
     const chime = $('#chime-toggle');
     chime.setAttribute('aria-pressed', String(prefs.chime));
-    chime.replaceChildren(icon(prefs.chime ? 'bell' : 'bellOff'), ` ${t('stage.chime')}: ${prefs.chime ? t('common.on') : t('common.off')}`);
+    chime.replaceChildren(icon(prefs.chime ? 'bell' : 'bellOff'), ` ${chimeText}`);
+    // Always on screen, small: the chime is off until someone turns it on for this display.
+    const state = $('#chime-state');
+    state.dataset.on = String(prefs.chime);
+    state.setAttribute('aria-pressed', String(prefs.chime));
+    state.replaceChildren(icon(prefs.chime ? 'bell' : 'bellOff'), h('span', chimeText));
     const flash = $('#flash-toggle');
     flash.setAttribute('aria-pressed', String(prefs.flash));
     setText(flash, `${t('stage.flash')}: ${prefs.flash ? t('common.on') : t('common.off')}`);
     body.classList.toggle('flash', prefs.flash);
 }
-$('#chime-toggle').addEventListener('click', () => {
+function toggleChime() {
     prefs.chime = !prefs.chime;
     setPref('stagedoor.stage.chime', prefs.chime ? 'on' : 'off');
     if (prefs.chime) sounds.chimeWarning(); // audible confirmation, and unlocks audio
     renderControls();
-});
+}
+$('#chime-toggle').addEventListener('click', toggleChime);
+$('#chime-state').addEventListener('click', toggleChime);
 $('#flash-toggle').addEventListener('click', () => {
     prefs.flash = !prefs.flash;
     setPref('stagedoor.stage.flash', prefs.flash ? 'on' : 'off');
