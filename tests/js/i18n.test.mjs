@@ -36,6 +36,8 @@ const dynamic = {
     mod: ['start', 'pause', 'resume'],
     result: ['already_in', 'not_in'],
     method: ['scan', 'manual', 'walk_in'],
+    devices: ['online', 'offline', 'removed', 'pairTitle.door', 'pairTitle.stage', 'pairTitle.moderator'],
+    audit: ['time', 'who', 'action', 'target', 'outcome', 'act.timer', 'act.export'],
 };
 
 test('i18n: every key used by a view exists in both languages', () => {
