@@ -116,9 +116,9 @@ function addArrival(at, n) {
 }
 
 async function reconcile() {
-    if (conn.state !== 'online' || !conn.key) return;
+    if (conn.state !== 'online' || !conn.credential) return;
     try {
-        const res = await fetch('/api/attendance', { headers: { Authorization: `Bearer ${conn.key}` }, cache: 'no-store' });
+        const res = await fetch('/api/attendance', { headers: { Authorization: `Bearer ${conn.credential}` }, cache: 'no-store' });
         if (!res.ok) return;
         data = await res.json();
         snapshotAt = Date.now();
