@@ -5,6 +5,7 @@
 import { apiPath, apiRequest, saveDownload } from './common/api.js';
 import { fill, h, setText } from './dom.js';
 import { formatTimeOfDay } from './format.js';
+import { icon } from './icons.js';
 import { errorText, onLangChange, t } from './i18n.js';
 import { showToast } from './toast.js';
 
@@ -125,8 +126,8 @@ export function auditPanel(conn, root, { devices = () => [] } = {}) {
 
     function render() {
         setText(heading, t('audit.title'));
-        setText(csv, `⤓ ${t('audit.csv')}`);
-        setText(excel, `⤓ ${t('audit.csvExcel')}`);
+        fill(csv, icon('download'), ` ${t('audit.csv')}`);
+        fill(excel, icon('download'), ` ${t('audit.csvExcel')}`);
         setText(refusalsTitle, t('audit.refusals'));
         renderFilters();
         renderLog();

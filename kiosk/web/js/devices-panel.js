@@ -5,6 +5,7 @@
 import { apiRequest } from './common/api.js';
 import { fill, h, setText } from './dom.js';
 import { formatSeconds, formatTimeOfDay, secondsSince } from './format.js';
+import { icon } from './icons.js';
 import { errorText, onLangChange, t } from './i18n.js';
 import { cleanDeviceName } from './pairing.js';
 import { showToast } from './toast.js';
@@ -115,7 +116,7 @@ export function devicesPanel(conn, root) {
         fill(addButtons, PAIRING_ROLES.map(({ role, label, base }) => h('button.btn', {
             type: 'button', dataset: { role },
             on: { click: () => form.open(role, suggestName(t(base), devices)) },
-        }, `＋ ${t(label)}`)));
+        }, icon('plus'), ` ${t(label)}`)));
         form.render();
         renderPairing();
         renderList();
