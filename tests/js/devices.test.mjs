@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { AUDIT_ACTIONS, actionLabel, auditCsvPath, auditQuery, newestFirst, refusalRows } from '../../kiosk/web/js/audit-panel.js';
+import { AUDIT_FILTERS, actionLabel, auditCsvPath, auditQuery, detailText, newestFirst, refusalRows } from '../../kiosk/web/js/audit-panel.js';
 import { apiPath } from '../../kiosk/web/js/common/api.js';
 import { Connection, isDeviceRemoved } from '../../kiosk/web/js/connection.js';
 import { deviceStatus, pairingRequest, remainingText, sortDevices, suggestName } from '../../kiosk/web/js/devices-panel.js';
@@ -87,10 +87,15 @@ test('audit panel: queries, CSV links, order, refusals and labels', () => {
     assert.equal(auditCsvPath({ action: 'undo' }), '/api/audit.csv?action=undo');
     assert.equal(auditCsvPath({}, true), '/api/audit.csv?sep=semicolon');
     assert.deepEqual(newestFirst([{ at: 1, seq: 1 }, { at: 3, seq: 3 }, { at: 3, seq: 2 }]).map((e) => e.seq), [3, 2, 1]);
-    assert.deepEqual(refusalRows([{ device: 'A', count: 1 }, { device: 'B', count: 0 }, { device: 'C', count: 7 }]).map((r) => r.device), ['C', 'A']);
+    assert.deepEqual(refusalRows({ total: 8, devices: [{ device: 'A', count: 1 }, { device: 'B', count: 0 }, { device: 'C', count: 7 }] }).map((r) => r.device), ['C', 'A']);
+    assert.deepEqual(refusalRows(undefined), []);
+    assert.equal(detailText({ role: 'door', uses: 1, ids: [1, 2] }), 'role: door, uses: 1, ids: [1,2]');
+    assert.equal(detailText(null), '');
+    assert.equal(detailText('text'), 'text');
     assert.equal(actionLabel('timer.pause'), 'Timer: pause');
     assert.equal(actionLabel('export.attendance'), 'Export: attendance');
     assert.equal(actionLabel('device.revoke'), 'Device removed');
     assert.equal(actionLabel('something.new'), 'something.new');
-    for (const a of AUDIT_ACTIONS) assert.notEqual(actionLabel(a), a, `${a} has words`);
+    assert.equal(actionLabel('timer'), 'Timer');
+    for (const a of AUDIT_FILTERS) assert.notEqual(actionLabel(a), a, `${a} has words`);
 });

@@ -12,20 +12,31 @@ import { showToast } from './toast.js';
 const REFRESH_MS = 5000;
 const LIMIT = 200;
 
-/** The actions the server records (DESIGN11.md), in the order the filter offers them. */
-export const AUDIT_ACTIONS = [
-    'timer.start', 'timer.pause', 'timer.resume', 'timer.next', 'timer.previous', 'timer.goto',
-    'timer.add_time', 'timer.reset', 'timer.stop', 'agenda.edit', 'agenda.import', 'stage.message',
-    'stage.blackout', 'checkin.manual', 'walkin', 'undo', 'roster.import', 'device.pair_code',
-    'device.paired', 'device.rename', 'device.revoke', 'keys.rotate',
+/**
+ * What the action filter offers: actions the server records (DESIGN11.md) and families of them
+ * (the server matches "timer" to "timer.start" and the other timer controls).
+ */
+export const AUDIT_FILTERS = [
+    'timer', 'agenda', 'stage.message', 'stage.blackout', 'checkin.manual', 'walkin', 'undo',
+    'roster.import', 'device', 'device.pair_code', 'device.paired', 'device.rename', 'device.revoke',
+    'keys.rotate', 'export',
 ];
 
-/** Words for an action: "Timer: pause", "Device removed"; an unknown one as it is. */
+/** Words for an action or family: "Timer: pause", "Device removed"; an unknown one as it is. */
 export function actionLabel(action) {
+    const known = t(`audit.act.${action}`, { fallback: '' });
+    if (known) return known;
     const dot = action.indexOf('.');
-    const group = dot > 0 ? action.slice(0, dot) : action;
+    const group = dot > 0 ? action.slice(0, dot) : '';
     if (group === 'timer' || group === 'export') return `${t(`audit.act.${group}`)}: ${action.slice(dot + 1)}`;
-    return t(`audit.act.${action}`, { fallback: action });
+    return action;
+}
+
+/** An entry's detail (a JSON object from the server) as short text: "role: door, uses: 1". */
+export function detailText(detail) {
+    if (detail === null || detail === undefined) return '';
+    if (typeof detail !== 'object') return String(detail);
+    return Object.entries(detail).map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : v}`).join(', ');
 }
 
 /** GET /api/audit with the filters chosen ('' = all), newest first. */
@@ -43,9 +54,9 @@ export function newestFirst(entries) {
     return [...entries].sort((a, b) => b.at - a.at || (b.seq ?? 0) - (a.seq ?? 0));
 }
 
-/** Refusal counts, most first, without zero rows. */
+/** Refusal counts per device ({devices: [{device, count}]}), most first, without zero rows. */
 export function refusalRows(refusals) {
-    return (refusals || []).filter((r) => r.count > 0).sort((a, b) => b.count - a.count || String(a.device).localeCompare(String(b.device)));
+    return (refusals?.devices || []).filter((r) => r.count > 0).sort((a, b) => b.count - a.count || String(a.device).localeCompare(String(b.device)));
 }
 
 /** "Door 1 · door · 10.0.0.7": who did it. */
@@ -102,7 +113,7 @@ export function auditPanel(conn, root, { devices = () => [] } = {}) {
         filterKey = key;
         const option = (value, label, selected) => h('option', { value, selected: selected || undefined }, label);
         fill(actionSelect, option('', t('audit.allActions')),
-            AUDIT_ACTIONS.map((a) => option(a, actionLabel(a), a === filters.action)));
+            AUDIT_FILTERS.map((a) => option(a, actionLabel(a), a === filters.action)));
         fill(deviceSelect, option('', t('audit.allDevices')), names.map((n) => option(n, n, n === filters.device)));
         actionSelect.setAttribute('aria-label', t('audit.action'));
         deviceSelect.setAttribute('aria-label', t('audit.device'));
@@ -117,7 +128,7 @@ export function auditPanel(conn, root, { devices = () => [] } = {}) {
                     h('td.num.muted', formatTimeOfDay(e.at, true)),
                     h('td', whoText(e)),
                     h('td', h('b', actionLabel(e.action))),
-                    h('td', [e.target, e.detail && e.detail !== '{}' ? h('span.muted', ` ${e.detail}`) : null]),
+                    h('td', e.target || '', detailText(e.detail) ? h('span.muted', ` ${detailText(e.detail)}`) : null),
                     h('td', e.outcome || '')))));
         const rows = refusalRows(log.refusals);
         fill(refusals, rows.length === 0 ? h('li.empty', `✓ ${t('audit.noRefusals')}`)
