@@ -37,6 +37,8 @@ const dynamic = {
     result: ['already_in', 'not_in'],
     rejectedReason: ['unknown_badge', 'bad_signature', 'revoked', 'wrong_event', 'malformed', 'already_in', 'not_in'],
     method: ['scan', 'manual', 'walk_in'],
+    devices: ['online', 'offline', 'removed', 'pairTitle.door', 'pairTitle.stage', 'pairTitle.moderator'],
+    audit: ['time', 'who', 'action', 'target', 'outcome', 'act.timer', 'act.export'],
 };
 
 test('i18n: every key used by a view exists in both languages', () => {

@@ -34,15 +34,26 @@ export class RequestError extends Error {
     }
 }
 
+/** The server closes a revoked device's connections with 1008 and this reason. */
+export const DEVICE_REMOVED_REASON = 'device removed';
+
+/** True when an `unauthorized` error (or close) means this device's token was revoked. */
+export function isDeviceRemoved(err) {
+    return err?.field === 'token' || err?.reason === DEVICE_REMOVED_REASON;
+}
+
 /**
  * States: 'connecting' (no welcome yet), 'online', 'offline' (waiting to reconnect),
- * 'unauthorized' (key rejected: stays down until a new key is given).
+ * 'unauthorized' (key or device token rejected: stays down until a new one is given).
+ * Credentials: a device token (paired device) or a role key; hello carries exactly one.
  */
 export class Connection {
-    constructor({ role, device, key, url, syncReport = false } = {}) {
+    constructor({ role, device, key, token = null, app = null, url, syncReport = false } = {}) {
         this.role = role;
         this.device = device;
         this.key = key;
+        this.token = token;
+        this.app = app;
         this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
         this.syncReport = syncReport;
         this.state = 'connecting';
@@ -106,9 +117,24 @@ export class Connection {
         if (this.ws) this.ws.close(1000);
     }
 
-    /** Use a new key (after "key rejected") or device name, and connect again now. */
-    reconnectWith({ key, device } = {}) {
-        if (key !== undefined) this.key = key;
+    /** What authenticates this client, for hello and HTTP's Authorization header. */
+    get credential() {
+        return this.token || this.key || null;
+    }
+
+    /**
+     * Use a new key (after "key rejected"), device token (after pairing) or device name, and
+     * connect again now. A new key drops the token and a new token the key.
+     */
+    reconnectWith({ key, token, device } = {}) {
+        if (key !== undefined) {
+            this.key = key;
+            this.token = null;
+        }
+        if (token !== undefined) {
+            this.token = token;
+            this.key = null;
+        }
         if (device !== undefined) this.device = device;
         this.attempt = 0;
         clearTimeout(this.reconnectTimer);
@@ -136,7 +162,7 @@ export class Connection {
         this.ws = ws;
         ws.onopen = () => {
             this.pingBurst();
-            this.send({ type: 'hello', protocol: PROTOCOL_VERSION, role: this.role, device: this.device, key: this.key })
+            this.send(this.helloMessage())
                 .then((welcome) => {
                     this.welcome = welcome;
                     this.everOnline = true;
@@ -153,16 +179,31 @@ export class Connection {
                 });
         };
         ws.onmessage = (event) => this.receive(event.data);
-        ws.onclose = () => {
+        ws.onclose = (event) => {
             if (this.ws !== ws) return;
             this.ws = null;
             this.clearTimers();
             this.failPending('offline');
+            if (event.code === 1008 && event.reason === DEVICE_REMOVED_REASON) {
+                // Revoked while connected: no reconnect, the token will not work again.
+                this.setState('unauthorized');
+                this.emit('unauthorized', { code: 'unauthorized', reason: event.reason });
+                return;
+            }
             if (this.stopped || this.state === 'unauthorized') return;
             this.setState('offline');
             this.scheduleReconnect();
         };
         ws.onerror = () => {}; // onclose follows and does the work
+    }
+
+    /** hello with the device token if there is one, else the role key (never both). */
+    helloMessage() {
+        const hello = { type: 'hello', protocol: PROTOCOL_VERSION, role: this.role, device: this.device };
+        if (this.token) hello.token = this.token;
+        else hello.key = this.key;
+        if (this.token && this.app) hello.app = this.app;
+        return hello;
     }
 
     scheduleReconnect() {

@@ -2,8 +2,10 @@
 // from /api/attendance every 30 s) is the truth; live events move the numbers in between.
 
 import { $, fill, h, setText } from './dom.js';
+import { auditPanel } from './audit-panel.js';
 import { renderDisplayList } from './common/display-health.js';
 import { helpDesk } from './common/help-desk.js';
+import { devicesPanel } from './devices-panel.js';
 import { formatTimeOfDay, percent, secondsSince } from './format.js';
 import { icon } from './icons.js';
 import { errorText, onLangChange, t } from './i18n.js';
@@ -123,9 +125,9 @@ function addArrival(at, n) {
 }
 
 async function reconcile() {
-    if (conn.state !== 'online' || !conn.key) return;
+    if (conn.state !== 'online' || !conn.credential) return;
     try {
-        const res = await fetch('/api/attendance', { headers: { Authorization: `Bearer ${conn.key}` }, cache: 'no-store' });
+        const res = await fetch('/api/attendance', { headers: { Authorization: `Bearer ${conn.credential}` }, cache: 'no-store' });
         if (!res.ok) return;
         data = await res.json();
         snapshotAt = Date.now();
@@ -377,4 +379,9 @@ renderVips();
 renderFeed();
 renderDisplays();
 renderPitchers();
+// ---- devices and audit log (devices-panel.js, audit-panel.js) ---------------------------------
+const devicesCard = devicesPanel(conn, $('#devices-panel'));
+const auditCard = auditPanel(conn, $('#audit-panel'), { devices: devicesCard.devices });
+devicesCard.onChange(() => auditCard.renderFilters());
+
 window.stagedoorDashboard = { get data() { return data; }, get plot() { return plot; }, conn };

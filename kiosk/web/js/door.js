@@ -366,7 +366,7 @@ function onCameraCode(text) {
         return;
     }
     if (!$('.key-dialog').hidden) {
-        if (text.includes('#key=')) shell.acceptKey(text); // the pairing QR, shown without asking
+        if (/#(key|pair)=/.test(text)) shell.acceptKey(text); // the pairing QR, shown without asking
         return; // not paired yet: nothing to check a badge against
     }
     if (!repeat.accept(text, performance.now())) return;

@@ -1,19 +1,66 @@
 // What every view shares: pairing, the top bar (event, role, device, connection, DE/EN),
-// the offline banner and the key prompt.
+// the offline banner, the key prompt and the full-screen pairing / "device removed" notices.
 
-import { Connection, STALE_AFTER_MS } from './connection.js';
-import { $, h, setText } from './dom.js';
+import { Connection, STALE_AFTER_MS, isDeviceRemoved } from './connection.js';
+import { $, fill, h, setText } from './dom.js';
 import { applyIcons, icon } from './icons.js';
-import { applyI18n, getLang, onLangChange, setLang, t } from './i18n.js';
+import { applyI18n, errorText, getLang, onLangChange, setLang, t } from './i18n.js';
 import {
+    appDescription,
     cleanDeviceName,
     keyFromInput,
+    pairCodeFromFragment,
+    pairCodeFromInput,
+    redeemPairingCode,
     storeDevice,
     storeKey,
+    storeToken,
     storedDevice,
     storedKey,
+    storedToken,
     takeKeyFromAddressBar,
 } from './pairing.js';
+
+/** The page of each role: a pairing code for another role sends the browser there. */
+const VIEW_OF_ROLE = { door: '/door', stage: '/stage', moderator: '/moderator', organiser: '/dashboard' };
+
+/** Takes "#pair=CODE" out of the address bar (it must not stay in the history); returns the code. */
+function takePairCodeFromAddressBar() {
+    const code = pairCodeFromFragment(location.hash);
+    if (code) history.replaceState(null, '', location.pathname + location.search);
+    return code;
+}
+
+/**
+ * A full-screen notice over the view (pairing in progress, pairing failed, device removed).
+ * show(kind, {title, text, actions: [{label, primary, onClick}]}) replaces what it shows.
+ */
+function createNotice() {
+    const title = h('h2');
+    const text = h('p.notice-text');
+    const actions = h('div.key-actions');
+    const el = h('div.device-notice', { hidden: true, role: 'alertdialog', 'aria-modal': 'true' },
+        h('div.key-form', title, text, actions));
+    document.body.append(el);
+    return {
+        el,
+        show(kind, content) {
+            el.dataset.kind = kind;
+            setText(title, content.title);
+            setText(text, content.text || '');
+            fill(actions, (content.actions || []).map((a) => h(`button.btn${a.primary ? '.btn-primary' : ''}`,
+                { type: 'button', on: { click: a.onClick } }, a.label)));
+            el.hidden = false;
+        },
+        hide() {
+            el.hidden = true;
+            delete el.dataset.kind;
+        },
+        get kind() {
+            return el.hidden ? null : el.dataset.kind;
+        },
+    };
+}
 
 /**
  * @param role        wire role: door | stage | moderator | organiser
@@ -24,10 +71,15 @@ import {
 export function startView({ role, deviceBase, syncReport = false, onScanKey = null }) {
     applyI18n(document);
     applyIcons(document);
-    const key = takeKeyFromAddressBar(role) || storedKey(role);
+    // A link's credential replaces the stored one; a device token wins over a stored role key.
+    const linkKey = takeKeyFromAddressBar(role);
+    const pairCode = takePairCodeFromAddressBar();
+    if (linkKey) storeToken(role, null);
+    const token = linkKey ? null : storedToken(role);
+    const key = linkKey || (token ? null : storedKey(role));
     let device = storedDevice(role, `${deviceBase} 1`);
 
-    const conn = new Connection({ role, device, key, syncReport });
+    const conn = new Connection({ role, device, key, token, app: appDescription(navigator.userAgent), syncReport });
     const shell = { conn, role, event: null };
 
     // ---- top bar --------------------------------------------------------------------------
@@ -84,12 +136,19 @@ export function startView({ role, deviceBase, syncReport = false, onScanKey = nu
     let keyRejected = false;
 
     function acceptKey(text) {
+        const code = pairCodeFromInput(text);
+        if (code) {
+            keyDialog.hidden = true;
+            pairWith(code);
+            return true;
+        }
         const k = keyFromInput(text);
         if (!k) {
             keyError.textContent = t('key.invalid');
             return false;
         }
         storeKey(role, k);
+        storeToken(role, null);
         keyDialog.hidden = true;
         keyRejected = false;
         keyInput.value = '';
@@ -115,7 +174,64 @@ export function startView({ role, deviceBase, syncReport = false, onScanKey = nu
         keyDialog.classList.toggle('rejected', keyRejected);
     }
 
+    // ---- pairing by code, and the notices -----------------------------------------------------
+    const notice = createNotice();
+    let noticeState = null; // {kind, error}: re-rendered when the language changes
+
+    async function pairWith(code) {
+        showNotice({ kind: 'pairing' });
+        conn.stop();
+        try {
+            const paired = await redeemPairingCode(code, { app: conn.app });
+            storeToken(paired.role, paired.token);
+            if (paired.name) storeDevice(paired.role, cleanDeviceName(paired.name));
+            if (paired.role !== role) {
+                location.replace(VIEW_OF_ROLE[paired.role] || '/');
+                return;
+            }
+            storeKey(role, null); // the device token replaces a role key used before
+            device = storedDevice(role, device);
+            hideNotice();
+            conn.reconnectWith({ token: paired.token, device });
+            render();
+        } catch (err) {
+            showNotice({ kind: 'pairFailed', error: err, code });
+        }
+    }
+
+    function showNotice(state) {
+        noticeState = state;
+        renderNotice();
+    }
+
+    function hideNotice() {
+        noticeState = null;
+        notice.hide();
+    }
+
+    function renderNotice() {
+        const s = noticeState;
+        if (!s) return;
+        const askAgain = { label: t('pair.enterKey'), onClick: () => { hideNotice(); askKey(false); } };
+        if (s.kind === 'pairing') {
+            notice.show('pairing', { title: t('pair.working'), text: t('pair.workingHelp') });
+        } else if (s.kind === 'pairFailed') {
+            const offline = s.error?.code === 'offline';
+            const actions = offline ? [{ label: t('pair.retry'), primary: true, onClick: () => pairWith(s.code) }] : [];
+            if (conn.credential) actions.push({ label: t('pair.continue'), onClick: () => { hideNotice(); conn.start(); } });
+            else actions.push(askAgain);
+            notice.show('pairFailed', {
+                title: `✕ ${t('pair.failedTitle')}`,
+                text: offline ? t('pair.offline') : s.error?.code === 'unauthorized' ? t('pair.failed') : `${t('pair.failed')} (${errorText(s.error)})`,
+                actions,
+            });
+        } else if (s.kind === 'removed') {
+            notice.show('removed', { title: `✕ ${t('removed.title')}`, text: t('removed.help'), actions: [{ ...askAgain, label: t('removed.pairAgain'), primary: true }] });
+        }
+    }
+
     function editDevice() {
+        if (conn.token) return; // a paired device has the name the organiser gave it
         const input = h('input.device-input', {
             type: 'text', value: device, maxlength: '64', 'aria-label': t('device.edit'),
         });
@@ -149,15 +265,16 @@ export function startView({ role, deviceBase, syncReport = false, onScanKey = nu
         for (const b of langToggle.children) b.setAttribute('aria-pressed', String(b.dataset.lang === getLang()));
         setText(eventName, shell.event?.name || 'stagedoor');
         setText(roleLabel, t(`role.${role}`));
-        setText(deviceButton, `${device} ✎`);
-        deviceButton.title = t('device.edit');
+        setText(deviceButton, conn.token ? device : `${device} ✎`);
+        deviceButton.title = conn.token ? t('device.named') : t('device.edit');
         renderStatus();
         if (!keyDialog.hidden) renderKeyDialog();
+        renderNotice();
     }
 
     function renderStatus() {
         const now = Date.now();
-        let state = conn.key ? conn.displayState : 'unpaired';
+        let state = conn.credential ? conn.displayState : 'unpaired';
         let text;
         const age = conn.lastMessageAt ? Math.round((now - conn.lastMessageAt) / 1000) : 0;
         if (state === 'online' && now - conn.lastMessageAt > STALE_AFTER_MS) {
@@ -184,10 +301,23 @@ export function startView({ role, deviceBase, syncReport = false, onScanKey = nu
     });
     conn.on('welcome', (welcome) => {
         shell.event = welcome.event;
+        if (conn.token && welcome.device && welcome.device !== device) {
+            device = welcome.device; // renamed by the organiser
+            storeDevice(role, device);
+        }
         document.title = `${t(`role.${role}`)} · ${welcome.event.name}`;
         render();
     });
-    conn.on('unauthorized', () => {
+    conn.on('unauthorized', (err) => {
+        if (conn.token || isDeviceRemoved(err)) {
+            // The device token no longer works anywhere: forget it and say so plainly.
+            storeToken(role, null);
+            conn.token = null;
+            keyDialog.hidden = true;
+            showNotice({ kind: 'removed' });
+            render();
+            return;
+        }
         storeKey(role, null);
         askKey(true);
     });
@@ -198,7 +328,8 @@ export function startView({ role, deviceBase, syncReport = false, onScanKey = nu
     setInterval(renderStatus, 1000);
 
     render();
-    if (key) conn.start();
+    if (pairCode) pairWith(pairCode);
+    else if (conn.credential) conn.start();
     else askKey(false);
     shell.render = render;
     shell.askKey = askKey;
