@@ -41,6 +41,14 @@ HttpResponse bad_language_response() {
     return json_error_response(400, ErrorCode::bad_message, "lang must be de or en");
 }
 
+// A door registers walk-ins in the regular categories only: speaker, staff and press come with
+// rights (backstage, the press desk) that only an organiser gives.
+bool may_register_walk_in(Role role, protocol::Category category) {
+    using protocol::Category;
+    return roles::organisers.contains(role) || category == Category::member ||
+           category == Category::guest || category == Category::new_member;
+}
+
 badges::BadgeCard card_for(const domain::Attendee& person) {
     return badges::BadgeCard{person.id,           person.name,
                              person.organisation, std::string(protocol::to_string(person.category)),
@@ -258,6 +266,12 @@ void AttendanceModule::on_manual(const Connection& connection,
 }
 
 void AttendanceModule::on_walk_in(const Connection& connection, const protocol::WalkIn& walk_in) {
+    protocol::Category category = walk_in.category.value_or(protocol::Category::guest);
+    if (!may_register_walk_in(connection.role, category))
+        return reply_.error(connection.id, walk_in.id, ErrorCode::forbidden,
+                            "a door registers walk-ins as member, guest or new_member only; '" +
+                                std::string(protocol::to_string(category)) + "' needs an organiser",
+                            "category");
     Waiter waiter{connection.id, walk_in.id, ReplyKind::walk_in_result};
     std::string scan_id = walk_in.scan_id ? *walk_in.scan_id : server_scan_id();
     if (auto refused = state_.check_walk_in_scan_id(scan_id))
@@ -271,8 +285,7 @@ void AttendanceModule::on_walk_in(const Connection& connection, const protocol::
 
     std::int64_t now = context_.clock();
     domain::Attendee person =
-        domain::make_walk_in({walk_in.name, walk_in.organisation.value_or(""),
-                              walk_in.category.value_or(protocol::Category::guest),
+        domain::make_walk_in({walk_in.name, walk_in.organisation.value_or(""), category,
                               walk_in.sector.value_or(""), walk_in.email.value_or("")},
                              id, now);
     issuer_.issue(person, 1, now);

@@ -38,6 +38,7 @@ Dispatcher::Dispatcher(storage::EventConfig event, RoleKeys keys, Transport& tra
     , clock_(std::move(clock))
     , reply_(transport_)
     , router_(transport_, clock_)
+    , downloads_(clock_)
     , started_at_(clock_()) {
     router_.http("GET", "/healthz", Router::kPublic,
                  [this](const HttpRequest& request) { return health(request); });
@@ -48,6 +49,8 @@ Dispatcher::Dispatcher(storage::EventConfig event, RoleKeys keys, Transport& tra
                             body.dump(-1, ' ', false, json::error_handler_t::replace),
                             {{"Cache-Control", "no-store"}}};
     });
+    router_.http("POST", "/api/downloads", roles::everyone,
+                 [this](const HttpRequest& request) { return issue_download(request); });
 }
 
 void Dispatcher::add_module(Module* module) {
@@ -198,7 +201,7 @@ void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& 
     auto granted = keys_.role_for(hello->key);
     if (!claimed || !granted || *claimed != *granted) {
         log::info("rejected hello for role '" + hello->role.substr(0, 32) + "' from '" +
-                  hello->device + "'");
+                  hello->device + "' with " + log::credential_tag(hello->key));
         router_.refuse(state.info, hello->id,
                        {ErrorCode::unauthorized, "",
                         claimed ? "wrong key for role " + hello->role
@@ -249,13 +252,19 @@ HttpResponse Dispatcher::health(const HttpRequest& request) const {
 }
 
 std::optional<HttpResponse> Dispatcher::authenticate(HttpRequest& request,
-                                                     std::string_view authorization_header) const {
+                                                     std::string_view authorization_header,
+                                                     bool spend_download) {
+    // A key in a URL stays in the browser's history, bookmarks and proxy logs: refused, even
+    // a valid one, so that no link with a key keeps working.
+    if (request.query.contains("key"))
+        return json_error_response(401, ErrorCode::unauthorized,
+                                   "send the key in the Authorization header, not in the URL");
     std::string key;
     constexpr std::string_view bearer = "Bearer ";
     if (authorization_header.substr(0, bearer.size()) == bearer)
         key = std::string(authorization_header.substr(bearer.size()));
-    else if (auto it = request.query.find("key"); it != request.query.end())
-        key = it->second;
+    else if (request.query.contains(std::string(DownloadTokens::kQueryName)))
+        return authenticate_download(request, spend_download);
     if (!key.empty()) {
         request.role = keys_.role_for(key);
         if (!request.role && request.path != "/healthz")
@@ -265,16 +274,54 @@ std::optional<HttpResponse> Dispatcher::authenticate(HttpRequest& request,
     return std::nullopt;
 }
 
+std::optional<HttpResponse> Dispatcher::authenticate_download(HttpRequest& request, bool spend) {
+    // Only a GET spends the token: HEAD (a link checker, a browser's preflight look) does not.
+    const std::string& token = request.query.at(std::string(DownloadTokens::kQueryName));
+    request.role = downloads_.redeem(token, request.path, spend && request.method == "GET");
+    if (request.role) return std::nullopt;
+    return json_error_response(401, ErrorCode::unauthorized,
+                               "this download link was used, has expired or is for another "
+                               "file; start the download again");
+}
+
+HttpResponse Dispatcher::issue_download(const HttpRequest& request) {
+    json body = json::parse(request.body, nullptr, false);
+    const json* target = body.is_object() ? &body["path"] : nullptr;
+    if (!target || !target->is_string())
+        return json_error_response(400, ErrorCode::bad_message,
+                                   "send {\"path\":\"/api/...\"}: the path to download");
+    const std::string& text = target->get_ref<const std::string&>();
+    std::string path = text.substr(0, text.find('?'));
+    if (!path.starts_with("/") || text.size() > 1024 ||
+        text.find_first_of(" #\r\n\t") != std::string::npos)
+        return json_error_response(400, ErrorCode::bad_message,
+                                   "field 'path' must be a path on this server, such as "
+                                   "/api/report.csv");
+    // The token may do what its holder may: a GET of that path with the caller's role.
+    HttpRequest download;
+    download.method = "GET";
+    download.path = path;
+    download.role = request.role;
+    auto admitted = router_.admit_http(download);
+    if (auto* refused = std::get_if<HttpResponse>(&admitted)) return std::move(*refused);
+    std::string token = downloads_.issue(path, *request.role);
+    json answer = {{"url", text + (text.find('?') == std::string::npos ? "?" : "&") +
+                               std::string(DownloadTokens::kQueryName) + "=" + token},
+                   {"expires_in_s", DownloadTokens::kLifetimeMs / 1000}};
+    return HttpResponse{200, "application/json", answer.dump(), {{"Cache-Control", "no-store"}}};
+}
+
 void Dispatcher::handle_http(HttpRequest request, std::string_view authorization_header,
                              Router::HttpRespond respond) {
-    if (auto refused = authenticate(request, authorization_header))
+    if (auto refused = authenticate(request, authorization_header, true))
         return respond(std::move(*refused));
     router_.dispatch_http(std::move(request), std::move(respond));
 }
 
 std::variant<std::uint64_t, HttpResponse>
 Dispatcher::admit_http(HttpRequest& request, std::string_view authorization_header) {
-    if (auto refused = authenticate(request, authorization_header)) return std::move(*refused);
+    if (auto refused = authenticate(request, authorization_header, false))
+        return std::move(*refused);
     return router_.admit_http(request);
 }
 

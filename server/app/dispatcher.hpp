@@ -5,6 +5,7 @@
 // HTTP requests and is told a connection's role once, at hello.
 #pragma once
 
+#include "app/download_tokens.hpp"
 #include "app/module.hpp"
 #include "app/router.hpp"
 #include "app/scheduler.hpp"
@@ -91,9 +92,16 @@ class Dispatcher {
     // Takes frames and bytes from the connection's budget; false (nothing taken) when over it.
     bool charge(ConnectionState& state, double frames, std::size_t bytes);
     void refuse_rate_limited(ConnectionState& state, std::optional<std::int64_t> re);
-    // Sets request.role from the bearer key (or ?key=); a key that is not valid gets 401.
-    std::optional<HttpResponse> authenticate(HttpRequest& request,
-                                             std::string_view authorization_header) const;
+    // Sets request.role from the bearer key or a download token (?dl=); a key that is not
+    // valid, a key in the URL (?key=) or a spent download token gets 401. spend_download: this
+    // is the request itself (not the look at its head), so a GET spends its download token.
+    std::optional<HttpResponse>
+    authenticate(HttpRequest& request, std::string_view authorization_header, bool spend_download);
+    // The role of request's ?dl= token (see DownloadTokens::redeem), or the 401 that refuses it.
+    std::optional<HttpResponse> authenticate_download(HttpRequest& request, bool spend);
+    // POST /api/downloads {"path":"/api/report.csv"}: a download token for one GET of a path
+    // the caller may GET, as {"url":"/api/report.csv?dl=TOKEN","expires_in_s":60}.
+    HttpResponse issue_download(const HttpRequest& request);
     // {"status":"ok"} for anyone; with a role key also the version, uptime, event, clients by
     // role and the refusal count.
     HttpResponse health(const HttpRequest& request) const;
@@ -105,6 +113,7 @@ class Dispatcher {
     Clock clock_;
     Replier reply_;
     Router router_;
+    DownloadTokens downloads_;
     std::vector<Module*> modules_;
     std::unordered_map<ConnectionId, ConnectionState> connections_;
     std::int64_t started_at_;

@@ -6,12 +6,19 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <openssl/sha.h>
 
 namespace stagedoor::app::log {
 
 namespace {
 bool quiet_mode = false;
 std::mutex output_mutex;
+
+void append_hex(std::string& out, unsigned char byte) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0xF];
+}
 
 void write(std::string_view level, std::string_view raw) {
     std::string line = printable(raw);
@@ -32,7 +39,6 @@ void write(std::string_view level, std::string_view raw) {
 } // namespace
 
 std::string printable(std::string_view line) {
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     out.reserve(line.size());
     for (std::size_t i = 0; i < line.size();) {
@@ -54,14 +60,22 @@ std::string printable(std::string_view line) {
             out += "\\t";
         } else if (c < 0x20 || c == 0x7f) {
             out += "\\x";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
+            append_hex(out, c);
         } else {
             out += static_cast<char>(c);
         }
         ++i;
     }
     return out;
+}
+
+std::string credential_tag(std::string_view secret) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
+    std::string tag = "key#";
+    for (int i = 0; i < 4; ++i)
+        append_hex(tag, digest[i]);
+    return tag;
 }
 
 void set_quiet(bool quiet) {

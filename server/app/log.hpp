@@ -11,6 +11,10 @@ namespace stagedoor::app::log {
 // neither forge a log line nor drive the terminal. Every line goes through it.
 std::string printable(std::string_view line);
 
+// "key#" and the first 8 hex digits of the SHA-256 of secret: names a key or token in a log line
+// (which client still uses the old key?) without giving it away. Logs never hold a secret itself.
+std::string credential_tag(std::string_view secret);
+
 void set_quiet(bool quiet);
 void info(std::string_view line);
 void error(std::string_view line);

@@ -25,7 +25,7 @@ struct HttpRequest {
     std::string path;   // without the query string
     std::map<std::string, std::string> query;
     std::string body;
-    std::optional<Role> role;            // from "Authorization: Bearer KEY" or ?key=KEY, when valid
+    std::optional<Role> role; // from "Authorization: Bearer KEY" or a download token (?dl=)
     std::optional<std::int64_t> path_id; // the route's "{id}", when it has one
 };
 

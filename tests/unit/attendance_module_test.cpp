@@ -270,6 +270,32 @@ TEST_CASE("attendance module: a walk-in is registered, checked in and answered w
     CHECK(conflict["field"] == "scan_id");
 }
 
+TEST_CASE("attendance module: a door registers regular walk-ins only; an organiser any") {
+    Rig rig;
+    for (std::string category : {"speaker", "staff", "press"}) {
+        auto refused = rig.await(kDoor, rig.send(kDoor, {{"type", "walk_in"},
+                                                         {"name", "Vera " + category},
+                                                         {"category", category}}));
+        INFO(refused.dump());
+        CHECK(refused["code"] == "forbidden");
+        CHECK(refused["field"] == "category");
+        CHECK_THAT(refused["message"].get<std::string>(), Catch::Contains("organiser"));
+    }
+    CHECK(rig.state().attendee_count() == 2);
+    CHECK(rig.state().counts().walk_ins == 0);
+    for (std::string category : {"member", "guest", "new_member"}) {
+        auto admitted = rig.await(kDoor, rig.send(kDoor, {{"type", "walk_in"},
+                                                          {"name", "Rita " + category},
+                                                          {"category", category}}));
+        CHECK(admitted["attendee"]["category"] == category);
+    }
+    auto speaker = rig.await(kOrganiser, rig.send(kOrganiser, {{"type", "walk_in"},
+                                                               {"name", "Sam Speaker"},
+                                                               {"category", "speaker"}}));
+    CHECK(speaker["attendee"]["category"] == "speaker");
+    CHECK(rig.state().counts().walk_ins == 4);
+}
+
 TEST_CASE("attendance module: a roster upload changes memory only when it is stored") {
     Rig rig;
     auto upload = [&](std::string csv, std::map<std::string, std::string> query = {}) {
