@@ -382,6 +382,7 @@ function onCameraCode(text) {
 }
 
 const wedge = new WedgeDetector({ maxGapMs: 35, minLength: 20 });
+window.addEventListener('pointerdown', () => wedge.endEcho(), { capture: true });
 window.addEventListener('keydown', (ev) => {
     if (ev.isComposing) return;
     if (wedge.isEcho(ev.key, ev.timeStamp)) {
