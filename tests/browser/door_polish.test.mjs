@@ -79,6 +79,7 @@ test('door: Undo only for this screen\'s admission, and it asks naming the perso
     await page.keyboard.press('Enter'); // a stray Enter lands on Cancel
     await page.locator('#undo-confirm:not([open])').waitFor({ state: 'attached', timeout: 3000 });
     assert.equal(await arrived(), before, 'nothing was undone');
+    assert.equal(await page.evaluate(() => document.activeElement.tagName), 'BODY', 'focus did not go back to Undo');
     await page.click('#undo-last');
     await page.click('#undo-yes');
     await eventually(async () => (await arrived()) === before - 1, { message: 'the undo reaches the server' });

@@ -37,7 +37,8 @@ test('on deck: the door hears about the pitcher, the moderator sees them arrive'
     await screenshot(door, 'door-ondeck-desktop');
 
     await wedgeScan(door, event.tokenOf(pitcher.name));
-    await eventually(async () => /✓ here/.test(await notice.textContent()), { timeoutMs: 3000, message: 'the door notice says the pitcher is here' });
+    await eventually(async () => /^ here$/.test(await notice.locator('.tag.tag-ok').textContent()) && (await notice.locator('.tag.tag-ok svg.icon').count()) === 1,
+        { timeoutMs: 3000, message: 'the door notice says the pitcher is here (with its check icon)' });
     await eventually(async () => /here/.test(await row.locator('.tag').textContent()) && !/missing/.test(await row.textContent()),
         { timeoutMs: 3000, message: 'the moderator sees the pitcher arrive' });
     assert.deepEqual(errors, []);

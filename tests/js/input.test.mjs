@@ -93,6 +93,13 @@ test('wedge: an Enter typed by a person after a scan is not swallowed', () => {
     d.key('a', at + 2001);
     assert.equal(d.isEcho('Enter', at + 2002), false, 'after other keys');
     assert.equal(new WedgeDetector().isEcho('Enter', 5), false, 'no scan before');
+    const tapped = new WedgeDetector();
+    at = 0;
+    for (const ch of token) tapped.key(ch, (at += 6));
+    assert.equal(tapped.key('Enter', at + 2), token);
+    assert.equal(tapped.isEcho('Enter', at + 100), true);
+    tapped.endEcho(); // a tap on the screen in between
+    assert.equal(tapped.isEcho('Enter', at + 100), false, 'after a tap');
 });
 
 test('repeat filter: the same badge held up is submitted once', () => {

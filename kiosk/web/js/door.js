@@ -50,9 +50,12 @@ try {
 } catch {
     // a damaged entry is dropped; the server's ledger is the truth
 }
-function saveUnanswered() {
+function dropExpired() {
     const now = Date.now();
     for (const [p, u] of unanswered) if (now - u.at > RETRY_KEEP_MS) unanswered.delete(p);
+}
+function saveUnanswered() {
+    dropExpired();
     setPref('stagedoor.door.unanswered', JSON.stringify([...unanswered.values()]));
 }
 
@@ -292,19 +295,28 @@ function settle(scan, reply) {
     showToast(`${late || t('door.resent')}: ${who} – ${what}`, ok ? 'info' : 'err', 8000);
 }
 
+/** `scan` was refused for good (bad_message, forbidden): nothing to wait for; say so if shown. */
+function giveUp(scan, err) {
+    unanswered.delete(scan.payload);
+    saveUnanswered();
+    renderWaiting();
+    if (state.waitingFor === scan.scan_id) showFailure(err);
+}
+
 async function submitScan(payload) {
     hideVerdict();
-    saveUnanswered();
+    dropExpired(); // an old unanswered scan of this badge is not reused after RETRY_KEEP_MS
     const scan = unanswered.get(payload) || { scan_id: newScanId(), payload, direction: state.direction, at: Date.now() };
     unanswered.set(payload, scan);
-    saveUnanswered();
     state.waitingFor = scan.scan_id;
     // Only a slow answer shows "checking": a fast one goes straight to the verdict, no flicker.
     const slow = setTimeout(() => showPending(scan, false), 150);
     try {
         // Just paired or reconnecting: a scan waits a moment for the session instead of failing.
         if (conn.state === 'connecting') await conn.whenOnline(3000);
-        const reply = await sendScan(scan);
+        const answer = sendScan(scan); // the frame leaves first; storing the scan is not on the hot path
+        saveUnanswered();
+        const reply = await answer;
         clearTimeout(slow);
         settle(scan, reply);
     } catch (err) {
@@ -315,10 +327,7 @@ async function submitScan(payload) {
             scheduleResend();
             return;
         }
-        unanswered.delete(payload);
-        saveUnanswered();
-        renderWaiting();
-        if (state.waitingFor === scan.scan_id) showFailure(err);
+        giveUp(scan, err);
     }
 }
 
@@ -351,9 +360,7 @@ async function resendUnanswered() {
                 scheduleResend();
                 return; // still no answer: the next welcome or the timer tries again
             }
-            unanswered.delete(scan.payload); // refused for good (bad_message): nothing to wait for
-            saveUnanswered();
-            renderWaiting();
+            giveUp(scan, err);
         }
     }
 }
@@ -375,6 +382,7 @@ function onCameraCode(text) {
 }
 
 const wedge = new WedgeDetector({ maxGapMs: 35, minLength: 20 });
+window.addEventListener('pointerdown', () => wedge.endEcho(), { capture: true });
 window.addEventListener('keydown', (ev) => {
     if (ev.isComposing) return;
     if (wedge.isEcho(ev.key, ev.timeStamp)) {
@@ -462,10 +470,12 @@ $('#undo-yes').addEventListener('click', async () => {
     }
 });
 
-// Focus never stays on a tapped button: a scanner's stray Enter would press it again.
+// Focus never stays on an action button after a tap (a closed dialog gives it back to the one
+// that opened it): a scanner's stray Enter would press it again. In an open dialog it stays on
+// Cancel, where an Enter does no harm.
 document.addEventListener('click', (ev) => {
-    const button = ev.target.closest?.('button');
-    if (button && document.activeElement === button) button.blur();
+    const focused = document.activeElement;
+    if (ev.target.closest?.('button') && focused?.tagName === 'BUTTON' && !focused.closest('dialog[open]')) focused.blur();
 });
 
 // ---- verdict display time ------------------------------------------------------------------

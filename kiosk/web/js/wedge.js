@@ -62,6 +62,11 @@ export class WedgeDetector {
         return isTerminator(key) && this.chars.length === 0 && timeStamp - this.scanEndedAt < this.echoMs;
     }
 
+    /** A tap came after the scan: the next terminator is a person's, not the scanner's. */
+    endEcho() {
+        this.scanEndedAt = -Infinity;
+    }
+
     medianGap() {
         if (this.gaps.length === 0) return Infinity;
         const sorted = [...this.gaps].sort((a, b) => a - b);
