@@ -144,8 +144,9 @@ test('moderator on a desktop: "Load" and "Start now" on rows, undo a Next, hotke
     const help = mod.locator('#keys-help');
     await help.waitFor({ state: 'visible', timeout: 5000 });
     const text = await help.textContent();
-    for (const expected of ['+1 minute', '−1 minute', 'Write a message', 'Blackout on/off', 'Undo']) assert.ok(text.includes(expected), `overlay lists ${expected}`);
+    for (const expected of ['+1 minute', '−1 minute', 'Write a message', 'Blackout on/off', 'Undo a mistaken Next']) assert.ok(text.includes(expected), `overlay lists ${expected}`);
     for (const key of ['↑', '↓', 'M', 'B', 'U', '?']) assert.ok(await help.locator('kbd', { hasText: key }).count() > 0, `overlay shows ${key}`);
+    await screenshot(mod, 'moderator-keys-desktop');
     await mod.keyboard.press('Escape');
     await help.waitFor({ state: 'hidden', timeout: 5000 });
     assert.deepEqual(errors, []);
