@@ -7,7 +7,11 @@ import { DESKTOP, PHONE, ROSTER, closeEvent, eventually, openEvent, openPage, sc
 
 const errors = [];
 const run = {}; // {event, server, browser} of this file's event
-before(async () => Object.assign(run, await openEvent()));
+const PITCHER = ROSTER[0].name;
+before(async () => {
+    Object.assign(run, await openEvent());
+    await addAgenda();
+});
 after(() => closeEvent(run));
 
 const moderatorUrl = () => `${run.server.url}/moderator#key=${run.event.keys.moderator}`;
@@ -24,15 +28,22 @@ async function attendeeId(name) {
     return found.attendees.find((a) => a.name === name).id;
 }
 
-test('moderator on a phone: bottom bar, warning past the changeover and blackout in the Now card, no cut label', async () => {
-    const pitcher = ROSTER[0].name;
-    const speakerId = await attendeeId(pitcher);
-    const mod = await openPage(run.browser, moderatorUrl(), { viewport: PHONE, locale: 'de-DE', errors });
+/** Opening, a changeover, then a pitch whose speaker has not arrived; then Closing. */
+async function addAgenda() {
+    const speakerId = await attendeeId(PITCHER);
+    const mod = await openPage(run.browser, moderatorUrl(), { viewport: DESKTOP, errors });
     await online(mod);
     await request(mod, { type: 'agenda_add', item: { title: 'Eröffnung', kind: 'talk', duration_ms: 300000 } });
     await request(mod, { type: 'agenda_add', item: { title: 'Umbau', kind: 'break', duration_ms: 30000, at_zero: 'next' } });
     await request(mod, { type: 'agenda_add', item: { title: 'Pitch: Solardächer', kind: 'pitch', speaker_id: speakerId, duration_ms: 180000 } });
-    await eventually(() => mod.evaluate(() => window.stagedoorModerator.agenda?.items.length === 3), { message: 'three items' });
+    await request(mod, { type: 'agenda_add', item: { title: 'Closing', kind: 'talk', duration_ms: 600000 } });
+    await mod.context().close();
+}
+
+test('moderator on a phone: bottom bar, warning past the changeover and blackout in the Now card, no cut label', async () => {
+    const mod = await openPage(run.browser, moderatorUrl(), { viewport: PHONE, locale: 'de-DE', errors });
+    await online(mod);
+    await eventually(() => mod.evaluate(() => window.stagedoorModerator.agenda?.items.length === 4), { message: 'the agenda' });
 
     // The bar sits at the bottom of the viewport, all six controls in it, also when scrolled down.
     const bar = mod.locator('#mod-bar');
@@ -54,7 +65,7 @@ test('moderator on a phone: bottom bar, warning past the changeover and blackout
     await mod.evaluate(() => window.scrollTo(0, 0));
     const warning = mod.locator('#now-warnings .warning');
     await warning.waitFor({ state: 'visible', timeout: 5000 });
-    assert.match(await warning.textContent(), new RegExp(`${pitcher} ist nicht eingecheckt`));
+    assert.match(await warning.textContent(), new RegExp(`${PITCHER} ist nicht eingecheckt`));
     box = await barBox();
     const w = await warning.boundingBox();
     assert.ok(w.y + w.height <= box.y, `the warning (bottom ${w.y + w.height}) is above the bar (${box.y}) without scrolling`);
@@ -87,14 +98,14 @@ test('moderator on a phone: bottom bar, warning past the changeover and blackout
 test('moderator on a desktop: "Load" and "Start now" on rows, undo a Next, hotkeys and the ? overlay', async () => {
     const mod = await openPage(run.browser, moderatorUrl(), { viewport: DESKTOP, errors });
     await online(mod);
-    await request(mod, { type: 'agenda_add', item: { title: 'Closing', kind: 'talk', duration_ms: 600000 } });
-    await eventually(() => mod.evaluate(() => window.stagedoorModerator.agenda?.items.length === 4), { message: 'four items' });
+    await eventually(() => mod.evaluate(() => window.stagedoorModerator.agenda?.items.length === 4), { message: 'the agenda' });
+    if ((await timerOf(mod)).state !== 'running') await request(mod, { type: 'timer_control', action: 'start' });
+    await eventually(async () => (await timerOf(mod)).state === 'running', { message: 'running' });
     const closing = mod.locator('.agenda-item', { hasText: 'Closing' });
     const opening = mod.locator('.agenda-item', { hasText: 'Eröffnung' });
     const idOf = (title) => mod.evaluate((t) => window.stagedoorModerator.agenda.items.find((i) => i.title === t).id, title);
 
     // While an item runs, a row offers no "Load" (it would start the item); "Start now" asks twice.
-    assert.equal((await timerOf(mod)).state, 'running');
     assert.equal(await closing.locator('.ai-load').count(), 0);
     await closing.locator('.ai-start').click();
     assert.match(await closing.locator('.ai-start').textContent(), /Press again/);
@@ -144,8 +155,9 @@ test('moderator on a desktop: "Load" and "Start now" on rows, undo a Next, hotke
     const help = mod.locator('#keys-help');
     await help.waitFor({ state: 'visible', timeout: 5000 });
     const text = await help.textContent();
-    for (const expected of ['+1 minute', '−1 minute', 'Write a message', 'Blackout on/off', 'Undo']) assert.ok(text.includes(expected), `overlay lists ${expected}`);
+    for (const expected of ['+1 minute', '−1 minute', 'Write a message', 'Blackout on/off', 'Undo a mistaken Next']) assert.ok(text.includes(expected), `overlay lists ${expected}`);
     for (const key of ['↑', '↓', 'M', 'B', 'U', '?']) assert.ok(await help.locator('kbd', { hasText: key }).count() > 0, `overlay shows ${key}`);
+    await screenshot(mod, 'moderator-keys-desktop');
     await mod.keyboard.press('Escape');
     await help.waitFor({ state: 'hidden', timeout: 5000 });
     assert.deepEqual(errors, []);

@@ -155,7 +155,7 @@ confirmButton($('#ctl-stop'), $('#stop-label'), 'mod.stop', () => control('stop'
 const HOTKEYS = [
     { shown: ['Space'], keys: [' '], label: 'mod.startPause', run: ACTIONS.play },
     { shown: ['N'], keys: ['n', 'N'], label: 'mod.next', run: pressNext },
-    { shown: ['U'], keys: ['u', 'U'], label: 'mod.undoNext', run: undoNext },
+    { shown: ['U'], keys: ['u', 'U'], label: 'mod.undoNextKey', run: undoNext },
     { shown: ['P'], keys: ['p', 'P'], label: 'mod.previous', run: () => control('previous') },
     { shown: ['+'], keys: ['+', '='], label: 'mod.plus30', run: () => addTime(30000) },
     { shown: ['−'], keys: ['-', '−'], label: 'mod.minus30', run: () => addTime(-30000) },
@@ -218,13 +218,28 @@ function renderNow() {
     renderBlocks();
 }
 
+/** The item whose speaker is on next, as the server picks it (PROTOCOL.md 7.6): past breaks. */
+function nextSpeakerItem() {
+    const items = agenda?.items || [];
+    let i = items.findIndex((it) => it.id === agenda.current);
+    if (!(i >= 0 && timer?.state === 'idle')) i += 1;
+    while (i < items.length && (items[i].kind === 'break' || items[i].status === 'skipped' || items[i].status === 'no_show')) i += 1;
+    return items[i] || null;
+}
+/** True for the warning about the missing next speaker (the others: unknown speaker, overrun). */
+function isMissingSpeaker(w) {
+    const next = nextSpeakerItem();
+    return !!next && w.item_id === next.id && !!next.speaker && !next.speaker.present;
+}
 /** A warning in the screen's language: the missing next pitcher by name, else the server's text. */
 function warningText(w) {
-    const item = agenda?.items.find((i) => i.id === w.item_id);
-    if (item?.speaker && !item.speaker.present && w === agenda.warnings[0])
+    if (isMissingSpeaker(w)) {
+        const item = nextSpeakerItem();
         return t('mod.missingSpeaker', { name: item.speaker.name, title: item.title });
+    }
     // The server's warning text is English: a warning about a speaker is said in the page's language.
-    return item?.speaker?.name ? t('mod.speakerNotIn', { name: item.speaker.name }) : w.text;
+    const item = agenda?.items.find((i) => i.id === w.item_id);
+    return item?.speaker && !item.speaker.present ? t('mod.speakerNotIn', { name: item.speaker.name }) : w.text;
 }
 function warningLine(w) {
     return h('li.warning', h('span', { 'aria-hidden': 'true' }, '⚠ '), warningText(w));
@@ -232,12 +247,9 @@ function warningLine(w) {
 
 /** The warnings where the moderator looks (above the fold on a phone), with a Swap at hand. */
 function renderNowWarnings() {
-    const warnings = agenda?.warnings || [];
-    fill($('#now-warnings'), warnings.map((w, i) => {
+    fill($('#now-warnings'), (agenda?.warnings || []).map((w) => {
         const line = warningLine(w);
-        const item = agenda.items.find((it) => it.id === w.item_id);
-        if (i === 0 && item?.speaker && !item.speaker.present)
-            line.append(' ', h('button.btn.btn-small', { type: 'button', on: { click: swapNext } }, t('mod.swap')));
+        if (isMissingSpeaker(w)) line.append(' ', h('button.btn.btn-small', { type: 'button', on: { click: swapNext } }, t('mod.swap')));
         return line;
     }));
 }
