@@ -49,6 +49,7 @@ badges::BadgeCard card_for(const domain::Attendee& person) {
 
 AttendanceModule::AttendanceModule(ModuleContext& context)
     : context_(context)
+    , audit_(context)
     , reply_(context.transport)
     , db_(std::make_unique<storage::Database>(context.data_dir.database_path()))
     , issuer_(context.data_dir.signing_key(), parse_event_id(context.event.id))
@@ -131,10 +132,13 @@ void AttendanceModule::register_routes(Router& router) {
         response.headers["Cache-Control"] = "no-store";
         return response;
     });
-    router.http("GET", "/api/attendance.csv", roles::organisers, [this](const HttpRequest&) {
-        return csv_response(domain::attendance_csv(state_), "attendance.csv");
-    });
-    router.http("GET", "/api/ledger.csv", roles::organisers, [this](const HttpRequest&) {
+    router.http("GET", "/api/attendance.csv", roles::organisers,
+                [this](const HttpRequest& request) {
+                    audit_.record(request, "export.attendance_csv");
+                    return csv_response(domain::attendance_csv(state_), "attendance.csv");
+                });
+    router.http("GET", "/api/ledger.csv", roles::organisers, [this](const HttpRequest& request) {
+        audit_.record(request, "export.ledger_csv");
         return csv_response(domain::ledger_csv(state_), "ledger.csv");
     });
     // A roster of 60,000 people at about 250 bytes a row (PROTOCOL.md, body limits).
@@ -142,13 +146,15 @@ void AttendanceModule::register_routes(Router& router) {
     router.http(
         "POST", "/api/roster", roles::organisers,
         [this](const HttpRequest& request) { return http_roster(request); }, kRosterBodyLimit);
-    router.http("GET", "/badges", roles::organisers,
-                [this](const HttpRequest&) { return http_badge_sheet(); });
+    router.http("GET", "/badges", roles::organisers, [this](const HttpRequest& request) {
+        audit_.record(request, "export.badges");
+        return http_badge_sheet();
+    });
     // A door may fetch the badge of a walk-in, to print or photograph it at the door.
     router.http("GET", "/api/badges/{id}.svg", roles::door_staff,
                 [this](const HttpRequest& request) { return http_badge_svg(request); });
     router.http("POST", "/api/badges/{id}/reissue", roles::organisers,
-                [this](const HttpRequest& request) { return http_reissue(*request.path_id); });
+                [this](const HttpRequest& request) { return http_reissue(request); });
 }
 
 domain::ScanContext AttendanceModule::context_for(const Connection& connection, std::string scan_id,
@@ -236,7 +242,11 @@ void AttendanceModule::on_manual(const Connection& connection,
     if (answer_known_scan(scan_id, waiter)) return;
     auto entry = state_.judge_manual(context_for(connection, scan_id, manual.at), manual.direction,
                                      manual.attendee_id);
-    record(std::move(entry), waiter);
+    auto audit =
+        audit_.entry(connection, "checkin.manual", std::to_string(manual.attendee_id),
+                     {{"scan_id", scan_id}, {"direction", protocol::to_string(manual.direction)}},
+                     std::string(protocol::to_string(entry.result)));
+    record(std::move(entry), waiter, std::nullopt, std::move(audit));
 }
 
 void AttendanceModule::on_walk_in(const Connection& connection, const protocol::WalkIn& walk_in) {
@@ -261,7 +271,12 @@ void AttendanceModule::on_walk_in(const Connection& connection, const protocol::
     state_.put_attendee(person);
     auto entry = state_.judge_manual(context_for(connection, scan_id, walk_in.at),
                                      protocol::Direction::in, person.id, Method::walk_in);
-    record(std::move(entry), waiter, std::move(person));
+    auto audit = audit_.entry(connection, "walkin", std::to_string(person.id),
+                              {{"scan_id", scan_id},
+                               {"name", person.name},
+                               {"category", protocol::to_string(person.category)}},
+                              std::string(protocol::to_string(entry.result)));
+    record(std::move(entry), waiter, std::move(person), std::move(audit));
 }
 
 void AttendanceModule::on_lookup(const Connection& connection, const protocol::Lookup& lookup) {
@@ -290,25 +305,32 @@ void AttendanceModule::on_undo(const Connection& connection, const protocol::Und
     std::int64_t seq = stored.seq;
     std::int64_t target_seq = target.target_seq;
     pending_undos_[target_seq] = Pending{seq, {Waiter{connection.id, undo.id, ReplyKind::ok}}};
+    auto audit = audit_.entry(connection, "undo", undo.scan_id, {{"seq", target_seq}});
     context_.writer.submit(
-        [entry = stored](storage::Database& db) { storage::insert_ledger_entry(db, entry); },
+        [entry = stored, audit = std::move(audit)](storage::Database& db) {
+            storage::insert_ledger_entry(db, entry);
+            storage::append_audit(db, audit);
+        },
         [this, target_seq, seq](bool ok) { committed_undo(target_seq, seq, ok); });
 }
 
 void AttendanceModule::record(domain::LedgerEntry entry, Waiter waiter,
-                              std::optional<domain::Attendee> new_attendee) {
+                              std::optional<domain::Attendee> new_attendee,
+                              std::optional<storage::AuditEntry> audit) {
     const domain::LedgerEntry& stored = state_.append(std::move(entry));
     std::int64_t seq = stored.seq;
     pending_scans_[seq].push_back(waiter);
     std::optional<std::int64_t> new_attendee_id;
     if (new_attendee) new_attendee_id = new_attendee->id;
     context_.writer.submit(
-        [entry = stored, person = std::move(new_attendee)](storage::Database& db) {
+        [entry = stored, person = std::move(new_attendee),
+         audit = std::move(audit)](storage::Database& db) {
             if (person) {
                 storage::insert_attendee(db, *person);
                 storage::insert_badge(db, *person);
             }
             storage::insert_ledger_entry(db, entry);
+            if (audit) storage::append_audit(db, *audit);
         },
         [this, seq, new_attendee_id](bool ok) { committed(seq, ok, new_attendee_id); });
 }
@@ -435,6 +457,8 @@ HttpResponse AttendanceModule::http_roster(const HttpRequest& request) {
     nlohmann::json body = views::roster_import_report(plan, true);
     log::info("attendance: roster import: " + std::to_string(plan.added.size()) + " added, " +
               std::to_string(plan.updated.size()) + " updated");
+    audit_.record(request, "roster.import", {},
+                  {{"added", plan.added.size()}, {"updated", plan.updated.size()}});
     broadcast_counts();
     broadcast_snapshot();
     // Names may have changed for speakers on the agenda.
@@ -457,7 +481,7 @@ HttpResponse AttendanceModule::http_badge_sheet() const {
     return response;
 }
 
-HttpResponse AttendanceModule::http_badge_svg(const HttpRequest& request) const {
+HttpResponse AttendanceModule::http_badge_svg(const HttpRequest& request) {
     const domain::Attendee* person = state_.attendee(*request.path_id);
     if (request.role == Role::door && !(person && person->walk_in))
         return json_error_response(403, ErrorCode::forbidden,
@@ -465,6 +489,7 @@ HttpResponse AttendanceModule::http_badge_svg(const HttpRequest& request) const 
     if (!person || person->serial == 0)
         return json_error_response(404, ErrorCode::not_found,
                                    "no badge for attendee " + std::to_string(*request.path_id));
+    audit_.record(request, "export.badge_svg", std::to_string(person->id));
     HttpResponse response;
     response.content_type = "image/svg+xml";
     response.body = badges::badge_svg(card_for(*person));
@@ -472,7 +497,8 @@ HttpResponse AttendanceModule::http_badge_svg(const HttpRequest& request) const 
     return response;
 }
 
-HttpResponse AttendanceModule::http_reissue(std::int64_t attendee_id) {
+HttpResponse AttendanceModule::http_reissue(const HttpRequest& request) {
+    std::int64_t attendee_id = *request.path_id;
     const domain::Attendee* person = state_.attendee(attendee_id);
     if (!person || person->serial == 0)
         return json_error_response(404, ErrorCode::not_found,
@@ -480,6 +506,8 @@ HttpResponse AttendanceModule::http_reissue(std::int64_t attendee_id) {
     auto updated = storage::reissue_badge(*db_, state_, attendee_id, issuer_, context_.clock());
     log::info("attendance: reissued badge of attendee " + std::to_string(attendee_id) +
               " (serial " + std::to_string(updated.serial) + ")");
+    audit_.record(request, "badge.reissue", std::to_string(attendee_id),
+                  {{"serial", updated.serial}});
     std::string body;
     protocol::JsonWriter out(body);
     out.begin_object();

@@ -7,6 +7,7 @@
 // restart) is answered from the ledger with replayed=true and records nothing.
 #pragma once
 
+#include "app/audit_log.hpp"
 #include "app/context.hpp"
 #include "app/module.hpp"
 #include "app/presence.hpp"
@@ -64,9 +65,11 @@ class AttendanceModule : public Module, public PresenceDirectory {
     std::string server_scan_id();
     domain::ScanContext context_for(const Connection& connection, std::string scan_id,
                                     std::optional<std::int64_t> kiosk_time) const;
-    // Appends to memory, submits the write, answers after the commit.
+    // Appends to memory, submits the write (with the audit row of a privileged action in the
+    // same transaction; scans have none), answers after the commit.
     void record(domain::LedgerEntry entry, Waiter waiter,
-                std::optional<domain::Attendee> new_attendee = std::nullopt);
+                std::optional<domain::Attendee> new_attendee = std::nullopt,
+                std::optional<storage::AuditEntry> audit = std::nullopt);
     void committed(std::int64_t seq, bool ok, std::optional<std::int64_t> new_attendee_id);
     void committed_undo(std::int64_t target_seq, std::int64_t seq, bool ok);
     // Replies to one waiter from the verdict (built once per committed entry).
@@ -79,10 +82,11 @@ class AttendanceModule : public Module, public PresenceDirectory {
 
     HttpResponse http_roster(const HttpRequest& request);
     HttpResponse http_badge_sheet() const;
-    HttpResponse http_badge_svg(const HttpRequest& request) const;
-    HttpResponse http_reissue(std::int64_t attendee_id);
+    HttpResponse http_badge_svg(const HttpRequest& request);
+    HttpResponse http_reissue(const HttpRequest& request);
 
     ModuleContext context_; // a copy: the one passed in lives only during construction
+    AuditLog audit_;
     Replier reply_;
     std::unique_ptr<storage::Database> db_; // loop-thread connection: load, import, reissue
     storage::BadgeIssuer issuer_;

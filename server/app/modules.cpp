@@ -1,6 +1,7 @@
 #include "app/modules.hpp"
 
 #include "app/attendance_module.hpp"
+#include "app/audit_module.hpp"
 #include "app/stage_module.hpp"
 
 namespace stagedoor::app {
@@ -12,6 +13,7 @@ std::vector<std::unique_ptr<Module>> make_modules(ModuleContext& context) {
     PresenceDirectory* presence = attendance.get();
     modules.push_back(std::move(attendance));
     modules.push_back(std::make_unique<StageModule>(context, presence));
+    modules.push_back(std::make_unique<AuditModule>(context));
     return modules;
 }
 

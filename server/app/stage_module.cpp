@@ -22,10 +22,36 @@ constexpr std::size_t kMaxDisplays = 200;
 // keeps a stored entry bounded even if a message type grows a long field.
 constexpr std::size_t kMaxControlDetailBytes = 2048;
 
+// The audit log's name for an accepted control (app/audit_log.hpp).
+template <class M> std::string audit_action(const M&) {
+    return "agenda.edit";
+}
+std::string audit_action(const protocol::TimerControl& message) {
+    return "timer." + std::string(protocol::to_string(message.action));
+}
+std::string audit_action(const protocol::StageMessageRequest&) {
+    return "stage.message";
+}
+std::string audit_action(const protocol::StageClear&) {
+    return "stage.message";
+}
+std::string audit_action(const protocol::Blackout&) {
+    return "stage.blackout";
+}
+
+// The agenda item a request names, for the audit log's target column.
+std::string item_named(const json& request) {
+    for (const char* field : {"item_id", "item"})
+        if (auto it = request.find(field); it != request.end() && it->is_string())
+            return it->get<std::string>();
+    return {};
+}
+
 } // namespace
 
 StageModule::StageModule(ModuleContext& context, PresenceDirectory* presence)
     : context_(context)
+    , audit_(context)
     , presence_(presence)
     , reply_(context.transport) {}
 
@@ -145,10 +171,14 @@ void StageModule::register_routes(Router& router) {
     router.on<protocol::StageClear>(roles::editors, this, &StageModule::on_stage_clear);
     router.on<protocol::Blackout>(roles::editors, this, &StageModule::on_blackout);
     router.on<protocol::SyncReport>(roles::everyone, this, &StageModule::on_sync_report);
-    router.http("GET", "/api/report.json", roles::editors,
-                [this](const HttpRequest&) { return report_json_response(); });
-    router.http("GET", "/api/report.csv", roles::editors,
-                [this](const HttpRequest&) { return report_csv_response(); });
+    router.http("GET", "/api/report.json", roles::editors, [this](const HttpRequest& request) {
+        audit_.record(request, "export.report_json");
+        return report_json_response();
+    });
+    router.http("GET", "/api/report.csv", roles::editors, [this](const HttpRequest& request) {
+        audit_.record(request, "export.report_csv");
+        return report_csv_response();
+    });
     // Thousands of agenda items (PROTOCOL.md, body limits).
     constexpr std::uint64_t kAgendaBodyLimit = 2 * 1024 * 1024;
     router.http_async(
@@ -188,6 +218,9 @@ void StageModule::apply(const Connection& connection, const M& message,
                       protocol::Error{error_code(*failure), failure->field, failure->message});
     auto entry = control_entry(connection, message, "ok");
     entry.seq = static_cast<std::int64_t>(state_.seq);
+    json request = protocol::to_json(message);
+    request.erase("id");
+    auto audit = audit_.entry(connection, audit_action(message), item_named(request), request);
     persist(
         [this, to = connection.id, re = message.id](bool committed) {
             if (committed)
@@ -196,7 +229,7 @@ void StageModule::apply(const Connection& connection, const M& message,
                 reply_.error(to, re, ErrorCode::internal,
                              "the change could not be stored; try again");
         },
-        std::move(entry), change == Change::stage, change == Change::screen);
+        std::move(entry), change == Change::stage, change == Change::screen, std::move(audit));
 }
 
 bool StageModule::speaker_known(const std::optional<std::optional<std::int64_t>>& speaker_id,
@@ -278,7 +311,8 @@ void StageModule::on_blackout(const Connection& connection, const protocol::Blac
 }
 
 void StageModule::persist(Answer answer, std::optional<storage::ControlEntry> entry,
-                          bool stage_changed, bool screen_changed) {
+                          bool stage_changed, bool screen_changed,
+                          std::optional<storage::AuditEntry> audit) {
     std::int64_t now = context_.clock();
     auto lookup = speakers();
     auto change = std::make_shared<PendingChange>();
@@ -298,10 +332,11 @@ void StageModule::persist(Answer answer, std::optional<storage::ControlEntry> en
     reschedule_deadline();
     std::weak_ptr<bool> alive = alive_;
     context_.writer.submit(
-        [change, entry, now](storage::Database& db) {
+        [change, entry, audit = std::move(audit), now](storage::Database& db) {
             if (change->timer) storage::save_stage(db, *change->snapshot, now);
             if (change->stage) storage::save_screen(db, *change->screen);
             if (entry) storage::append_control(db, *entry);
+            if (audit) storage::append_audit(db, *audit);
         },
         [this, alive, change](bool committed) {
             if (alive.expired() || !*alive.lock()) return;
@@ -498,6 +533,7 @@ void StageModule::import_over_http(const HttpRequest& request, Router::HttpRespo
                                 "ok",
                                 std::nullopt};
     json body = {{"items", count}, {"seq", state_.seq}, {"warnings", result.warnings}};
+    auto audit = audit_.entry(request, "agenda.import", {}, json{{"items", count}});
     // Answered once the new agenda is durable, like every stage change.
     persist(
         [respond, body = body.dump()](bool committed) {
@@ -505,7 +541,7 @@ void StageModule::import_over_http(const HttpRequest& request, Router::HttpRespo
                               : json_error_response(500, ErrorCode::internal,
                                                     "the agenda could not be stored; try again"));
         },
-        std::move(entry), true, false);
+        std::move(entry), true, false, std::move(audit));
 }
 
 } // namespace stagedoor::app

@@ -3,6 +3,7 @@
 // change is written through storage::Writer (durable) before it is broadcast.
 #pragma once
 
+#include "app/audit_log.hpp"
 #include "app/context.hpp"
 #include "app/module.hpp"
 #include "app/presence.hpp"
@@ -89,9 +90,10 @@ class StageModule final : public Module {
         std::string agenda_text;
         Answer answer;
     };
-    // Stores a change already made to state_/screen_; after the commit answers and broadcasts.
+    // Stores a change already made to state_/screen_ (with its control log and audit rows, in
+    // the same transaction); after the commit answers and broadcasts.
     void persist(Answer answer, std::optional<storage::ControlEntry> entry, bool stage_changed,
-                 bool screen_changed);
+                 bool screen_changed, std::optional<storage::AuditEntry> audit = std::nullopt);
     void on_committed(const PendingChange& change);
     void on_commit_failed(const PendingChange& change);
     void on_deadline();
@@ -106,6 +108,7 @@ class StageModule final : public Module {
     HttpResponse report_csv_response() const;
 
     ModuleContext context_; // a copy: the server's context object is a temporary
+    AuditLog audit_;
     PresenceDirectory* presence_;
     Replier reply_;
     Router* router_ = nullptr; // counts refusals; set by register_routes

@@ -29,6 +29,7 @@ std::string describe(const PurgeCounts& counts) {
     line(counts.control_log_deleted, "stage control log entries deleted");
     line(counts.speaker_links_removed, "agenda item(s) unlinked from their speaker");
     line(counts.badge_files_deleted, "badge file(s) deleted");
+    line(counts.audit_log_deleted, "audit log entries deleted (device names, addresses, actions)");
     return out.empty() ? "  nothing: no personal data is left\n" : out;
 }
 

@@ -123,8 +123,9 @@ CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
 // the purge inserts and deletes inside its own transaction, so no committed state ever has it.
 // Each purge leaves a row in purge_log, which nothing may change. Inserts (the scan hot path)
 // are not affected: the triggers are on UPDATE and DELETE only.
+// (IF NOT EXISTS: the audit log's migration creates the same marker when it runs first.)
 constexpr std::string_view kAuditedPurgePath = R"sql(
-CREATE TABLE purge_in_progress (id INTEGER PRIMARY KEY CHECK (id = 1));
+CREATE TABLE IF NOT EXISTS purge_in_progress (id INTEGER PRIMARY KEY CHECK (id = 1));
 CREATE TABLE purge_log (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL,
@@ -160,12 +161,17 @@ CREATE TRIGGER badges_append_only_delete BEFORE DELETE ON badges
     BEGIN SELECT RAISE(ABORT, 'issued badges are never deleted'); END;
 )sql";
 
-const std::array<Migration, 5> kMigrations{{
+// The purge also empties the audit log (storage/audit_store.hpp); its row says how much.
+constexpr std::string_view kPurgeCountsAudit =
+    "ALTER TABLE purge_log ADD COLUMN audit_log_deleted INTEGER NOT NULL DEFAULT 0;";
+
+const std::array<Migration, 6> kMigrations{{
     {"attendance-001-roster-and-badges", kRosterSchema},
     {"attendance-002-ledger", kLedgerSchema},
     {"attendance-003-drop-ledger-attendee-index", kDropLedgerAttendeeIndex},
     {"attendance-004-lean-ledger-inserts", kLeanLedger},
     {"attendance-005-audited-purge-path", kAuditedPurgePath},
+    {"attendance-006-purge-counts-audit-log", kPurgeCountsAudit},
 }};
 
 void bind_attendee_fields(Statement& statement, const domain::Attendee& attendee, int first) {

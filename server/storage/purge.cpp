@@ -1,6 +1,7 @@
 #include "storage/purge.hpp"
 
 #include "storage/attendance_store.hpp"
+#include "storage/audit_store.hpp"
 #include "storage/stage_store.hpp"
 
 #include <system_error>
@@ -20,6 +21,7 @@ std::int64_t count_rows(const Database& db, std::string_view sql) {
 void migrate_event_tables(Database& db) {
     migrate_attendance(db);
     db.migrate(stage_migrations());
+    migrate_audit(db);
 }
 
 std::int64_t count_badge_files(const DataDir& dir) {
@@ -76,10 +78,11 @@ void anonymise_people(Database& db, PurgeCounts& counts) {
 }
 
 void record_purge(Database& db, PurgeMode mode, std::int64_t now_ms, const PurgeCounts& counts) {
-    auto insert = db.prepare(
-        "INSERT INTO purge_log (at, mode, attendees_deleted, attendees_anonymised, "
-        "badges_deleted, ledger_deleted, ledger_anonymised, control_log_deleted, "
-        "speaker_links_removed, badge_files_deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    auto insert =
+        db.prepare("INSERT INTO purge_log (at, mode, attendees_deleted, attendees_anonymised, "
+                   "badges_deleted, ledger_deleted, ledger_anonymised, control_log_deleted, "
+                   "speaker_links_removed, badge_files_deleted, audit_log_deleted) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, now_ms)
         .bind(2, to_string(mode))
         .bind(3, counts.attendees_deleted)
@@ -89,7 +92,8 @@ void record_purge(Database& db, PurgeMode mode, std::int64_t now_ms, const Purge
         .bind(7, counts.ledger_anonymised)
         .bind(8, counts.control_log_deleted)
         .bind(9, counts.speaker_links_removed)
-        .bind(10, counts.badge_files_deleted);
+        .bind(10, counts.badge_files_deleted)
+        .bind(11, counts.audit_log_deleted);
     insert.run();
 }
 
@@ -114,8 +118,9 @@ PurgeCounts purge_in_transaction(Database& db, PurgeMode mode, std::int64_t badg
         counts.control_log_deleted = count_rows(db, "SELECT COUNT(*) FROM stage_control_log");
         counts.speaker_links_removed =
             count_rows(db, "SELECT COUNT(*) FROM stage_items WHERE speaker_id IS NOT NULL");
+        counts.audit_log_deleted = count_rows(db, "SELECT COUNT(*) FROM audit_log");
         db.exec("INSERT INTO purge_in_progress (id) VALUES (1)");
-        db.exec("DELETE FROM badges; DELETE FROM stage_control_log;"
+        db.exec("DELETE FROM badges; DELETE FROM stage_control_log; DELETE FROM audit_log;"
                 "UPDATE stage_items SET speaker_id = NULL WHERE speaker_id IS NOT NULL;"
                 "UPDATE stage_screen SET message_text = NULL, message_tone = NULL, "
                 "message_at = NULL, flash = 0;");
@@ -197,13 +202,14 @@ std::vector<PurgeRecord> load_purge_log(const Database& db) {
     auto query =
         db.prepare("SELECT at, mode, attendees_deleted, attendees_anonymised, badges_deleted, "
                    "ledger_deleted, ledger_anonymised, control_log_deleted, speaker_links_removed, "
-                   "badge_files_deleted FROM purge_log ORDER BY id");
+                   "badge_files_deleted, audit_log_deleted FROM purge_log ORDER BY id");
     while (query.step()) {
         PurgeRecord record;
         record.at = query.int64(0);
         record.mode = query.text(1) == "delete" ? PurgeMode::delete_all : PurgeMode::keep_stats;
-        record.counts = {query.int64(2), query.int64(3), query.int64(4), query.int64(5),
-                         query.int64(6), query.int64(7), query.int64(8), query.int64(9)};
+        record.counts = {query.int64(2), query.int64(3), query.int64(4),
+                         query.int64(5), query.int64(6), query.int64(7),
+                         query.int64(8), query.int64(9), query.int64(10)};
         records.push_back(record);
     }
     return records;

@@ -4,8 +4,10 @@
 // walk-ins typed at the door), badges (signed tokens), ledger (device names chosen at the door,
 // the scanned text of refused scans, and who came when), stage_control_log (device names and
 // the requests, speaker messages among them), stage_screen (the last speaker message),
-// stage_items.speaker_id (the link from a pitch to a person on the roster), and the files of
-// DIR/badges (badges.csv with names, e-mails and tokens; badge images and sheets).
+// stage_items.speaker_id (the link from a pitch to a person on the roster), audit_log (device
+// names, addresses and what they did: names of walk-ins, speaker messages; emptied in both modes,
+// it holds no counts worth keeping), and the files of DIR/badges (badges.csv with names, e-mails
+// and tokens; badge images and sheets).
 //
 // The purge is ONE transaction, opened only with the append-only triggers' permission (the
 // purge_in_progress row, set and cleared inside it) and recorded in purge_log. Then VACUUM
@@ -39,6 +41,7 @@ struct PurgeCounts {
     std::int64_t control_log_deleted = 0;
     std::int64_t speaker_links_removed = 0; // agenda items that pointed at a roster entry
     std::int64_t badge_files_deleted = 0;
+    std::int64_t audit_log_deleted = 0;
     bool operator==(const PurgeCounts&) const = default;
 };
 

@@ -1,6 +1,7 @@
 // The purge in real SQLite: what it removes, what the counts keep, the one path through the
 // append-only triggers, and an event folder of an older version.
 #include "storage/attendance_store.hpp"
+#include "storage/audit_store.hpp"
 #include "storage/purge.hpp"
 #include "storage/stage_store.hpp"
 #include "temp_dir.hpp"
@@ -91,6 +92,11 @@ struct PastEvent {
         storage::insert_ledger_entry(db, entry(8, 5, "Anna Schmidt's phone", 44));
         storage::append_control(db, {kStart, "Moderator Max", "moderator", "stage_message",
                                      R"({"text":"Ada, one minute"})", "ok", 3});
+        storage::migrate_audit(db);
+        storage::append_audit(db, {0, kStart, 7, "Anna Schmidt's phone", "door", "192.0.2.7",
+                                   "walkin", "5", R"({"name":"Zoë Walker"})", "ok"});
+        storage::append_audit(db, {0, kStart, 0, "Moderator Max", "moderator", "192.0.2.8",
+                                   "stage.message", "", R"({"text":"Ada, one minute"})", "ok"});
         domain::StageState stage;
         domain::AgendaItem pitch;
         pitch.id = "p1";
@@ -147,6 +153,7 @@ TEST_CASE("purge store: --keep-stats keeps every count and nothing that names a 
     CHECK(counts.control_log_deleted == 1);
     CHECK(counts.speaker_links_removed == 1);
     CHECK(counts.badge_files_deleted == 2);
+    CHECK(counts.audit_log_deleted == 2);
     CHECK_FALSE(std::filesystem::exists(event.dir.badges_dir()));
 
     auto after = event.attendance();
@@ -181,6 +188,7 @@ TEST_CASE("purge store: --keep-stats keeps every count and nothing that names a 
     storage::Database db(event.dir.database_path());
     CHECK_FALSE(db.prepare("PRAGMA foreign_key_check").step());
     CHECK(count(db, "SELECT COUNT(*) FROM stage_control_log") == 0);
+    CHECK(count(db, "SELECT COUNT(*) FROM audit_log") == 0);
     auto stage = storage::load_stage(db);
     REQUIRE(stage.state.agenda.items.size() == 1);
     CHECK(stage.state.agenda.items[0].title == "Engines for everyone");
@@ -204,6 +212,7 @@ TEST_CASE("purge store: the default deletes every person; a second purge is harm
     CHECK(counts.attendees_deleted == 5);
     CHECK(counts.ledger_deleted == 8);
     CHECK(counts.badges_deleted == 5);
+    CHECK(counts.audit_log_deleted == 2);
     auto after = event.attendance();
     CHECK(after.attendees().empty());
     CHECK(after.ledger().empty());
@@ -228,14 +237,19 @@ TEST_CASE("purge store: the append-only triggers open only while the purge marke
     CHECK(refuses(db, "DELETE FROM ledger WHERE seq = 8"));
     CHECK(refuses(db, "UPDATE badges SET token = 'x'"));
     CHECK(refuses(db, "DELETE FROM badges"));
+    CHECK(refuses(db, "UPDATE audit_log SET device = 'x'"));
+    CHECK(refuses(db, "DELETE FROM audit_log"));
     CHECK(count(db, "SELECT COUNT(*) FROM ledger") == 8);
     CHECK(count(db, "SELECT COUNT(*) FROM badges") == 5);
+    CHECK(count(db, "SELECT COUNT(*) FROM audit_log") == 2);
 
     // Only inside a transaction that holds the marker (the purge's, which clears it again).
     db.exec("BEGIN");
     db.exec("INSERT INTO purge_in_progress (id) VALUES (1)");
     db.exec("DELETE FROM ledger WHERE seq = 8");
+    db.exec("DELETE FROM audit_log");
     db.exec("ROLLBACK");
+    CHECK(count(db, "SELECT COUNT(*) FROM audit_log") == 2);
     CHECK(count(db, "SELECT COUNT(*) FROM ledger") == 8);
     CHECK(count(db, "SELECT COUNT(*) FROM purge_in_progress") == 0);
 }
