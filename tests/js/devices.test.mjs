@@ -5,7 +5,7 @@ import { test } from 'node:test';
 
 import { AUDIT_FILTERS, actionLabel, auditCsvPath, auditQuery, detailText, newestFirst, refusalRows } from '../../kiosk/web/js/audit-panel.js';
 import { apiPath } from '../../kiosk/web/js/common/api.js';
-import { Connection, isDeviceRemoved } from '../../kiosk/web/js/connection.js';
+import { Connection, helloMessage, isDeviceRemoved } from '../../kiosk/web/js/connection.js';
 import { deviceStatus, pairingRequest, remainingText, sortDevices, suggestName } from '../../kiosk/web/js/devices-panel.js';
 import { setLang } from '../../kiosk/web/js/i18n.js';
 import { appDescription, pairCodeFromFragment, pairCodeFromInput, redeemPairingCode } from '../../kiosk/web/js/pairing.js';
@@ -47,12 +47,15 @@ test('pairing: redeeming posts the code and returns the token, or throws the ser
 });
 
 test('connection: hello carries the device token or the role key, never both', () => {
-    const keyed = new Connection({ role: 'door', device: 'Door 1', key: 'k', url: 'ws://x/ws', app: 'web 0.2' });
-    assert.deepEqual(keyed.helloMessage(), { type: 'hello', protocol: 1, role: 'door', device: 'Door 1', key: 'k' });
+    const keyed = new Connection({ role: 'door', device: 'Door 1', key: 'k', url: 'ws://x/ws' });
+    assert.deepEqual(helloMessage(keyed), { type: 'hello', protocol: 1, role: 'door', device: 'Door 1', key: 'k' });
     assert.equal(keyed.credential, 'k');
     const paired = new Connection({ role: 'door', device: 'Door 1', token: 'sdd_1_t', url: 'ws://x/ws', app: 'web 0.2' });
-    assert.deepEqual(paired.helloMessage(), { type: 'hello', protocol: 1, role: 'door', device: 'Door 1', token: 'sdd_1_t', app: 'web 0.2' });
+    assert.deepEqual(helloMessage(paired), { type: 'hello', protocol: 1, role: 'door', device: 'Door 1', token: 'sdd_1_t', app: 'web 0.2' });
     assert.equal(paired.credential, 'sdd_1_t');
+    paired.open = () => {}; // no socket here: only the fields are checked
+    paired.reconnectWith({ key: 'k2' });
+    assert.deepEqual([paired.key, paired.token], ['k2', null], 'a new key replaces the token');
 });
 
 test('connection: a revoked token is told apart from a wrong key', () => {

@@ -34,6 +34,18 @@ export class RequestError extends Error {
     }
 }
 
+/**
+ * The hello frame: a paired device sends its token (the server then knows its name and role),
+ * anything else the role key. app (optional) is the client's version text.
+ */
+export function helloMessage({ role, device, key, token, app }) {
+    const hello = { type: 'hello', protocol: PROTOCOL_VERSION, role, device };
+    if (token) hello.token = token;
+    else hello.key = key;
+    if (app) hello.app = app;
+    return hello;
+}
+
 /** The server closes a revoked device's connections with 1008 and this reason. */
 export const DEVICE_REMOVED_REASON = 'device removed';
 
@@ -162,7 +174,7 @@ export class Connection {
         this.ws = ws;
         ws.onopen = () => {
             this.pingBurst();
-            this.send(this.helloMessage())
+            this.send(helloMessage(this))
                 .then((welcome) => {
                     this.welcome = welcome;
                     this.everOnline = true;
@@ -195,15 +207,6 @@ export class Connection {
             this.scheduleReconnect();
         };
         ws.onerror = () => {}; // onclose follows and does the work
-    }
-
-    /** hello with the device token if there is one, else the role key (never both). */
-    helloMessage() {
-        const hello = { type: 'hello', protocol: PROTOCOL_VERSION, role: this.role, device: this.device };
-        if (this.token) hello.token = this.token;
-        else hello.key = this.key;
-        if (this.token && this.app) hello.app = this.app;
-        return hello;
     }
 
     scheduleReconnect() {

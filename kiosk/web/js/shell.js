@@ -79,7 +79,9 @@ export function startView({ role, deviceBase, syncReport = false, onScanKey = nu
     const key = linkKey || (token ? null : storedKey(role));
     let device = storedDevice(role, `${deviceBase} 1`);
 
-    const conn = new Connection({ role, device, key, token, app: appDescription(navigator.userAgent), syncReport });
+    // The app text goes with a device token only: it is shown in the organiser's device list.
+    const appText = appDescription(navigator.userAgent);
+    const conn = new Connection({ role, device, key, token, app: token ? appText : null, syncReport });
     const shell = { conn, role, event: null };
 
     // ---- top bar --------------------------------------------------------------------------
@@ -182,7 +184,7 @@ export function startView({ role, deviceBase, syncReport = false, onScanKey = nu
         showNotice({ kind: 'pairing' });
         conn.stop();
         try {
-            const paired = await redeemPairingCode(code, { app: conn.app });
+            const paired = await redeemPairingCode(code, { app: appText });
             storeToken(paired.role, paired.token);
             if (paired.name) storeDevice(paired.role, cleanDeviceName(paired.name));
             if (paired.role !== role) {
@@ -192,6 +194,7 @@ export function startView({ role, deviceBase, syncReport = false, onScanKey = nu
             storeKey(role, null); // the device token replaces a role key used before
             device = storedDevice(role, device);
             hideNotice();
+            conn.app = appText;
             conn.reconnectWith({ token: paired.token, device });
             render();
         } catch (err) {
@@ -313,6 +316,7 @@ export function startView({ role, deviceBase, syncReport = false, onScanKey = nu
             // The device token no longer works anywhere: forget it and say so plainly.
             storeToken(role, null);
             conn.token = null;
+            conn.app = null;
             keyDialog.hidden = true;
             showNotice({ kind: 'removed' });
             render();
