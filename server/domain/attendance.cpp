@@ -561,13 +561,9 @@ std::string iso_local_time(std::int64_t unix_ms) {
     return out;
 }
 
-// Also quotes ';', so a German Excel that splits at semicolons keeps every cell whole.
-std::string csv_cell(std::string_view text) {
-    return csv_field(text, {.quote_semicolons = true});
-}
-
 namespace {
-// As csv_cell: a ';' is quoted in the comma-separated files too.
+// A ';' is quoted in the comma-separated files too, so a German Excel that splits at semicolons
+// keeps every cell whole.
 constexpr CsvQuoting kCell{.quote_semicolons = true};
 } // namespace
 

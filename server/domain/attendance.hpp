@@ -307,7 +307,5 @@ std::string iso_local_time(std::int64_t unix_ms);
 std::string attendance_csv(const Attendance& state, CsvSeparator separator = CsvSeparator::comma);
 // Every ledger entry, oldest first.
 std::string ledger_csv(const Attendance& state, CsvSeparator separator = CsvSeparator::comma);
-// One CSV cell, quoted when needed; a leading = + - @ is neutralised for spreadsheets.
-std::string csv_cell(std::string_view text);
 
 } // namespace stagedoor::domain

@@ -7,11 +7,8 @@ import { after, before, test } from 'node:test';
 
 import { closeEvent, eventually, openEvent, openPage, screenshot } from './lib.mjs';
 
-let event;
-let server;
-let browser;
-let mod;
-let stage;
+let event, server, browser; // openEvent's
+let mod, stage; // the moderator drives, the stage screen (1920x1080 or 1280x720) is checked
 const errors = [];
 const FULL_HD = { width: 1920, height: 1080 };
 const HD = { width: 1280, height: 720 };
