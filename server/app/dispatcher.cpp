@@ -67,9 +67,10 @@ void Dispatcher::stop_modules() {
         run_guarded("stopping a module", [module] { module->stop(); });
 }
 
-void Dispatcher::on_open(ConnectionId connection) {
+void Dispatcher::on_open(ConnectionId connection, std::string address) {
     ConnectionState state;
     state.info.id = connection;
+    state.info.address = std::move(address);
     state.frames = kBeforeHello.frame_burst;
     state.bytes = kBeforeHello.byte_burst;
     state.refilled_at = clock_();
@@ -270,6 +271,10 @@ std::optional<HttpResponse> Dispatcher::authenticate(HttpRequest& request,
         if (!request.role && request.path != "/healthz")
             return json_error_response(401, ErrorCode::unauthorized,
                                        "the key is not valid for this event");
+        if (request.role) {
+            request.device_id = 0;
+            request.device = "(role key)";
+        }
     }
     return std::nullopt;
 }

@@ -35,7 +35,8 @@ class Dispatcher {
     void stop_modules();
     Router& router() { return router_; }
 
-    void on_open(ConnectionId connection);
+    // address: the peer's IP address as text (kept on the connection for logs and devices).
+    void on_open(ConnectionId connection, std::string address = {});
     // receive_time_ms: server clock when the frame was read (pong t1).
     void on_text(ConnectionId connection, std::string_view text, double receive_time_ms);
     void on_binary(ConnectionId connection);

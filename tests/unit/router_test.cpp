@@ -538,3 +538,43 @@ TEST_CASE("dispatcher: a type the role may not send is refused before the frame 
     CHECK(rig.dispatcher.router().refusals().at(
               Router::RefusalKey{"Door 1", "blackout", ErrorCode::forbidden}) == 2);
 }
+
+TEST_CASE("dispatcher: a connection keeps its peer address; a role key has no device id") {
+    FakeTransport transport;
+    FakeScheduler scheduler;
+    RoleKeys keys;
+    keys.keys[static_cast<std::size_t>(Role::door)] = "door-key";
+    keys.keys[static_cast<std::size_t>(Role::organiser)] = "organiser-key";
+    Dispatcher dispatcher({"0123456789abcdef", "Test", "2026-11-26"}, keys, transport, scheduler,
+                          [] { return std::int64_t{1'000'000}; });
+    struct Recorder final : Module {
+        std::vector<Connection> welcomed;
+        void register_routes(Router&) override {}
+        void on_welcome(const Connection& connection) override { welcomed.push_back(connection); }
+    } recorder;
+    dispatcher.add_module(&recorder);
+
+    dispatcher.on_open(1, "192.0.2.7");
+    dispatcher.on_text(
+        1,
+        R"({"type":"hello","id":1,"protocol":1,"role":"door","device":"Door 1","key":"door-key"})",
+        0);
+    REQUIRE(recorder.welcomed.size() == 1);
+    CHECK(recorder.welcomed[0].address == "192.0.2.7");
+    CHECK(recorder.welcomed[0].device_id == 0);
+    CHECK(recorder.welcomed[0].device == "Door 1");
+
+    std::optional<HttpRequest> seen;
+    dispatcher.router().http("GET", "/api/whoami", roles::organisers,
+                             [&seen](const HttpRequest& request) {
+                                 seen = request;
+                                 return HttpResponse{};
+                             });
+    HttpRequest request = http_request("GET", "/api/whoami", std::nullopt);
+    request.address = "198.51.100.2";
+    dispatcher.handle_http(request, "Bearer organiser-key", [](HttpResponse) {});
+    REQUIRE(seen.has_value());
+    CHECK(seen->device_id == 0);
+    CHECK(seen->device == "(role key)");
+    CHECK(seen->address == "198.51.100.2");
+}
