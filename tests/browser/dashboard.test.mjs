@@ -1,6 +1,7 @@
 // /dashboard in real Chromium: a scan from another client moves "arrived" within a second, and
 // a VIP's arrival raises the banner.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { DESKTOP, PHONE, ROSTER, closeEvent, eventually, openEvent, openPage, screenshot } from './lib.mjs';
@@ -49,11 +50,25 @@ test('dashboard: the snapshot shows the roster', async () => {
     assert.equal(await dash.locator('#kpi-arrived').textContent(), '0');
     assert.match(await dash.locator('#vips-missing').textContent(), new RegExp(ROSTER[1].name), 'the VIP is listed as missing');
     const links = await dash.evaluate(() => [...document.querySelectorAll('.tools a')].map((a) => a.getAttribute('href')));
-    assert.deepEqual(links, [
-        `/api/attendance.csv?key=${event.keys.organiser}`,
-        `/api/report.csv?key=${event.keys.organiser}`,
-        `/badges?key=${event.keys.organiser}`,
-    ]);
+    assert.deepEqual(links, ['/api/attendance.csv', '/api/report.csv', '/badges'], 'no key in any link');
+});
+
+test('dashboard: exports and the badge sheet open through one-time links, never with the key', async () => {
+    const [download] = await Promise.all([dash.waitForEvent('download'), dash.click('#dl-attendance')]);
+    const url = download.url();
+    assert.match(url, /\/api\/attendance\.csv\?dl=[A-Za-z0-9_-]{43}$/);
+    assert.ok(!url.includes(event.keys.organiser));
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /^\uFEFFid,external_id,name/);
+    assert.match(csv, new RegExp(ROSTER[0].name));
+    assert.equal((await fetch(url)).status, 401, 'the link works once');
+    assert.equal((await fetch(`${server.url}/api/attendance.csv?key=${event.keys.organiser}`)).status, 401, 'no key in a URL');
+
+    const [sheet] = await Promise.all([dash.context().waitForEvent('page'), dash.click('#open-badges')]);
+    await sheet.waitForURL(/\/badges\?dl=/);
+    assert.ok(!sheet.url().includes(event.keys.organiser));
+    await eventually(async () => (await sheet.content()).includes(ROSTER[0].name), { message: 'the badge sheet shows the roster' });
+    await sheet.close();
 });
 
 test('dashboard: a scan elsewhere moves "arrived" within one second', async () => {

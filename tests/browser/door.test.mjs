@@ -141,6 +141,9 @@ test('door: a walk-in is registered, admitted and gets a badge', async () => {
     await page.click('#helpdesk .tab[data-tab=walkin]');
     await page.fill('#walkin-form [name=name]', 'Zoë Walker');
     await page.fill('#walkin-form [name=organisation]', 'Gaststadt e.V.');
+    // A door registers regular walk-ins only (speaker, staff and press need an organiser).
+    const categories = await page.locator('#walkin-form [name=category] option').evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(categories, ['guest', 'member', 'new_member']);
     await page.selectOption('#walkin-form [name=category]', 'guest');
     await page.click('#walkin-form button[type=submit]');
     const v = await waitVerdict(page, (x) => x.kind === 'ok' && x.name === 'Zoë Walker', 'the walk-in welcome');
@@ -150,6 +153,9 @@ test('door: a walk-in is registered, admitted and gets a badge', async () => {
     const badge = page.locator('#walkin-badge');
     await badge.waitFor({ state: 'visible', timeout: 3000 });
     assert.match(await badge.locator('.token').textContent(), /^SD1\./);
+    // The badge picture is fetched with the key in the header and shown from a blob: URL.
+    await page.waitForFunction(() => document.querySelector('#walkin-badge img.walkin-qr')?.naturalWidth > 0, null, { timeout: 3000 });
+    assert.match(await badge.locator('img.walkin-qr').getAttribute('src'), /^blob:/);
     const attendance = await getJson(server, '/api/attendance', event.keys.organiser);
     assert.equal(attendance.walk_ins, 1);
     assert.equal(attendance.arrived, 3);

@@ -3,6 +3,7 @@
 
 import { $, fill, h, setText } from './dom.js';
 import { renderDisplayList } from './common/display-health.js';
+import { viaDownloadLink } from './common/downloads.js';
 import { helpDesk } from './common/help-desk.js';
 import { formatTimeOfDay, percent, secondsSince } from './format.js';
 import { icon } from './icons.js';
@@ -333,13 +334,10 @@ function renderUndo() {
 }
 $('#undo-last').addEventListener('click', () => lastOwnScan && undo(lastOwnScan.scan_id, lastOwnScan.name));
 
-function renderLinks() {
-    const k = encodeURIComponent(conn.key || '');
-    $('#dl-attendance').href = `/api/attendance.csv?key=${k}`;
-    $('#dl-report').href = `/api/report.csv?key=${k}`;
-    $('#open-badges').href = `/badges?key=${k}`;
+// The links carry no key: a click asks for a one-time download link (common/downloads.js).
+for (const id of ['#dl-attendance', '#dl-report', '#open-badges']) {
+    viaDownloadLink($(id), () => conn.key, (err) => showToast(t('dash.downloadFailed', { reason: err.message }), 'err'));
 }
-conn.on('welcome', renderLinks);
 
 onLangChange(() => {
     if (plot) {

@@ -1,6 +1,7 @@
 // /door: camera and keyboard-wedge check-in with a full-screen verdict, counts, on-deck
 // notices and the help desk (search, manual check-in, walk-ins, undo).
 
+import { fetchBlobUrl } from './common/downloads.js';
 import { helpDesk, lookupMessage, walkInMessage } from './common/help-desk.js';
 import { newScanId, RetryIds } from './common/ids.js';
 import { $, $$, fill, h, setText } from './dom.js';
@@ -376,9 +377,11 @@ $('#walkin-form').addEventListener('submit', async (ev) => {
 });
 function renderWalkInBadge(reply) {
     const box = $('#walkin-badge');
-    // The server draws the badge (QR included); if this role may not fetch it, the code still works.
-    const img = h('img.walkin-qr', { alt: t('walkin.qrAlt'), src: `/api/badges/${reply.attendee.id}.svg?key=${encodeURIComponent(conn.key)}` });
-    img.addEventListener('error', () => img.remove());
+    // The server draws the badge (QR included), fetched with the key in the header, not the URL;
+    // if it cannot be had, the code below still works.
+    const img = h('img.walkin-qr', { alt: t('walkin.qrAlt') });
+    img.addEventListener('load', () => URL.revokeObjectURL(img.src)); // the picture stays
+    fetchBlobUrl(conn.key, `/api/badges/${reply.attendee.id}.svg`).then((url) => { img.src = url; }, () => img.remove());
     fill(box,
         h('h3', `✓ ${t('walkin.done', { name: reply.attendee.name })}`),
         img,
