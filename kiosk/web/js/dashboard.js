@@ -354,7 +354,6 @@ setInterval(() => {
     renderDoors();
     renderChart();
 }, 5000);
-renderLinks();
 renderUndo();
 renderVips();
 renderFeed();
