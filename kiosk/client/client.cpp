@@ -338,6 +338,7 @@ HttpResult http_request(const Endpoint& endpoint, std::string_view method, std::
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
+    parser.skip(request.method() == http::verb::head); // its Content-Length has no body after it
     http::read(stream, buffer, parser, ec);
     if (ec) throw ClientError("http read: " + ec.message());
     auto& response = parser.get();

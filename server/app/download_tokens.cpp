@@ -23,12 +23,12 @@ std::string DownloadTokens::issue(std::string path, Role role) {
     prune(now);
     if (grants_.size() >= kMaxOutstanding) {
         auto oldest = std::min_element(grants_.begin(), grants_.end(), [](auto& a, auto& b) {
-            return a.second.expires_at < b.second.expires_at;
+            return a.second.issued < b.second.issued;
         });
         grants_.erase(oldest);
     }
     std::string token = storage::random_secret(32);
-    grants_[digest(token)] = Grant{std::move(path), role, now + kLifetimeMs};
+    grants_[digest(token)] = Grant{std::move(path), role, now + kLifetimeMs, issued_++};
     return token;
 }
 

@@ -43,11 +43,13 @@ class DownloadTokens {
         std::string path;
         Role role;
         std::int64_t expires_at;
+        std::uint64_t issued; // the order of issue: the oldest gives way first
     };
-    // Drops expired grants, then the one that expires first while there are too many.
+    // Drops expired grants.
     void prune(std::int64_t now);
 
     Clock clock_;
+    std::uint64_t issued_ = 0;
     // By SHA-256 of the token: the token itself is not kept, and a look-up's timing says
     // nothing about it.
     std::map<std::string, Grant, std::less<>> grants_;

@@ -471,7 +471,8 @@ std::map<std::string, std::string> parse_query(std::string_view query) {
 template <class Body> void add_common_headers(http::response<Body>& response, bool keep_alive) {
     response.set(http::field::server, "stagedoor/" STAGEDOOR_VERSION);
     response.set("X-Content-Type-Options", "nosniff");
-    // Keys travel in URL fragments and queries: never leak them in a Referer.
+    // Keys travel in URL fragments (pairing links), download tokens in queries: never leak them
+    // in a Referer.
     response.set("Referrer-Policy", "no-referrer");
     response.keep_alive(keep_alive);
 }

@@ -1,6 +1,7 @@
 // /dashboard in real Chromium: a scan from another client moves "arrived" within a second, and
 // a VIP's arrival raises the banner.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { DESKTOP, PHONE, ROSTER, closeEvent, eventually, getJson, openEvent, openPage, screenshot } from './lib.mjs';
@@ -49,22 +50,42 @@ test('dashboard: the snapshot shows the roster', async () => {
     assert.equal(await dash.locator('#kpi-arrived').textContent(), '0');
     assert.match(await dash.locator('#vips-missing').textContent(), new RegExp(ROSTER[1].name), 'the VIP is listed as missing');
     const links = await dash.evaluate(() => [...document.querySelectorAll('.tools a')].map((a) => a.getAttribute('href')));
-    const key = event.keys.organiser;
-    // Every export twice: comma-separated, and for a German Excel (;); the ledger is linked too.
+    // Every export twice: comma-separated, and for a German Excel (;); the ledger is linked too;
+    // no key in any link.
     assert.deepEqual(links, [
-        `/api/attendance.csv?key=${key}`,
-        `/api/attendance.csv?sep=semicolon&key=${key}`,
-        `/api/ledger.csv?key=${key}`,
-        `/api/ledger.csv?sep=semicolon&key=${key}`,
-        `/api/report.csv?key=${key}`,
-        `/api/report.csv?sep=semicolon&key=${key}`,
+        '/api/attendance.csv',
+        '/api/attendance.csv?sep=semicolon',
+        '/api/ledger.csv',
+        '/api/ledger.csv?sep=semicolon',
+        '/api/report.csv',
+        '/api/report.csv?sep=semicolon',
         '/report',
-        `/badges?key=${key}`,
+        '/badges',
     ]);
     const excel = await dash.locator('#export-attendance a', { hasText: 'for Excel (;)' });
-    // Decoded keeping the byte order mark, which fetch's text() would drop.
-    const text = await dash.evaluate(async (href) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(await (await fetch(href)).arrayBuffer()), await excel.getAttribute('href'));
+    const [download] = await Promise.all([dash.waitForEvent('download'), excel.click()]);
+    assert.match(download.url(), /\/api\/attendance\.csv\?sep=semicolon&dl=[A-Za-z0-9_-]{43}$/);
+    // Read as bytes, keeping the byte order mark.
+    const text = readFileSync(await download.path(), 'utf8');
     assert.ok(text.startsWith('\uFEFFid;external_id;name;organisation;'), JSON.stringify(text.slice(0, 60)));
+});
+
+test('dashboard: exports and the badge sheet open through one-time links, never with the key', async () => {
+    const [download] = await Promise.all([dash.waitForEvent('download'), dash.click('#dl-attendance')]);
+    const url = download.url();
+    assert.match(url, /\/api\/attendance\.csv\?dl=[A-Za-z0-9_-]{43}$/);
+    assert.ok(!url.includes(event.keys.organiser));
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /^\uFEFFid,external_id,name/);
+    assert.match(csv, new RegExp(ROSTER[0].name));
+    assert.equal((await fetch(url)).status, 401, 'the link works once');
+    assert.equal((await fetch(`${server.url}/api/attendance.csv?key=${event.keys.organiser}`)).status, 401, 'no key in a URL');
+
+    const [sheet] = await Promise.all([dash.context().waitForEvent('page'), dash.click('#open-badges')]);
+    await sheet.waitForURL(/\/badges\?dl=/);
+    assert.ok(!sheet.url().includes(event.keys.organiser));
+    await eventually(async () => (await sheet.content()).includes(ROSTER[0].name), { message: 'the badge sheet shows the roster' });
+    await sheet.close();
 });
 
 test('dashboard: a scan elsewhere moves "arrived" within one second', async () => {

@@ -128,6 +128,9 @@ test('door: a walk-in is registered, admitted and gets a badge', async () => {
     await page.click('#helpdesk .tab[data-tab=walkin]');
     await page.fill('#walkin-form [name=name]', 'Zoë Walker');
     await page.fill('#walkin-form [name=organisation]', 'Gaststadt e.V.');
+    // A door registers regular walk-ins only (speaker, staff and press need an organiser).
+    const categories = await page.locator('#walkin-form [name=category] option').evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(categories, ['guest', 'member', 'new_member']);
     await page.selectOption('#walkin-form [name=category]', 'guest');
     await page.click('#walkin-form button[type=submit]');
     const v = await waitVerdict(page, (x) => x.kind === 'ok' && x.name === 'Zoë Walker', 'the walk-in welcome');

@@ -4,6 +4,7 @@
 import { $, fill, h, setText } from './dom.js';
 import { auditPanel } from './audit-panel.js';
 import { renderDisplayList } from './common/display-health.js';
+import { viaDownloadLink } from './common/downloads.js';
 import { helpDesk } from './common/help-desk.js';
 import { devicesPanel } from './devices-panel.js';
 import { formatTimeOfDay, percent, secondsSince } from './format.js';
@@ -345,18 +346,11 @@ function renderUndo() {
 }
 $('#undo-last').addEventListener('click', () => lastOwnScan && undo(lastOwnScan.scan_id, lastOwnScan.name));
 
-/** The address of a download or page that needs the organiser's key: the one place that says how. */
-function authorizedHref(path, params = {}) {
-    return `${path}?${new URLSearchParams({ ...params, key: conn.key || '' })}`;
+// The links carry no key: a click asks for a one-time download link (common/downloads.js); every
+// export also as a file for Excel (;) beside the comma-separated one.
+for (const link of document.querySelectorAll('a[data-export], #open-badges')) {
+    viaDownloadLink(link, () => conn.key, (err) => showToast(t('dash.downloadFailed', { reason: err.message }), 'err'));
 }
-// Every export as a file for Excel (;) as well, beside the comma-separated one (data-sep).
-function renderLinks() {
-    for (const link of document.querySelectorAll('a[data-export]')) {
-        link.href = authorizedHref(link.dataset.export, link.dataset.sep ? { sep: link.dataset.sep } : {});
-    }
-    $('#open-badges').href = authorizedHref('/badges');
-}
-conn.on('welcome', renderLinks);
 
 onLangChange(() => {
     if (plot) {
@@ -373,7 +367,6 @@ setInterval(() => {
     renderDoors();
     renderChart();
 }, 5000);
-renderLinks();
 renderUndo();
 renderVips();
 renderFeed();
