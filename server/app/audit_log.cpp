@@ -34,15 +34,16 @@ storage::AuditEntry AuditLog::make(std::int64_t device_id, std::string device, R
 
 storage::AuditEntry AuditLog::entry(const Connection& who, std::string action, std::string target,
                                     const nlohmann::json& detail, std::string outcome) const {
-    return make(0, who.device, who.role, {}, std::move(action), std::move(target), detail,
-                std::move(outcome));
+    return make(who.device_id, who.device, who.role, who.address, std::move(action),
+                std::move(target), detail, std::move(outcome));
 }
 
 storage::AuditEntry AuditLog::entry(const HttpRequest& request, std::string action,
                                     std::string target, const nlohmann::json& detail,
                                     std::string outcome) const {
-    return make(0, "HTTP", request.role.value_or(Role::door), {}, std::move(action),
-                std::move(target), detail, std::move(outcome));
+    // Routes that record have a role set, so authentication set request.role.
+    return make(request.device_id, request.device, request.role.value_or(Role::door),
+                request.address, std::move(action), std::move(target), detail, std::move(outcome));
 }
 
 void AuditLog::record(const Connection& who, std::string action, std::string target,
