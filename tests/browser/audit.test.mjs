@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import { DESKTOP, ROSTER, closeEvent, eventually, openEvent, openPage } from './lib.mjs';
+import { DESKTOP, ROSTER, closeEvent, dashboardCheckIn, eventually, openEvent, openPage } from './lib.mjs';
 
 let event;
 let server;
@@ -23,11 +23,7 @@ test('audit panel: a manual check-in and its undo are listed, newest first', asy
     dash = await openPage(browser, `${server.url}/dashboard#key=${event.keys.organiser}`, { viewport: DESKTOP, errors });
     dash.on('request', (r) => urls.push(r.url()));
     await dash.waitForFunction(() => document.body.dataset.conn === 'online');
-    await dash.locator('#search').pressSequentially('Richter', { delay: 30 });
-    const row = dash.locator('#results .result', { hasText: ROSTER[3].name });
-    await row.waitFor({ timeout: 5000 });
-    await row.locator('button').click();
-    await eventually(async () => (await dash.locator('#kpi-arrived').textContent()) === '1', { message: 'manual check-in counted' });
+    await dashboardCheckIn(dash, 'Richter', ROSTER[3].name, 1);
     await dash.locator('#undo-last').click();
     await eventually(async () => (await auditActions()).join() === 'undo,checkin.manual', { timeoutMs: 10000, message: 'undo above the check-in' });
     assert.match(await dash.locator('#audit-list').textContent(), /Manual check-in/);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { DESKTOP, PHONE, ROSTER, closeEvent, eventually, openEvent, openPage, screenshot } from './lib.mjs';
+import { DESKTOP, PHONE, ROSTER, closeEvent, dashboardCheckIn, eventually, openEvent, openPage, screenshot } from './lib.mjs';
 
 let event;
 let server;
@@ -86,11 +86,7 @@ test('dashboard: a rejected scan is counted by reason', async () => {
 });
 
 test('dashboard: search and manual check-in, then undo', async () => {
-    await dash.locator('#search').pressSequentially('Richter', { delay: 30 });
-    const row = dash.locator('#results .result', { hasText: ROSTER[3].name });
-    await row.waitFor({ timeout: 5000 });
-    await row.locator('button').click();
-    await eventually(async () => (await dash.locator('#kpi-arrived').textContent()) === '3', { message: 'manual check-in counted' });
+    await dashboardCheckIn(dash, 'Richter', ROSTER[3].name, 3);
     await dash.locator('#undo-last').click();
     await eventually(async () => (await dash.locator('#kpi-arrived').textContent()) === '2', { message: 'undo counted' });
 });
