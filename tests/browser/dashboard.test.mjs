@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import { DESKTOP, PHONE, ROSTER, closeEvent, eventually, getJson, openEvent, openPage, screenshot } from './lib.mjs';
+import { DESKTOP, PHONE, ROSTER, closeEvent, dashboardCheckIn, eventually, getJson, openEvent, openPage, screenshot } from './lib.mjs';
 
 let event;
 let server;
@@ -183,11 +183,7 @@ test('dashboard: the printable report (attendance, arrivals, pitch plan) prints 
 });
 
 test('dashboard: search and manual check-in, then undo', async () => {
-    await dash.locator('#search').pressSequentially('Richter', { delay: 30 });
-    const row = dash.locator('#results .result', { hasText: ROSTER[3].name });
-    await row.waitFor({ timeout: 5000 });
-    await row.locator('button').click();
-    await eventually(async () => (await dash.locator('#kpi-arrived').textContent()) === '3', { message: 'manual check-in counted' });
+    await dashboardCheckIn(dash, 'Richter', ROSTER[3].name, 3);
     await dash.locator('#undo-last').click();
     await eventually(async () => (await dash.locator('#kpi-arrived').textContent()) === '2', { message: 'undo counted' });
 });

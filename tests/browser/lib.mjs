@@ -232,6 +232,15 @@ export async function getJson(server, pathname, key) {
     return res.json();
 }
 
+/** On /dashboard: searches `query`, checks `name` in by hand, waits for "arrived" to read `arrived`. */
+export async function dashboardCheckIn(page, query, name, arrived) {
+    await page.locator('#search').pressSequentially(query, { delay: 30 });
+    const row = page.locator('#results .result', { hasText: name });
+    await row.waitFor({ timeout: 5000 });
+    await row.locator('button').click();
+    await eventually(async () => (await page.locator('#kpi-arrived').textContent()) === String(arrived), { message: 'manual check-in counted' });
+}
+
 /** Polls fn() (sync or async) until it returns a truthy value; throws after timeoutMs. */
 export async function eventually(fn, { timeoutMs = 5000, intervalMs = 50, message = 'condition' } = {}) {
     const deadline = Date.now() + timeoutMs;
