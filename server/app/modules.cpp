@@ -1,6 +1,7 @@
 #include "app/modules.hpp"
 
 #include "app/attendance_module.hpp"
+#include "app/devices_module.hpp"
 #include "app/stage_module.hpp"
 
 namespace stagedoor::app {
@@ -12,6 +13,8 @@ std::vector<std::unique_ptr<Module>> make_modules(ModuleContext& context) {
     PresenceDirectory* presence = attendance.get();
     modules.push_back(std::move(attendance));
     modules.push_back(std::make_unique<StageModule>(context, presence));
+    // Paired devices need the session layer (token checks, closing revoked devices).
+    if (context.dispatcher) modules.push_back(std::make_unique<DevicesModule>(context));
     return modules;
 }
 

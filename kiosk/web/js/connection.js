@@ -35,14 +35,28 @@ export class RequestError extends Error {
 }
 
 /**
+ * The hello frame: a paired device sends its token (the server then knows its name and role),
+ * anything else the role key. app (optional) is the client's version text.
+ */
+export function helloMessage({ role, device, key, token, app }) {
+    const hello = { type: 'hello', protocol: PROTOCOL_VERSION, role, device };
+    if (token) hello.token = token;
+    else hello.key = key;
+    if (app) hello.app = app;
+    return hello;
+}
+
+/**
  * States: 'connecting' (no welcome yet), 'online', 'offline' (waiting to reconnect),
  * 'unauthorized' (key rejected: stays down until a new key is given).
  */
 export class Connection {
-    constructor({ role, device, key, url, syncReport = false } = {}) {
+    constructor({ role, device, key, token, app, url, syncReport = false } = {}) {
         this.role = role;
         this.device = device;
         this.key = key;
+        this.token = token; // a paired device's token; sent instead of the key
+        this.app = app;
         this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
         this.syncReport = syncReport;
         this.state = 'connecting';
@@ -106,9 +120,10 @@ export class Connection {
         if (this.ws) this.ws.close(1000);
     }
 
-    /** Use a new key (after "key rejected") or device name, and connect again now. */
-    reconnectWith({ key, device } = {}) {
+    /** Use a new key or token (after "key rejected") or device name, and connect again now. */
+    reconnectWith({ key, token, device } = {}) {
         if (key !== undefined) this.key = key;
+        if (token !== undefined) this.token = token;
         if (device !== undefined) this.device = device;
         this.attempt = 0;
         clearTimeout(this.reconnectTimer);
@@ -136,7 +151,7 @@ export class Connection {
         this.ws = ws;
         ws.onopen = () => {
             this.pingBurst();
-            this.send({ type: 'hello', protocol: PROTOCOL_VERSION, role: this.role, device: this.device, key: this.key })
+            this.send(helloMessage(this))
                 .then((welcome) => {
                     this.welcome = welcome;
                     this.everOnline = true;
