@@ -13,7 +13,9 @@
 
 #include <array>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace stagedoor::app {
@@ -22,6 +24,20 @@ struct RoleKeys {
     std::array<std::string, 4> keys; // indexed by Role
     static RoleKeys load(const storage::DataDir& dir);
     std::optional<Role> role_for(std::string_view key) const;
+};
+
+// Checks device tokens (hello.token, "Authorization: Bearer sdd_..."): the DevicesModule.
+class DeviceAuthority {
+  public:
+    struct Device {
+        std::int64_t id = 0;
+        std::string name;
+        Role role = Role::door;
+    };
+    virtual ~DeviceAuthority() = default;
+    // The device token belongs to, or why it is refused: "this device was removed" (revoked) or
+    // "unknown device token".
+    virtual std::variant<Device, std::string> device_for_token(std::string_view token) = 0;
 };
 
 class Dispatcher {
@@ -51,6 +67,17 @@ class Dispatcher {
                                                          std::string_view authorization_header);
 
     std::array<std::size_t, 4> clients_by_role() const;
+
+    // Device tokens are checked by authority from now on (null: every token is unknown).
+    void set_device_authority(DeviceAuthority* authority) { devices_ = authority; }
+    const RoleKeys& keys() const { return keys_; }
+    // Uses keys from now on and closes the role-key connections of each role whose key changed
+    // (1008 "key rotated"). Paired devices are not affected.
+    void replace_keys(RoleKeys keys);
+    // Closes every connection of a paired device (1008 reason).
+    void close_device(std::int64_t device_id, std::string_view reason);
+    // The connections of a paired device carry its new name from now on.
+    void rename_device(std::int64_t device_id, std::string_view name);
 
     // What a connection may send: frames and bytes per second, each with a burst. Charged when
     // a frame is read, before it is parsed; over budget is answered rate_limited unparsed.
@@ -86,14 +113,25 @@ class Dispatcher {
         double bytes = 0;
         std::int64_t refilled_at = 0;
         Scheduler::TimerId hello_timer = 0;
+        bool closing = false; // closed by the server: frames still arriving are dropped
     };
+    // Who a hello's credential (role key or device token) says the client is.
+    struct Identity {
+        Role role = Role::door;
+        std::int64_t device_id = 0;
+        std::string device;
+    };
+    // The identity of hello, or nullopt after refusing it (answered, connection closed).
+    std::optional<Identity> identify(ConnectionState& state, const protocol::Hello& hello);
+    // Closes with 1008 reason; nothing more from the connection is handled.
+    void close_policy(ConnectionState& state, std::string_view reason);
     void handle_hello(ConnectionState& state, const protocol::Envelope& envelope);
     void handle_ping(ConnectionState& state, const protocol::Envelope& envelope,
                      double receive_time_ms);
     // Takes frames and bytes from the connection's budget; false (nothing taken) when over it.
     bool charge(ConnectionState& state, double frames, std::size_t bytes);
     void refuse_rate_limited(ConnectionState& state, std::optional<std::int64_t> re);
-    // Sets request.role from the bearer key or a download token (?dl=); a key that is not
+    // Sets request.role (and the device) from the bearer role key or device token, or a download token (?dl=); a key that is not
     // valid, a key in the URL (?key=) or a spent download token gets 401. spend_download: this
     // is the request itself (not the look at its head), so a GET spends its download token.
     std::optional<HttpResponse>
@@ -109,6 +147,7 @@ class Dispatcher {
 
     storage::EventConfig event_;
     RoleKeys keys_;
+    DeviceAuthority* devices_ = nullptr;
     Transport& transport_;
     Scheduler& scheduler_;
     Clock clock_;

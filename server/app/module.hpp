@@ -38,6 +38,9 @@ struct HttpRequest {
     std::int64_t device_id = 0;
     std::string device{};
     std::string address{}; // the peer's IP address as text; empty when unknown
+    // "scheme://host[:port]" as the client reached the server (from the Host header), for
+    // links it is given; empty when unknown.
+    std::string base_url{};
 };
 
 struct HttpResponse {

@@ -9,6 +9,7 @@
 #include "app/static_files.hpp"
 #include "net/limits.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/signal_set.hpp>
@@ -19,6 +20,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <cctype>
 #include <chrono>
 #include <deque>
 #include <unordered_map>
@@ -608,8 +610,21 @@ template <class Derived> class HttpSession {
     std::variant<std::uint64_t, app::HttpResponse> admit(const http::request_header<>& head) {
         auto request = app_request_head(head);
         if (!is_app_path(request.path)) return app::Router::kDefaultBodyLimit;
-        request.address = peer_address(derived().stream());
+        describe_client(request, head);
         return hub_.dispatcher().admit_http(request, head[http::field::authorization]);
+    }
+
+    // Where the request comes from (peer address) and how it reached us (scheme and Host).
+    template <class Head> void describe_client(app::HttpRequest& request, const Head& head) {
+        request.address = peer_address(derived().stream());
+        std::string_view host = head[http::field::host];
+        // Host names, IPv4, [IPv6] and a port only: the text goes into links a device opens.
+        bool sane = !host.empty() && host.size() <= 255 &&
+                    std::all_of(host.begin(), host.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                               c == '-' || c == ':' || c == '[' || c == ']';
+                    });
+        if (sane) request.base_url = std::string(Derived::kScheme) + "://" + std::string(host);
     }
 
     // Answers without reading the body, and closes the connection (its body is still coming).
@@ -629,7 +644,7 @@ template <class Derived> class HttpSession {
         if (is_app_path(path)) {
             app::HttpRequest app_request = app_request_head(request);
             app_request.body = std::move(request.body());
-            app_request.address = peer_address(derived().stream());
+            describe_client(app_request, request);
             // Answered now, or once the request's write is durable; the session reads nothing
             // more until then.
             hub_.dispatcher().handle_http(
@@ -725,6 +740,7 @@ template <class Derived> class HttpSession {
 class PlainHttpSession : public HttpSession<PlainHttpSession>,
                          public std::enable_shared_from_this<PlainHttpSession> {
   public:
+    static constexpr std::string_view kScheme = "http";
     PlainHttpSession(Hub& hub, beast::tcp_stream&& stream, beast::flat_buffer&& buffer, Slot slot)
         : HttpSession(hub, std::move(buffer), std::move(slot))
         , stream_(std::move(stream)) {}
@@ -743,6 +759,7 @@ class PlainHttpSession : public HttpSession<PlainHttpSession>,
 class TlsHttpSession : public HttpSession<TlsHttpSession>,
                        public std::enable_shared_from_this<TlsHttpSession> {
   public:
+    static constexpr std::string_view kScheme = "https";
     TlsHttpSession(Hub& hub, beast::tcp_stream&& stream, ssl::context& context,
                    beast::flat_buffer&& buffer, Slot slot)
         : HttpSession(hub, std::move(buffer), std::move(slot))

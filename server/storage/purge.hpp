@@ -4,10 +4,12 @@
 // walk-ins typed at the door), badges (signed tokens), ledger (device names chosen at the door,
 // the scanned text of refused scans, and who came when), stage_control_log (device names and
 // the requests, speaker messages among them), stage_screen (the last speaker message),
-// stage_items.speaker_id (the link from a pitch to a person on the roster), audit_log (device
+// stage_items.speaker_id (the link from a pitch to a person on the roster), devices (names
+// given to paired devices, their last address) and pairing_codes, audit_log (device
 // names, addresses and what they did: names of walk-ins, speaker messages; emptied in both modes,
 // it holds no counts worth keeping), and the files of DIR/badges (badges.csv with names, e-mails
-// and tokens; badge images and sheets).
+// and tokens; badge images and sheets). Devices are deleted, or with keep_stats kept as
+// "device <id>" rows, revoked; pairing codes always go.
 //
 // The purge is ONE transaction, opened only with the append-only triggers' permission (the
 // purge_in_progress row, set and cleared inside it) and recorded in purge_log. Then VACUUM
