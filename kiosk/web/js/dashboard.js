@@ -349,7 +349,7 @@ $('#undo-last').addEventListener('click', () => lastOwnScan && undo(lastOwnScan.
 // The links carry no key: a click asks for a one-time download link (common/downloads.js); every
 // export also as a file for Excel (;) beside the comma-separated one.
 for (const link of document.querySelectorAll('a[data-export], #open-badges')) {
-    viaDownloadLink(link, () => conn.key, (err) => showToast(t('dash.downloadFailed', { reason: err.message }), 'err'));
+    viaDownloadLink(link, () => conn.credential, (err) => showToast(t('dash.downloadFailed', { reason: err.message }), 'err'));
 }
 
 onLangChange(() => {

@@ -559,7 +559,7 @@ function setBadgeFormat(format) {
 /** The QR element of the server's badge SVG for attendee `id`, or null when not available. */
 async function fetchBadgeQr(id) {
     try {
-        const res = await fetch(`/api/badges/${id}.svg`, { headers: { Authorization: `Bearer ${conn.key}` }, cache: 'no-store' });
+        const res = await fetch(`/api/badges/${id}.svg`, { headers: { Authorization: `Bearer ${conn.credential}` }, cache: 'no-store' });
         if (!res.ok) return null;
         const doc = new DOMParser().parseFromString(await res.text(), 'image/svg+xml');
         const qr = doc.querySelector('svg svg[shape-rendering="crispEdges"]');

@@ -6,11 +6,12 @@ import { $, fill, h, setText } from './dom.js';
 import { formatSeconds, formatTimeOfDay, percent } from './format.js';
 import { applyIcons } from './icons.js';
 import { applyI18n, getLang, t } from './i18n.js';
-import { storedKey, takeKeyFromAddressBar } from './pairing.js';
+import { storedKey, storedToken, takeKeyFromAddressBar } from './pairing.js';
 
 const BUCKET_MS = 5 * 60 * 1000;
 const INVALID = new Set(['unknown_badge', 'bad_signature', 'revoked', 'wrong_event', 'malformed']);
-const organiserKey = takeKeyFromAddressBar('organiser') || storedKey('organiser');
+// A paired organiser device's token, else the organiser key.
+const organiserKey = storedToken('organiser') || takeKeyFromAddressBar('organiser') || storedKey('organiser');
 
 /** GET as the organiser: the one place that says how this page authenticates. */
 async function fetchAuthorized(path) {
