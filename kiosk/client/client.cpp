@@ -259,8 +259,12 @@ std::optional<json> Connection::wait_for(std::string_view type, Millis timeout) 
 }
 
 json Connection::hello(std::string_view role, std::string_view key, std::string_view device) {
-    return request(
-        {{"type", "hello"}, {"protocol", 1}, {"role", role}, {"device", device}, {"key", key}});
+    bool token = key.starts_with("sdd_");
+    return request({{"type", "hello"},
+                    {"protocol", 1},
+                    {"role", role},
+                    {"device", device},
+                    {token ? "token" : "key", key}});
 }
 
 void Connection::request_async(json message, std::function<void(const json&)> on_reply) {

@@ -65,7 +65,8 @@ class Connection {
     nlohmann::json request(nlohmann::json message, Millis timeout = 5s);
     // First queued or arriving frame of this type (others stay queued); nullopt on timeout.
     std::optional<nlohmann::json> wait_for(std::string_view type, Millis timeout = 5s);
-    // hello with role and key; returns the reply (welcome or error).
+    // hello with role and a role key, or a paired device's token ("sdd_..."); returns the reply
+    // (welcome or error).
     nlohmann::json hello(std::string_view role, std::string_view key,
                          std::string_view device = "test");
 

@@ -5,6 +5,7 @@
 #include "app/log.hpp"
 #include "app/router.hpp"
 #include "badges/badges.hpp"
+#include "domain/devices.hpp"
 #include "domain/roster_csv.hpp"
 #include "domain/roster_import.hpp"
 #include "stagedoor/protocol/messages_attendance.hpp"
@@ -159,9 +160,9 @@ void AttendanceModule::register_routes(Router& router) {
 
 domain::ScanContext AttendanceModule::context_for(const Connection& connection, std::string scan_id,
                                                   std::optional<std::int64_t> kiosk_time) const {
-    return domain::ScanContext{std::move(scan_id), connection.device,
-                               std::string(protocol::to_string(connection.role)), kiosk_time,
-                               context_.clock()};
+    return domain::ScanContext{
+        std::move(scan_id), domain::ledger_device(connection.device, connection.device_id),
+        std::string(protocol::to_string(connection.role)), kiosk_time, context_.clock()};
 }
 
 std::string AttendanceModule::server_scan_id() {
@@ -285,8 +286,9 @@ void AttendanceModule::on_lookup(const Connection& connection, const protocol::L
 
 void AttendanceModule::on_undo(const Connection& connection, const protocol::Undo& undo) {
     std::int64_t now = context_.clock();
-    auto decision = state_.judge_undo(undo.scan_id, protocol::to_string(connection.role),
-                                      connection.device, now);
+    auto decision =
+        state_.judge_undo(undo.scan_id, protocol::to_string(connection.role),
+                          domain::ledger_device(connection.device, connection.device_id), now);
     if (auto* refused = std::get_if<domain::Failure>(&decision))
         return reply_.error(connection.id, undo.id, error_code(*refused), refused->message,
                             refused->field);

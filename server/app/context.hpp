@@ -8,6 +8,8 @@
 
 namespace stagedoor::app {
 
+class Dispatcher;
+
 struct ModuleContext {
     const storage::DataDir& data_dir;
     storage::EventConfig event;
@@ -15,6 +17,9 @@ struct ModuleContext {
     Scheduler& scheduler;
     storage::Writer& writer; // group-committed writes; completions come back on the event loop
     Clock clock;
+    // The session layer, for a module that manages identities (devices, role keys); null in
+    // unit tests that do not need it.
+    Dispatcher* dispatcher = nullptr;
 };
 
 } // namespace stagedoor::app

@@ -1,6 +1,7 @@
 #include "app/dispatcher.hpp"
 
 #include "app/log.hpp"
+#include "domain/devices.hpp"
 #include "stagedoor/protocol/messages_attendance.hpp"
 
 #include <algorithm>
@@ -64,9 +65,10 @@ void Dispatcher::stop_modules() {
         run_guarded("stopping a module", [module] { module->stop(); });
 }
 
-void Dispatcher::on_open(ConnectionId connection) {
+void Dispatcher::on_open(ConnectionId connection, std::string address) {
     ConnectionState state;
     state.info.id = connection;
+    state.info.address = std::move(address);
     state.frames = kBeforeHello.frame_burst;
     state.bytes = kBeforeHello.byte_burst;
     state.refilled_at = clock_();
@@ -132,6 +134,7 @@ void Dispatcher::on_text(ConnectionId connection, std::string_view text, double 
     auto it = connections_.find(connection);
     if (it == connections_.end()) return;
     ConnectionState& state = it->second;
+    if (state.closing) return;
 
     // Charged as it is read, before anything is parsed: over the budget, a frame costs a look
     // at its first bytes for the id and a refusal, whatever its size or content.
@@ -194,40 +197,98 @@ void Dispatcher::handle_hello(ConnectionState& state, const protocol::Envelope& 
         transport_.close(connection, 1002, "unsupported protocol");
         return;
     }
-    auto claimed = protocol::role_from_string(hello->role);
-    auto granted = keys_.role_for(hello->key);
-    if (!claimed || !granted || *claimed != *granted) {
-        log::info("rejected hello for role '" + hello->role.substr(0, 32) + "' from '" +
-                  hello->device + "'");
-        router_.refuse(state.info, hello->id,
-                       {ErrorCode::unauthorized, "",
-                        claimed ? "wrong key for role " + hello->role
-                                : "unknown role '" + hello->role.substr(0, 32) + "'"},
-                       protocol::Hello::type);
-        transport_.close(connection, 1008, "unauthorized");
-        return;
-    }
+    auto identity = identify(state, *hello);
+    if (!identity) return;
     state.authenticated = true;
-    state.info.role = *claimed;
-    state.budget = kRoleBudgets[static_cast<std::size_t>(*claimed)];
+    state.info.role = identity->role;
+    state.budget = kRoleBudgets[static_cast<std::size_t>(identity->role)];
     state.frames = state.budget.frame_burst;
     state.bytes = state.budget.byte_burst;
-    state.info.device = hello->device;
+    state.info.device = std::move(identity->device);
+    state.info.device_id = identity->device_id;
+    state.info.app = hello->app.value_or("");
     if (state.hello_timer) scheduler_.cancel(state.hello_timer);
     state.hello_timer = 0;
-    transport_.set_role(connection, *claimed);
-    log::info("connect " + hello->role + " '" + hello->device + "'");
+    transport_.set_role(connection, identity->role);
+    log::info("connect " + hello->role + " '" +
+              domain::ledger_device(state.info.device, state.info.device_id) + "'");
 
     protocol::Welcome welcome;
     welcome.re = hello->id;
-    welcome.role = *claimed;
-    welcome.device = hello->device;
+    welcome.role = identity->role;
+    welcome.device = state.info.device;
+    welcome.device_id = state.info.device_id;
     welcome.server_time = clock_();
     welcome.event = protocol::EventInfo{event_.id, event_.name, event_.date};
     reply_.send(connection, welcome);
     // A module that fails to send its snapshots must not keep the others from sending theirs.
     for (Module* module : modules_)
         run_guarded("a module's on_welcome", [&] { module->on_welcome(state.info); });
+}
+
+std::optional<Dispatcher::Identity> Dispatcher::identify(ConnectionState& state,
+                                                         const protocol::Hello& hello) {
+    auto refuse = [&](ErrorCode code, std::string field, std::string message) {
+        log::info("rejected hello for role '" + hello.role.substr(0, 32) + "' from '" +
+                  hello.device + "'");
+        router_.refuse(state.info, hello.id, {code, std::move(field), std::move(message)},
+                       protocol::Hello::type);
+        close_policy(state, "unauthorized");
+        return std::optional<Identity>();
+    };
+    auto claimed = protocol::role_from_string(hello.role);
+    if (!claimed)
+        return refuse(ErrorCode::unauthorized, "",
+                      "unknown role '" + hello.role.substr(0, 32) + "'");
+    if (hello.key.has_value() == hello.token.has_value())
+        return refuse(ErrorCode::bad_message, "key", "send exactly one of 'key' and 'token'");
+    if (hello.token) {
+        std::variant<DeviceAuthority::Device, std::string> found = "unknown device token";
+        if (devices_) found = devices_->device_for_token(*hello.token);
+        if (auto* refused = std::get_if<std::string>(&found))
+            return refuse(ErrorCode::unauthorized, "token", *refused);
+        auto& device = std::get<DeviceAuthority::Device>(found);
+        if (device.role != *claimed)
+            return refuse(ErrorCode::unauthorized, "role",
+                          "this device is paired as " +
+                              std::string(protocol::to_string(device.role)));
+        return Identity{device.role, device.id, std::move(device.name)};
+    }
+    auto granted = keys_.role_for(*hello.key);
+    if (!granted || *granted != *claimed)
+        return refuse(ErrorCode::unauthorized, "", "wrong key for role " + hello.role);
+    // The ledger tells paired devices apart by a " #<id>" after the name (undo rights follow it).
+    if (domain::looks_like_device_label(hello.device))
+        return refuse(ErrorCode::bad_message, "device",
+                      "device names ending in ' #<number>' are kept for paired devices");
+    return Identity{*claimed, 0, hello.device};
+}
+
+void Dispatcher::close_policy(ConnectionState& state, std::string_view reason) {
+    state.closing = true;
+    transport_.close(state.info.id, 1008, std::string(reason));
+}
+
+void Dispatcher::replace_keys(RoleKeys keys) {
+    std::array<bool, 4> changed{};
+    for (std::size_t role = 0; role < changed.size(); ++role)
+        changed[role] = keys.keys[role] != keys_.keys[role];
+    keys_ = std::move(keys);
+    for (auto& [id, state] : connections_)
+        if (state.authenticated && !state.closing && state.info.device_id == 0 &&
+            changed[static_cast<std::size_t>(state.info.role)])
+            close_policy(state, "key rotated");
+}
+
+void Dispatcher::close_device(std::int64_t device_id, std::string_view reason) {
+    for (auto& [id, state] : connections_)
+        if (state.authenticated && !state.closing && state.info.device_id == device_id)
+            close_policy(state, reason);
+}
+
+void Dispatcher::rename_device(std::int64_t device_id, std::string_view name) {
+    for (auto& [id, state] : connections_)
+        if (state.info.device_id == device_id) state.info.device = name;
 }
 
 HttpResponse Dispatcher::health(const HttpRequest& request) const {
@@ -256,12 +317,25 @@ std::optional<HttpResponse> Dispatcher::authenticate(HttpRequest& request,
         key = std::string(authorization_header.substr(bearer.size()));
     else if (auto it = request.query.find("key"); it != request.query.end())
         key = it->second;
-    if (!key.empty()) {
-        request.role = keys_.role_for(key);
-        if (!request.role && request.path != "/healthz")
-            return json_error_response(401, ErrorCode::unauthorized,
-                                       "the key is not valid for this event");
+    if (key.empty()) return std::nullopt;
+    std::string refusal = "the key is not valid for this event";
+    if (key.starts_with(domain::kDeviceTokenPrefix)) {
+        if (devices_) {
+            auto found = devices_->device_for_token(key);
+            if (auto* device = std::get_if<DeviceAuthority::Device>(&found)) {
+                request.role = device->role;
+                request.device_id = device->id;
+                request.device = device->name;
+            } else {
+                refusal = std::get<std::string>(found);
+            }
+        }
+    } else if ((request.role = keys_.role_for(key))) {
+        request.device_id = 0;
+        request.device = "(role key)";
     }
+    if (!request.role && request.path != "/healthz")
+        return json_error_response(401, ErrorCode::unauthorized, refusal);
     return std::nullopt;
 }
 

@@ -12,7 +12,9 @@
 
 #include <array>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace stagedoor::app {
@@ -21,6 +23,20 @@ struct RoleKeys {
     std::array<std::string, 4> keys; // indexed by Role
     static RoleKeys load(const storage::DataDir& dir);
     std::optional<Role> role_for(std::string_view key) const;
+};
+
+// Checks device tokens (hello.token, "Authorization: Bearer sdd_..."): the DevicesModule.
+class DeviceAuthority {
+  public:
+    struct Device {
+        std::int64_t id = 0;
+        std::string name;
+        Role role = Role::door;
+    };
+    virtual ~DeviceAuthority() = default;
+    // The device token belongs to, or why it is refused: "this device was removed" (revoked) or
+    // "unknown device token".
+    virtual std::variant<Device, std::string> device_for_token(std::string_view token) = 0;
 };
 
 class Dispatcher {
@@ -34,7 +50,8 @@ class Dispatcher {
     void stop_modules();
     Router& router() { return router_; }
 
-    void on_open(ConnectionId connection);
+    // address: the peer's IP address as text (kept on the connection for logs and devices).
+    void on_open(ConnectionId connection, std::string address = {});
     // receive_time_ms: server clock when the frame was read (pong t1).
     void on_text(ConnectionId connection, std::string_view text, double receive_time_ms);
     void on_binary(ConnectionId connection);
@@ -49,6 +66,17 @@ class Dispatcher {
                                                          std::string_view authorization_header);
 
     std::array<std::size_t, 4> clients_by_role() const;
+
+    // Device tokens are checked by authority from now on (null: every token is unknown).
+    void set_device_authority(DeviceAuthority* authority) { devices_ = authority; }
+    const RoleKeys& keys() const { return keys_; }
+    // Uses keys from now on and closes the role-key connections of each role whose key changed
+    // (1008 "key rotated"). Paired devices are not affected.
+    void replace_keys(RoleKeys keys);
+    // Closes every connection of a paired device (1008 reason).
+    void close_device(std::int64_t device_id, std::string_view reason);
+    // The connections of a paired device carry its new name from now on.
+    void rename_device(std::int64_t device_id, std::string_view name);
 
     // What a connection may send: frames and bytes per second, each with a burst. Charged when
     // a frame is read, before it is parsed; over budget is answered rate_limited unparsed.
@@ -84,14 +112,26 @@ class Dispatcher {
         double bytes = 0;
         std::int64_t refilled_at = 0;
         Scheduler::TimerId hello_timer = 0;
+        bool closing = false; // closed by the server: frames still arriving are dropped
     };
+    // Who a hello's credential (role key or device token) says the client is.
+    struct Identity {
+        Role role = Role::door;
+        std::int64_t device_id = 0;
+        std::string device;
+    };
+    // The identity of hello, or nullopt after refusing it (answered, connection closed).
+    std::optional<Identity> identify(ConnectionState& state, const protocol::Hello& hello);
+    // Closes with 1008 reason; nothing more from the connection is handled.
+    void close_policy(ConnectionState& state, std::string_view reason);
     void handle_hello(ConnectionState& state, const protocol::Envelope& envelope);
     void handle_ping(ConnectionState& state, const protocol::Envelope& envelope,
                      double receive_time_ms);
     // Takes frames and bytes from the connection's budget; false (nothing taken) when over it.
     bool charge(ConnectionState& state, double frames, std::size_t bytes);
     void refuse_rate_limited(ConnectionState& state, std::optional<std::int64_t> re);
-    // Sets request.role from the bearer key (or ?key=); a key that is not valid gets 401.
+    // Sets request.role (and the device) from the bearer role key or device token (or ?key=);
+    // a credential that is not valid gets 401.
     std::optional<HttpResponse> authenticate(HttpRequest& request,
                                              std::string_view authorization_header) const;
     // {"status":"ok"} for anyone; with a role key also the version, uptime, event, clients by
@@ -100,6 +140,7 @@ class Dispatcher {
 
     storage::EventConfig event_;
     RoleKeys keys_;
+    DeviceAuthority* devices_ = nullptr;
     Transport& transport_;
     Scheduler& scheduler_;
     Clock clock_;

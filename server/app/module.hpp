@@ -17,7 +17,13 @@ class Router;
 struct Connection {
     ConnectionId id = 0;
     Role role = Role::door;
+    // The display name: for a paired device the name the organiser gave it (server side), for a
+    // role key the name the client claimed in hello.
     std::string device;
+    // The paired device this connection authenticated as; 0 when it used a role key.
+    std::int64_t device_id = 0;
+    std::string address{}; // the peer's IP address as text; empty when unknown
+    std::string app{};     // the client's version text from hello (optional there)
 };
 
 struct HttpRequest {
@@ -27,6 +33,14 @@ struct HttpRequest {
     std::string body;
     std::optional<Role> role;            // from "Authorization: Bearer KEY" or ?key=KEY, when valid
     std::optional<std::int64_t> path_id; // the route's "{id}", when it has one
+    // Set by authentication: the paired device (0 for a role key or no credential) and its name
+    // ("(role key)" for a role key).
+    std::int64_t device_id = 0;
+    std::string device{};
+    std::string address{}; // the peer's IP address as text; empty when unknown
+    // "scheme://host[:port]" as the client reached the server (from the Host header), for
+    // links it is given; empty when unknown.
+    std::string base_url{};
 };
 
 struct HttpResponse {

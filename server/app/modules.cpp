@@ -2,6 +2,7 @@
 
 #include "app/attendance_module.hpp"
 #include "app/audit_module.hpp"
+#include "app/devices_module.hpp"
 #include "app/stage_module.hpp"
 
 namespace stagedoor::app {
@@ -14,6 +15,8 @@ std::vector<std::unique_ptr<Module>> make_modules(ModuleContext& context) {
     modules.push_back(std::move(attendance));
     modules.push_back(std::make_unique<StageModule>(context, presence));
     modules.push_back(std::make_unique<AuditModule>(context));
+    // Paired devices need the session layer (token checks, closing revoked devices).
+    if (context.dispatcher) modules.push_back(std::make_unique<DevicesModule>(context));
     return modules;
 }
 

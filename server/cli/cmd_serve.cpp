@@ -4,8 +4,11 @@
 #include "cli/command.hpp"
 #include "net/certificate.hpp"
 #include "net/server.hpp"
+#include "storage/device_store.hpp"
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <ifaddrs.h>
 #include <iostream>
 #include <netdb.h>
@@ -96,12 +99,57 @@ fs::path default_web_root(const fs::path& executable_dir) {
     return STAGEDOOR_WEB_DIR;
 }
 
+// Every role's link with its key, as before pairing existed (--show-keys).
+void print_role_links(const storage::DataDir& dir, const std::string& base, bool qr) {
+    std::cout << "\nOpen these links (each carries its role key; keep them private):\n";
+    for (const auto& [name, role] : protocol::kRoles)
+        std::printf("  %-10s %s/%s#key=%s\n", std::string(name).c_str(), base.c_str(),
+                    std::string(domain::view_for_role(role)).c_str(), dir.role_key(role).c_str());
+    std::cout << "  health     " << base << "/healthz\n";
+    if (!qr) return;
+    if (auto matrix = badges::encode_qr(base + "/door#key=" + dir.role_key(protocol::Role::door)))
+        std::cout << "\nScan to open the door view:\n" << badges::qr_terminal(*matrix) << "\n";
+}
+
+// A single-use organiser pairing link and a single-use door pairing QR, valid for an hour: no
+// role key reaches the terminal (or the service log behind it).
+void print_pairing_links(const storage::DataDir& dir, const std::string& base, bool qr) {
+    constexpr std::int64_t kLifetimeMs = 60 * 60 * 1000;
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    storage::Database db(dir.database_path());
+    storage::DeviceStore store(db);
+    auto organiser = store.create_pairing(protocol::Role::organiser, "Organiser", 1,
+                                          now + kLifetimeMs, "(serve)", now);
+    auto door =
+        store.create_pairing(protocol::Role::door, "Door", 1, now + kLifetimeMs, "(serve)", now);
+    std::string door_link = domain::pairing_link(base, protocol::Role::door, door.code);
+    std::cout << "\nOpen the dashboard (pairs one browser as the organiser; single use, 1 h):\n  "
+              << domain::pairing_link(base, protocol::Role::organiser, organiser.code) << "\n"
+              << "Add a door tablet (single use, 1 h): " << door_link << "\n"
+              << "More devices: the dashboard, or stagedoor device pair --data "
+              << dir.root().string() << " --role door --name \"Door 2\"\n"
+              << "Role-key links: serve --show-keys. Health: " << base << "/healthz\n";
+    if (!qr) return;
+    if (auto matrix = badges::encode_qr(door_link))
+        std::cout << "\nScan to pair a door tablet:\n" << badges::qr_terminal(*matrix) << "\n";
+}
+
+// DIR/run/base-url: where devices reach this server, for `stagedoor device pair` links.
+void write_base_url(const storage::DataDir& dir, const std::string& base) {
+    fs::create_directories(dir.root() / "run");
+    std::ofstream out(dir.root() / "run" / "base-url", std::ios::trunc);
+    out << base << "\n";
+    if (!out) throw std::runtime_error("cannot write " + (dir.root() / "run/base-url").string());
+}
+
 int run_serve(const Args& args) {
     auto parsed =
         parse_args(args,
                    {"--data", "--listen", "--web", "--vendor", "--tls-cert", "--tls-key",
                     "--public-host", "--max-db-size", "--max-connections", "--max-per-address"},
-                   {"--tls", "--quiet", "--no-qr"});
+                   {"--tls", "--quiet", "--no-qr", "--show-keys"});
     auto data = parsed.get("--data");
     if (!data) throw UsageError("--data is required");
     if (!parsed.positional.empty())
@@ -151,6 +199,7 @@ int run_serve(const Args& args) {
         link_host.find(':') != std::string::npos ? "[" + link_host + "]" : link_host;
     std::string base = scheme + "://" + host_in_url + ":" + std::to_string(port);
     auto event = dir.event();
+    write_base_url(dir, base);
 
     // Scripts and tests wait for this exact line.
     std::cout << "listening on " << scheme << "://"
@@ -160,19 +209,10 @@ int run_serve(const Args& args) {
     std::cout << "\nstagedoor " STAGEDOOR_VERSION " serving '" << event.name << "' (" << event.date
               << ")\n";
     if (options.tls) std::cout << "TLS certificate SHA-256 fingerprint:\n  " << fingerprint << "\n";
-    std::cout << "\nOpen these links (each carries its role key; keep them private):\n";
-    for (const auto& [name, role] : protocol::kRoles) {
-        std::string page = role == protocol::Role::organiser ? "dashboard" : std::string(name);
-        std::printf("  %-10s %s/%s#key=%s\n", std::string(name).c_str(), base.c_str(), page.c_str(),
-                    dir.role_key(role).c_str());
-    }
-    std::cout << "  health     " << base << "/healthz\n";
-    if (!parsed.flag("--no-qr")) {
-        std::string door_link = base + "/door#key=" + dir.role_key(protocol::Role::door);
-        if (auto qr = badges::encode_qr(door_link)) {
-            std::cout << "\nScan to pair a door tablet:\n" << badges::qr_terminal(*qr) << "\n";
-        }
-    }
+    if (parsed.flag("--show-keys"))
+        print_role_links(dir, base, !parsed.flag("--no-qr"));
+    else
+        print_pairing_links(dir, base, !parsed.flag("--no-qr"));
     std::cout << std::flush;
     return server.run();
 }
@@ -184,7 +224,7 @@ const bool registered = register_command({
     "FILE]\n"
     "                       [--public-host HOST] [--web DIR] [--max-db-size MB] [--quiet] "
     "[--no-qr]\n"
-    "                       [--max-connections N] [--max-per-address N]\n\n"
+    "                       [--max-connections N] [--max-per-address N] [--show-keys]\n\n"
     "  --listen HOST:PORT  default 127.0.0.1:8080; 0.0.0.0:8080 for the venue network; port 0 "
     "picks one\n"
     "  --tls               HTTPS/WSS with a self-signed certificate made in DIR/tls on first use\n"
@@ -203,7 +243,9 @@ const bool registered = register_command({
     "  --max-per-address N  open connections from one address (default 256; doors behind one "
     "NAT\n"
     "                      share one)\n\n"
-    "Prints one link per role and a QR code of the door link. SIGINT/SIGTERM shut down "
+    "  --show-keys         print every role's link with its key (otherwise: a single-use\n"
+    "                      dashboard pairing link and a door pairing QR, valid 1 h)\n\n"
+    "Writes DIR/run/base-url (for `stagedoor device pair`). SIGINT/SIGTERM shut down "
     "gracefully.\n",
     run_serve,
 });

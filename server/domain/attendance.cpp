@@ -1,6 +1,7 @@
 #include "domain/attendance.hpp"
 
 #include "domain/csv.hpp"
+#include "domain/devices.hpp"
 #include "domain/text_fold.hpp"
 #include "stagedoor/protocol/text.hpp"
 
@@ -210,7 +211,8 @@ std::variant<UndoTarget, Failure> Attendance::judge_undo(std::string_view scan_i
     const LedgerEntry* target = find_scan(scan_id);
     if (!target) return not_found("no check-in with this scan_id", "scan_id");
     if (role == "door") {
-        if (target->device != device) return forbidden("a door may only undo its own scans");
+        if (!same_device(target->device, device))
+            return forbidden("a door may only undo its own scans");
         if (now - target->server_time > kDoorUndoWindowMs)
             return forbidden("a door may only undo scans of the last 10 minutes");
     } else if (role != "organiser") {

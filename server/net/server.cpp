@@ -9,6 +9,7 @@
 #include "app/static_files.hpp"
 #include "net/limits.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/signal_set.hpp>
@@ -19,6 +20,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <cctype>
 #include <chrono>
 #include <deque>
 #include <unordered_map>
@@ -55,6 +57,20 @@ void fail(beast::error_code ec, const char* what) {
         ec == ssl::error::stream_truncated || ec == asio::error::broken_pipe)
         return;
     app::log::info(std::string(what) + ": " + ec.message());
+}
+
+// A peer's IP address as text; an IPv4-mapped IPv6 address is shown as IPv4.
+std::string display_address(const asio::ip::address& address) {
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+    return address.to_string();
+}
+
+// The peer address of a (possibly layered) TCP stream; empty when the peer is gone.
+template <class Stream> std::string peer_address(Stream& stream) {
+    beast::error_code ec;
+    auto endpoint = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
+    return ec ? std::string() : display_address(endpoint.address());
 }
 
 // The event loop outlives any one task: an exception that escapes a frame's handling, a timer
@@ -133,9 +149,9 @@ class Hub final : public app::Transport, public app::Scheduler {
     ConnectionId next_id() { return ++last_id_; }
 
     // --- on the event loop ---
-    void add(ConnectionId id, std::weak_ptr<WebSocketSessionBase> session) {
+    void add(ConnectionId id, std::weak_ptr<WebSocketSessionBase> session, std::string address) {
         sessions_.emplace(id, Registered{std::move(session), std::nullopt});
-        dispatcher_->on_open(id);
+        dispatcher_->on_open(id, std::move(address));
     }
     void remove(ConnectionId id) {
         if (sessions_.erase(id)) dispatcher_->on_close(id);
@@ -282,7 +298,7 @@ template <class Derived> class WebSocketSession : public WebSocketSessionBase {
                                                       std::chrono::seconds(60), false});
         registered_ = true;
         // The dispatcher closes the connection if it does not say hello in time.
-        hub_.add(id_, derived().shared_from_this());
+        hub_.add(id_, derived().shared_from_this(), peer_address(ws));
         do_read();
     }
 
@@ -593,7 +609,21 @@ template <class Derived> class HttpSession {
     std::variant<std::uint64_t, app::HttpResponse> admit(const http::request_header<>& head) {
         auto request = app_request_head(head);
         if (!is_app_path(request.path)) return app::Router::kDefaultBodyLimit;
+        describe_client(request, head);
         return hub_.dispatcher().admit_http(request, head[http::field::authorization]);
+    }
+
+    // Where the request comes from (peer address) and how it reached us (scheme and Host).
+    template <class Head> void describe_client(app::HttpRequest& request, const Head& head) {
+        request.address = peer_address(derived().stream());
+        std::string_view host = head[http::field::host];
+        // Host names, IPv4, [IPv6] and a port only: the text goes into links a device opens.
+        bool sane = !host.empty() && host.size() <= 255 &&
+                    std::all_of(host.begin(), host.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                               c == '-' || c == ':' || c == '[' || c == ']';
+                    });
+        if (sane) request.base_url = std::string(Derived::kScheme) + "://" + std::string(host);
     }
 
     // Answers without reading the body, and closes the connection (its body is still coming).
@@ -613,6 +643,7 @@ template <class Derived> class HttpSession {
         if (is_app_path(path)) {
             app::HttpRequest app_request = app_request_head(request);
             app_request.body = std::move(request.body());
+            describe_client(app_request, request);
             // Answered now, or once the request's write is durable; the session reads nothing
             // more until then.
             hub_.dispatcher().handle_http(
@@ -708,6 +739,7 @@ template <class Derived> class HttpSession {
 class PlainHttpSession : public HttpSession<PlainHttpSession>,
                          public std::enable_shared_from_this<PlainHttpSession> {
   public:
+    static constexpr std::string_view kScheme = "http";
     PlainHttpSession(Hub& hub, beast::tcp_stream&& stream, beast::flat_buffer&& buffer, Slot slot)
         : HttpSession(hub, std::move(buffer), std::move(slot))
         , stream_(std::move(stream)) {}
@@ -726,6 +758,7 @@ class PlainHttpSession : public HttpSession<PlainHttpSession>,
 class TlsHttpSession : public HttpSession<TlsHttpSession>,
                        public std::enable_shared_from_this<TlsHttpSession> {
   public:
+    static constexpr std::string_view kScheme = "https";
     TlsHttpSession(Hub& hub, beast::tcp_stream&& stream, ssl::context& context,
                    beast::flat_buffer&& buffer, Slot slot)
         : HttpSession(hub, std::move(buffer), std::move(slot))
@@ -812,7 +845,7 @@ const std::string& connection_refusal() {
 std::string address_key(const asio::ip::address& address) {
     if (!address.is_v6()) return address.to_string();
     auto v6 = address.to_v6();
-    if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+    if (v6.is_v4_mapped()) return display_address(address);
     auto bytes = v6.to_bytes();
     std::fill(bytes.begin() + 8, bytes.end(), 0);
     return asio::ip::address_v6(bytes).to_string() + "/64";
@@ -1067,7 +1100,7 @@ std::uint16_t Server::listen() {
     impl.hub.set_dispatcher(impl.dispatcher.get());
     // The context lives as long as the server, so modules may keep a reference to it.
     impl.context.emplace(app::ModuleContext{impl.data_dir, event, impl.hub, impl.hub, *impl.writer,
-                                            app::system_clock_ms});
+                                            app::system_clock_ms, impl.dispatcher.get()});
     if (impl.make_modules) impl.modules = impl.make_modules(*impl.context);
     for (auto& module : impl.modules)
         impl.dispatcher->add_module(module.get());

@@ -152,6 +152,13 @@ std::string random_secret(std::size_t bytes) {
     return protocol::badge::base64url_encode(raw);
 }
 
+std::string rotate_role_key(const DataDir& dir, protocol::Role role) {
+    dir.require_initialised();
+    std::string key = random_secret();
+    write_secret_file(dir.role_key_path(role), key + "\n");
+    return key;
+}
+
 std::optional<DataDirLock> DataDirLock::try_acquire(const std::filesystem::path& data_root) {
     std::string path = (data_root / "stage.lock").string();
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -86,5 +86,8 @@ void write_secret_file(const std::filesystem::path& path, std::string_view conte
 std::string read_file(const std::filesystem::path& path);
 // Random bytes as URL-safe text, for keys.
 std::string random_secret(std::size_t bytes = 24);
+// Writes a new random key for role (0600) and returns it; the old one stops working once a
+// server re-reads the keys (storage::note_keys_rotated tells a running one).
+std::string rotate_role_key(const DataDir& dir, protocol::Role role);
 
 } // namespace stagedoor::storage

@@ -2,6 +2,7 @@
 
 #include "storage/attendance_store.hpp"
 #include "storage/audit_store.hpp"
+#include "storage/device_store.hpp"
 #include "storage/stage_store.hpp"
 
 #include <system_error>
@@ -22,6 +23,19 @@ void migrate_event_tables(Database& db) {
     migrate_attendance(db);
     db.migrate(stage_migrations());
     migrate_audit(db);
+    migrate_devices(db);
+}
+
+// Pairing codes go in both modes. Devices are named by people ("Anna's phone") and remember
+// where they connected from: delete_all removes them; keep_stats keeps numbered rows (as the
+// ledger's "device N") with their tokens revoked, so that no one can use them after the event.
+void purge_devices(Database& db, PurgeMode mode, std::int64_t now_ms) {
+    db.exec("DELETE FROM pairing_codes");
+    if (mode == PurgeMode::delete_all) return db.exec("DELETE FROM devices");
+    db.prepare("UPDATE devices SET name = 'device ' || id, address = '', app = '', "
+               "revoked_at = COALESCE(revoked_at, ?)")
+        .bind(1, now_ms)
+        .run();
 }
 
 std::int64_t count_badge_files(const DataDir& dir) {
@@ -128,6 +142,7 @@ PurgeCounts purge_in_transaction(Database& db, PurgeMode mode, std::int64_t badg
             delete_people(db, counts);
         else
             anonymise_people(db, counts);
+        purge_devices(db, mode, commit_at.value_or(0));
         require_references_intact(db);
         db.exec("DELETE FROM purge_in_progress");
         if (!commit_at) {

@@ -6,8 +6,10 @@
 // the requests, speaker messages among them), stage_screen (the last speaker message),
 // stage_items.speaker_id (the link from a pitch to a person on the roster), audit_log (device
 // names, addresses and what they did: names of walk-ins, speaker messages; emptied in both modes,
-// it holds no counts worth keeping), and the files of DIR/badges (badges.csv with names, e-mails
-// and tokens; badge images and sheets).
+// it holds no counts worth keeping), devices (names given to paired devices, their last address)
+// and pairing_codes, and the files of DIR/badges (badges.csv with names, e-mails and tokens;
+// badge images and sheets). Devices are deleted, or with keep_stats kept as "device <id>" rows,
+// revoked; pairing codes always go.
 //
 // The purge is ONE transaction, opened only with the append-only triggers' permission (the
 // purge_in_progress row, set and cleared inside it) and recorded in purge_log. Then VACUUM

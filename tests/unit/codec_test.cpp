@@ -87,7 +87,7 @@ TEST_CASE("codec: malformed messages name the offending field") {
                       {"role", "door"},  {"device", "d"}, {"key", "k"}};
     REQUIRE(decode<Hello>(valid).ok());
 
-    for (const char* field : {"id", "protocol", "role", "device", "key"}) {
+    for (const char* field : {"id", "protocol", "role", "device"}) {
         auto missing = valid;
         missing.erase(field);
         auto error = decode_error<Hello>(missing);
@@ -95,6 +95,17 @@ TEST_CASE("codec: malformed messages name the offending field") {
         CHECK(error.field == field);
         CHECK_THAT(error.message, Catch::Contains("required"));
     }
+    // key and token are each optional; the dispatcher requires exactly one of them.
+    auto with_token = valid;
+    with_token.erase("key");
+    with_token["token"] = "sdd_1_x";
+    auto decoded_token = decode<Hello>(with_token);
+    REQUIRE(decoded_token.ok());
+    CHECK_FALSE(decoded_token->key.has_value());
+    CHECK(decoded_token->token == "sdd_1_x");
+    auto null_token = with_token;
+    null_token["token"] = nullptr;
+    CHECK(decode_error<Hello>(null_token).field == "token");
     auto wrong_type = valid;
     wrong_type["device"] = 42;
     CHECK(decode_error<Hello>(wrong_type).field == "device");

@@ -538,3 +538,152 @@ TEST_CASE("dispatcher: a type the role may not send is refused before the frame 
     CHECK(rig.dispatcher.router().refusals().at(
               Router::RefusalKey{"Door 1", "blackout", ErrorCode::forbidden}) == 2);
 }
+
+TEST_CASE("dispatcher: a connection keeps its peer address; a role key has no device id") {
+    FakeTransport transport;
+    FakeScheduler scheduler;
+    RoleKeys keys;
+    keys.keys[static_cast<std::size_t>(Role::door)] = "door-key";
+    keys.keys[static_cast<std::size_t>(Role::organiser)] = "organiser-key";
+    Dispatcher dispatcher({"0123456789abcdef", "Test", "2026-11-26"}, keys, transport, scheduler,
+                          [] { return std::int64_t{1'000'000}; });
+    struct Recorder final : Module {
+        std::vector<Connection> welcomed;
+        void register_routes(Router&) override {}
+        void on_welcome(const Connection& connection) override { welcomed.push_back(connection); }
+    } recorder;
+    dispatcher.add_module(&recorder);
+
+    dispatcher.on_open(1, "192.0.2.7");
+    dispatcher.on_text(
+        1,
+        R"({"type":"hello","id":1,"protocol":1,"role":"door","device":"Door 1","key":"door-key"})",
+        0);
+    REQUIRE(recorder.welcomed.size() == 1);
+    CHECK(recorder.welcomed[0].address == "192.0.2.7");
+    CHECK(recorder.welcomed[0].device_id == 0);
+    CHECK(recorder.welcomed[0].device == "Door 1");
+
+    std::optional<HttpRequest> seen;
+    dispatcher.router().http("GET", "/api/whoami", roles::organisers,
+                             [&seen](const HttpRequest& request) {
+                                 seen = request;
+                                 return HttpResponse{};
+                             });
+    HttpRequest request = http_request("GET", "/api/whoami", std::nullopt);
+    request.address = "198.51.100.2";
+    dispatcher.handle_http(request, "Bearer organiser-key", [](HttpResponse) {});
+    REQUIRE(seen.has_value());
+    CHECK(seen->device_id == 0);
+    CHECK(seen->device == "(role key)");
+    CHECK(seen->address == "198.51.100.2");
+}
+
+namespace {
+
+// A device authority with one paired door (id 7) and one revoked screen (id 8).
+struct FakeDevices final : DeviceAuthority {
+    std::variant<Device, std::string> device_for_token(std::string_view token) override {
+        if (token == "sdd_7_door") return Device{7, "Door 1", Role::door};
+        if (token == "sdd_8_screen") return std::string("this device was removed");
+        return std::string("unknown device token");
+    }
+};
+
+struct DeviceRig {
+    FakeTransport transport;
+    FakeScheduler scheduler;
+    FakeDevices devices;
+    std::unique_ptr<Dispatcher> dispatcher;
+    DeviceRig() {
+        RoleKeys keys;
+        keys.keys[static_cast<std::size_t>(Role::door)] = "door-key";
+        keys.keys[static_cast<std::size_t>(Role::stage)] = "stage-key";
+        dispatcher = std::make_unique<Dispatcher>(
+            storage::EventConfig{"0123456789abcdef", "Test", "2026-11-26"}, keys, transport,
+            scheduler, [] { return std::int64_t{1'000'000}; });
+        dispatcher->set_device_authority(&devices);
+    }
+    json hello(ConnectionId connection, const json& fields) {
+        dispatcher->on_open(connection, "10.0.0.9");
+        json frame = {{"type", "hello"}, {"id", 1}, {"protocol", 1}, {"device", "claimed"}};
+        frame.update(fields);
+        dispatcher->on_text(connection, frame.dump(), 0);
+        return last_to(transport, connection);
+    }
+};
+
+} // namespace
+
+TEST_CASE("dispatcher: a device token gives the connection the device's id and name") {
+    DeviceRig rig;
+    auto welcome = rig.hello(1, {{"role", "door"}, {"token", "sdd_7_door"}, {"app", "web 0.2"}});
+    REQUIRE(welcome["type"] == "welcome");
+    CHECK(welcome["device_id"] == 7);
+    CHECK(welcome["device"] == "Door 1"); // the server's name, not the claim
+    CHECK(rig.transport.role_of.at(1) == Role::door);
+
+    auto revoked = rig.hello(2, {{"role", "stage"}, {"token", "sdd_8_screen"}});
+    CHECK(revoked["code"] == "unauthorized");
+    CHECK(revoked["field"] == "token");
+    CHECK(revoked["message"] == "this device was removed");
+    auto other_role = rig.hello(3, {{"role", "organiser"}, {"token", "sdd_7_door"}});
+    CHECK(other_role["code"] == "unauthorized");
+    CHECK(other_role["field"] == "role");
+    auto both = rig.hello(4, {{"role", "door"}, {"token", "sdd_7_door"}, {"key", "door-key"}});
+    CHECK(both["code"] == "bad_message");
+    auto label = rig.hello(5, {{"role", "door"}, {"key", "door-key"}, {"device", "Door 1 #7"}});
+    CHECK(label["code"] == "bad_message");
+    CHECK(label["field"] == "device");
+    REQUIRE(rig.transport.closed.size() == 4);
+    for (const auto& closed : rig.transport.closed)
+        CHECK(closed.code == 1008);
+
+    // Over HTTP the token is a bearer credential with the device's identity.
+    std::optional<HttpRequest> seen;
+    rig.dispatcher->router().http("GET", "/api/whoami", roles::door_staff,
+                                  [&seen](const HttpRequest& request) {
+                                      seen = request;
+                                      return HttpResponse{};
+                                  });
+    std::optional<HttpResponse> answer;
+    rig.dispatcher->handle_http(http_request("GET", "/api/whoami", std::nullopt),
+                                "Bearer sdd_7_door", [&](HttpResponse r) { answer = r; });
+    REQUIRE(seen.has_value());
+    CHECK(seen->device_id == 7);
+    CHECK(seen->device == "Door 1");
+    rig.dispatcher->handle_http(http_request("GET", "/api/whoami", std::nullopt),
+                                "Bearer sdd_8_screen", [&](HttpResponse r) { answer = r; });
+    CHECK(answer->status == 401);
+    CHECK_THAT(answer->body, Catch::Contains("this device was removed"));
+}
+
+TEST_CASE("dispatcher: revoking a device or rotating a key closes exactly those connections") {
+    DeviceRig rig;
+    rig.hello(1, {{"role", "door"}, {"token", "sdd_7_door"}});
+    rig.hello(2, {{"role", "door"}, {"key", "door-key"}});
+    rig.hello(3, {{"role", "stage"}, {"key", "stage-key"}});
+    rig.hello(4, {{"role", "door"}, {"token", "sdd_7_door"}});
+    rig.dispatcher->rename_device(7, "Main door");
+
+    rig.dispatcher->close_device(7, "device removed");
+    REQUIRE(rig.transport.closed.size() == 2);
+    for (const auto& closed : rig.transport.closed) {
+        CHECK((closed.connection == 1 || closed.connection == 4));
+        CHECK(closed.code == 1008);
+        CHECK(closed.reason == "device removed");
+    }
+    // What a closed connection still sends is not handled.
+    auto sent_before = rig.transport.sent.size();
+    rig.dispatcher->on_text(1, R"({"type":"ping","id":9,"t0":1})", 0);
+    CHECK(rig.transport.sent.size() == sent_before);
+
+    RoleKeys rotated = rig.dispatcher->keys();
+    rotated.keys[static_cast<std::size_t>(Role::door)] = "new-door-key";
+    rig.dispatcher->replace_keys(rotated);
+    REQUIRE(rig.transport.closed.size() == 3);
+    CHECK(rig.transport.closed[2].connection == 2);
+    CHECK(rig.transport.closed[2].reason == "key rotated");
+    CHECK(rig.hello(5, {{"role", "door"}, {"key", "door-key"}})["code"] == "unauthorized");
+    CHECK(rig.hello(6, {{"role", "door"}, {"key", "new-door-key"}})["type"] == "welcome");
+}

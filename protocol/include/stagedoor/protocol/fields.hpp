@@ -161,6 +161,18 @@ struct NullAsEmpty {
     }
 };
 
+// Text that is refused when null: Optional{PresentText{...}} may be absent, but not null.
+struct PresentText {
+    Text text;
+    static constexpr bool reads_null = true;
+    void read(Reader& reader, std::string_view key, std::string& out) const {
+        text.read(reader, key, out);
+    }
+    template <class Sink> void write(Sink& sink, const std::string& value) const {
+        text.write(sink, value);
+    }
+};
+
 // One of the names in a table such as kCategories, held as the enum.
 template <class E> struct OneOf {
     std::span<const std::pair<std::string_view, E>> choices;

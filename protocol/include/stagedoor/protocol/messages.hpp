@@ -54,13 +54,18 @@ struct Hello {
     std::int64_t protocol = kProtocolVersion;
     std::string role; // kept as text: an unknown role is "unauthorized", not "bad_message"
     std::string device;
-    std::string key;
+    // Exactly one of key (a role key) and token (a paired device's token) is sent.
+    std::optional<std::string> key{};
+    std::optional<std::string> token{};
+    std::optional<std::string> app{}; // the client's version text, e.g. "web 0.2 Chrome/126"
     static void fields(auto& m, auto& v) {
         v("id", m.id, kRequestId);
         v("protocol", m.protocol, Integer{0, 1000});
         v("role", m.role, Text{32});
         v("device", m.device, Text{kMaxDeviceBytes});
-        v("key", m.key, Text{256});
+        v("key", m.key, Optional{PresentText{Text{256}}});
+        v("token", m.token, Optional{PresentText{Text{256}}});
+        v("app", m.app, Optional{PresentText{Text{128}}});
     }
     bool operator==(const Hello&) const = default;
 };
@@ -73,6 +78,7 @@ struct Welcome {
     std::string device;
     std::int64_t server_time = 0; // unix ms
     EventInfo event;
+    std::int64_t device_id = 0; // the paired device; 0 for a role key
     static void fields(auto& m, auto& v) {
         v("re", m.re, kRequestId);
         v("protocol", m.protocol, Integer{0, 1000});
@@ -80,6 +86,7 @@ struct Welcome {
         v("device", m.device, Text{kMaxDeviceBytes});
         v("server_time", m.server_time, Integer{0});
         v("event", m.event, Object{NestedErrors::on_outer_field_bare});
+        v("device_id", m.device_id, Integer{0});
     }
     bool operator==(const Welcome&) const = default;
 };
