@@ -89,6 +89,7 @@ std::string base_url(const HttpRequest& request, const storage::DataDir& dir) {
 DevicesModule::DevicesModule(ModuleContext& context)
     : context_(context)
     , dispatcher_(*context.dispatcher)
+    , audit_(context_)
     , db_(std::make_unique<storage::Database>(context.data_dir.database_path()))
     , store_(std::make_unique<storage::DeviceStore>(*db_)) {
     dispatcher_.set_device_authority(this);
@@ -239,6 +240,11 @@ HttpResponse DevicesModule::http_pair(const HttpRequest& request) {
     }
     log::info("paired device #" + std::to_string(paired->device.id) + " '" + paired->device.name +
               "' as " + std::string(protocol::to_string(paired->device.role)));
+    // The new device is the one who acted: it is known by its id from now on.
+    Connection device{0, paired->device.role, paired->device.name};
+    device.device_id = paired->device.id;
+    device.address = request.address;
+    audit_.record(device, "device.paired", std::to_string(paired->device.id), {{"app", *app}});
     const auto& event = context_.event;
     return json_response(
         200, {{"token", paired->token},
@@ -272,6 +278,11 @@ HttpResponse DevicesModule::http_create_pairing(const HttpRequest& request) {
                    {"role", protocol::to_string(*role)},
                    {"name", *name}};
     if (auto qr = badges::encode_qr(link)) answer["qr_svg"] = badges::qr_svg(*qr);
+    // Never the code: whoever reads the audit log could pair with it.
+    audit_.record(request, "device.pair_code", *name,
+                  {{"role", protocol::to_string(*role)},
+                   {"uses", pairing.uses},
+                   {"expires_at", pairing.expires_at}});
     return json_response(201, answer);
 }
 
@@ -308,6 +319,7 @@ HttpResponse DevicesModule::http_rename(const HttpRequest& request) {
     if (!store_->rename(id, *name))
         return json_error_response(404, ErrorCode::not_found, "no such device");
     dispatcher_.rename_device(id, *name);
+    audit_.record(request, "device.rename", std::to_string(id), {{"name", *name}});
     return json_response(200, {{"id", id}, {"name", *name}});
 }
 
@@ -318,6 +330,7 @@ HttpResponse DevicesModule::http_revoke(const HttpRequest& request) {
         return json_error_response(404, ErrorCode::not_found, "no such device");
     revoke_now(id);
     log::info("revoked device #" + std::to_string(id));
+    audit_.record(request, "device.revoke", std::to_string(id));
     auto device = store_->find(id);
     return json_response(200, {{"id", id}, {"revoked_at", optional_json(device->revoked_at)}});
 }
@@ -331,6 +344,7 @@ HttpResponse DevicesModule::http_rotate_key(const HttpRequest& request) {
     keys_generation_ = db_->setting("keys.generation").value_or("");
     dispatcher_.replace_keys(RoleKeys::load(context_.data_dir));
     log::info("rotated the " + std::string(protocol::to_string(*role)) + " key");
+    audit_.record(request, "keys.rotate", std::string(protocol::to_string(*role)));
     return json_response(200, {{"role", protocol::to_string(*role)}, {"key", key}});
 }
 

@@ -9,6 +9,7 @@
 // were last seen, batched once per poll), so they go through its own connection.
 #pragma once
 
+#include "app/audit_log.hpp"
 #include "app/context.hpp"
 #include "app/dispatcher.hpp"
 #include "app/module.hpp"
@@ -63,6 +64,7 @@ class DevicesModule : public Module, public DeviceAuthority {
 
     ModuleContext context_;
     Dispatcher& dispatcher_;
+    AuditLog audit_;
     std::unique_ptr<storage::Database> db_;
     std::unique_ptr<storage::DeviceStore> store_;
     // Live connections per paired device.

@@ -1,7 +1,8 @@
 // Devices in real Chromium against the real server: the dashboard pairs a door by QR code, a
 // second browser context opens the pairing link and checks a badge in without ever seeing a
-// role key, the dashboard removes it and it says so. (The audit panel: audit.test.mjs.)
+// role key, the dashboard removes it and it says so; the audit log lists what was done.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { DESKTOP, ROSTER, closeEvent, eventually, getJson, openEvent, openPage, screenshot, wedgeScan } from './lib.mjs';
@@ -104,4 +105,21 @@ test('devices: a used pairing code gets a clear screen', async () => {
     await again.context().close();
 });
 
-test('devices: no page errors', () => assert.deepEqual(errors, []));
+test('devices: the audit log lists the pairing and the removal, and downloads as CSV', async () => {
+    const list = dash.locator('#audit-list');
+    await eventually(async () => {
+        const text = await list.textContent();
+        return ['Pairing code created', 'Device paired', 'Device removed'].every((s) => text.includes(s));
+    }, { timeoutMs: 10000, message: 'the audit entries' });
+    const actions = await dash.locator('#audit-list tr.audit-row').evaluateAll((rows) => rows.map((r) => r.dataset.action));
+    assert.deepEqual(actions.filter((a) => a.startsWith('device.')), ['device.revoke', 'device.paired', 'device.pair_code'], 'newest first');
+
+    await dash.locator('#audit-action').selectOption('device.revoke');
+    await eventually(async () => (await dash.locator('#audit-list tr.audit-row').count()) === 1, { message: 'the filter' });
+
+    const [download] = await Promise.all([dash.waitForEvent('download'), dash.locator('#audit-csv-excel').click()]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /device\.revoke/);
+    assert.ok(csv.split('\n')[0].includes(';'), 'semicolons for Excel');
+    assert.deepEqual(errors, []);
+});
