@@ -352,7 +352,10 @@ std::optional<HttpResponse> Dispatcher::authenticate(HttpRequest& request,
 std::optional<HttpResponse> Dispatcher::authenticate_download(HttpRequest& request, bool spend) {
     // Only a GET spends the token: HEAD (a link checker, a browser's preflight look) does not.
     const std::string& token = request.query.at(std::string(DownloadTokens::kQueryName));
-    request.role = downloads_.redeem(token, request.path, spend && request.method == "GET");
+    DownloadTokens::Grantee who;
+    request.role = downloads_.redeem(token, request.path, spend && request.method == "GET", &who);
+    request.device_id = who.device_id;
+    request.device = std::move(who.device);
     if (request.role) return std::nullopt;
     return json_error_response(401, ErrorCode::unauthorized,
                                "this download link was used, has expired or is for another "
@@ -379,7 +382,7 @@ HttpResponse Dispatcher::issue_download(const HttpRequest& request) {
     download.role = request.role;
     auto admitted = router_.admit_http(download);
     if (auto* refused = std::get_if<HttpResponse>(&admitted)) return std::move(*refused);
-    std::string token = downloads_.issue(path, *request.role);
+    std::string token = downloads_.issue(path, *request.role, {request.device_id, request.device});
     json answer = {{"url", text + (text.find('?') == std::string::npos ? "?" : "&") +
                                std::string(DownloadTokens::kQueryName) + "=" + token},
                    {"expires_in_s", DownloadTokens::kLifetimeMs / 1000}};

@@ -19,6 +19,10 @@ std::string digest(std::string_view token) {
 } // namespace
 
 std::string DownloadTokens::issue(std::string path, Role role) {
+    return issue(std::move(path), role, Grantee{});
+}
+
+std::string DownloadTokens::issue(std::string path, Role role, Grantee who) {
     std::int64_t now = clock_();
     prune(now);
     if (grants_.size() >= kMaxOutstanding) {
@@ -28,12 +32,13 @@ std::string DownloadTokens::issue(std::string path, Role role) {
         grants_.erase(oldest);
     }
     std::string token = storage::random_secret(32);
-    grants_[digest(token)] = Grant{std::move(path), role, now + kLifetimeMs, issued_++};
+    grants_[digest(token)] =
+        Grant{std::move(path), role, std::move(who), now + kLifetimeMs, issued_++};
     return token;
 }
 
 std::optional<Role> DownloadTokens::redeem(std::string_view token, std::string_view path,
-                                           bool spend) {
+                                           bool spend, Grantee* who) {
     auto it = grants_.find(digest(token));
     if (it == grants_.end()) return std::nullopt;
     if (clock_() >= it->second.expires_at) {
@@ -42,6 +47,7 @@ std::optional<Role> DownloadTokens::redeem(std::string_view token, std::string_v
     }
     if (it->second.path != path) return std::nullopt;
     Role role = it->second.role;
+    if (who) *who = it->second.who;
     if (spend) grants_.erase(it);
     return role;
 }

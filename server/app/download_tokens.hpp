@@ -24,17 +24,26 @@ class DownloadTokens {
     // The query parameter that carries a token: /api/report.csv?dl=TOKEN.
     static constexpr std::string_view kQueryName = "dl";
 
+    // Who asked for a token: a download is recorded as theirs (the audit log's device).
+    struct Grantee {
+        std::int64_t device_id = 0;
+        std::string device;
+    };
+
     explicit DownloadTokens(Clock clock)
         : clock_(std::move(clock)) {}
 
     // A new token (43 characters of base64url, 256 random bits) that authenticates one GET of
     // path (without its query string) as role, until kLifetimeMs from now.
-    std::string issue(std::string path, Role role);
+    std::string issue(std::string path, Role role, Grantee who);
+    std::string issue(std::string path, Role role); // for a role key: no device
 
     // The role token grants for path, or nullopt when the token is unknown, used, expired or
     // was issued for another path. spend removes it, so that it works once: a GET spends it;
     // a HEAD and the look at a request's head before its body is read do not.
-    std::optional<Role> redeem(std::string_view token, std::string_view path, bool spend);
+    // who, when given, is set to whom the token was issued.
+    std::optional<Role> redeem(std::string_view token, std::string_view path, bool spend,
+                               Grantee* who = nullptr);
 
     std::size_t outstanding() const { return grants_.size(); }
 
@@ -42,6 +51,7 @@ class DownloadTokens {
     struct Grant {
         std::string path;
         Role role;
+        Grantee who;
         std::int64_t expires_at;
         std::uint64_t issued; // the order of issue: the oldest gives way first
     };

@@ -188,7 +188,10 @@ TEST_CASE("limits: 2,000 idle connections with a 1,024 descriptor limit leave ne
     double cpu = cpu_seconds(server.pid()) - cpu_at_start;
     std::size_t logged = server.log().size() - log_at_start;
     INFO("server CPU " << cpu << " s over " << wall << " s; " << logged << " bytes logged");
-    CHECK(cpu < 0.6 * wall);
+    // Accepting and answering 2,000 connections costs CPU of its own (0.1 s under ASan on an
+    // idle machine, where the whole run takes 0.17 s): the allowance keeps a fast run from
+    // failing; a loop that spins on accept still costs seconds.
+    CHECK(cpu < 0.6 * wall + 0.25);
     CHECK(logged < 8 * 1024);
     CHECK(answered() == 2000 - 256);
 }

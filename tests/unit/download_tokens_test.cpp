@@ -13,6 +13,16 @@ using nlohmann::json;
 using stagedoor::testing::FakeScheduler;
 using stagedoor::testing::FakeTransport;
 
+TEST_CASE("download tokens: a download is the device's that asked for the link") {
+    std::int64_t now = 1'000'000;
+    DownloadTokens tokens([&now] { return now; });
+    std::string token = tokens.issue("/api/ledger.csv", Role::organiser, {7, "Laptop Anna"});
+    DownloadTokens::Grantee who;
+    CHECK(tokens.redeem(token, "/api/ledger.csv", true, &who) == Role::organiser);
+    CHECK(who.device_id == 7);
+    CHECK(who.device == "Laptop Anna");
+}
+
 TEST_CASE("download tokens: one GET of one path, within a minute") {
     std::int64_t now = 1'000'000;
     DownloadTokens tokens([&now] { return now; });
