@@ -3,12 +3,14 @@
 #include "badges/badges.hpp"
 #include "cli/command.hpp"
 #include "domain/attendance.hpp"
+#include "storage/audit_store.hpp"
 #include "storage/data_dir.hpp"
 #include "storage/device_store.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 namespace stagedoor::cli {
 
@@ -45,7 +47,8 @@ std::string base_url(const storage::DataDir& dir, const ParsedArgs& parsed) {
     return "http://127.0.0.1:8080";
 }
 
-int pair(storage::DataDir& dir, storage::DeviceStore& store, const ParsedArgs& parsed) {
+int pair(storage::DataDir& dir, storage::Database& db, storage::DeviceStore& store,
+         const ParsedArgs& parsed) {
     auto role_text = parsed.get("--role");
     auto role = role_text ? protocol::role_from_string(*role_text) : std::nullopt;
     if (!role) throw UsageError("--role must be door, stage, moderator or organiser");
@@ -70,6 +73,10 @@ int pair(storage::DataDir& dir, storage::DeviceStore& store, const ParsedArgs& p
     }
     std::int64_t now = now_ms();
     auto pairing = store.create_pairing(*role, *name, uses, now + lifetime, "(command line)", now);
+    // Never the code: whoever reads the audit log could pair with it.
+    storage::append_command_line_audit(
+        db, now, "device.pair_code", *name,
+        nlohmann::json{{"role", protocol::to_string(*role)}, {"uses", uses}}.dump());
     std::string link = domain::pairing_link(base_url(dir, parsed), *role, pairing.code);
     std::cout << "Pairing code for " << protocol::to_string(*role) << " '" << *name
               << "': " << domain::group_pairing_code(pairing.code) << " (" << uses
@@ -114,7 +121,7 @@ int run_device(const Args& args) {
     dir.require_initialised();
     storage::Database db(dir.database_path());
     storage::DeviceStore store(db);
-    if (action == "pair" && operands == 0) return pair(dir, store, parsed);
+    if (action == "pair" && operands == 0) return pair(dir, db, store, parsed);
     if (action == "list" && operands == 0) return list(store);
     if (action == "revoke" && operands == 1) {
         std::int64_t id = parse_device_id(parsed.positional[1]);
@@ -122,6 +129,7 @@ int run_device(const Args& args) {
             std::cerr << "stagedoor device: no device " << id << "\n";
             return 1;
         }
+        storage::append_command_line_audit(db, now_ms(), "device.revoke", std::to_string(id));
         std::cout << "Revoked device " << id << "; a running server disconnects it.\n";
         return 0;
     }
@@ -134,6 +142,8 @@ int run_device(const Args& args) {
             std::cerr << "stagedoor device: no device " << id << "\n";
             return 1;
         }
+        storage::append_command_line_audit(db, now_ms(), "device.rename", std::to_string(id),
+                                           nlohmann::json{{"name", name}}.dump());
         std::cout << "Renamed device " << id << " to '" << name << "'.\n";
         return 0;
     }

@@ -1,9 +1,11 @@
 // stagedoor keys rotate: replaces one role key. A running server re-reads the keys within about
 // a second and disconnects the clients that used the old one.
 #include "cli/command.hpp"
+#include "storage/audit_store.hpp"
 #include "storage/data_dir.hpp"
 #include "storage/device_store.hpp"
 
+#include <chrono>
 #include <iostream>
 
 namespace stagedoor::cli {
@@ -25,6 +27,11 @@ int run_keys(const Args& args) {
     storage::rotate_role_key(dir, *role);
     storage::Database db(dir.database_path());
     storage::note_keys_rotated(db);
+    storage::append_command_line_audit(db,
+                                       std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count(),
+                                       "keys.rotate", std::string(protocol::to_string(*role)));
     std::cout << "Rotated the " << protocol::to_string(*role) << " key ("
               << dir.role_key_path(*role).string()
               << "); a running server disconnects the clients that used the old one.\n";

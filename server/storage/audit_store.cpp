@@ -85,4 +85,17 @@ std::vector<AuditEntry> load_audit(const Database& db, const AuditFilter& filter
     return entries;
 }
 
+void append_command_line_audit(Database& db, std::int64_t at, std::string action,
+                               std::string target, std::string detail) {
+    migrate_audit(db);
+    AuditEntry entry;
+    entry.at = at;
+    entry.device = "(command line)";
+    entry.role = "organiser";
+    entry.action = std::move(action);
+    entry.target = std::move(target);
+    entry.detail = std::move(detail);
+    append_audit(db, entry);
+}
+
 } // namespace stagedoor::storage

@@ -35,6 +35,11 @@ struct AuditEntry {
 
 // Appends one row (on the writer thread, inside its transaction, or on any connection).
 void append_audit(Database& db, const AuditEntry& entry);
+// Appends a row for an action taken on the command line (`stagedoor device ...`, `keys rotate`):
+// device "(command line)", role organiser (whoever can read the data folder holds every key).
+// Creates the table first when the event has never been served.
+void append_command_line_audit(Database& db, std::int64_t at, std::string action,
+                               std::string target, std::string detail = {});
 
 struct AuditFilter {
     // exact, or a family: "timer" matches "timer.start"

@@ -288,6 +288,15 @@ TEST_CASE("devices: the command line pairs, lists and revokes while the server r
     REQUIRE(revoke.exit_code == 0);
     CHECK(door->wait_closed(10s) == 1008);
     CHECK(run_cli({"device", "revoke", "999", "--data", setup.event.data.string()}).exit_code == 1);
+
+    // The command line's actions are in the audit log, as the command line's.
+    auto audit = json::parse(http_request(server.endpoint(), "GET", "/api/audit?action=device", "",
+                                          setup.event.key("organiser"))
+                                 .body);
+    std::vector<std::string> from_cli;
+    for (const auto& entry : audit["entries"])
+        if (entry["device"] == "(command line)") from_cli.push_back(entry["action"]);
+    CHECK(from_cli == std::vector<std::string>{"device.revoke", "device.pair_code"});
 }
 
 TEST_CASE("devices: pairing refuses wrong codes with one message and limits attempts per address") {
