@@ -131,9 +131,10 @@ class Dispatcher {
     // Takes frames and bytes from the connection's budget; false (nothing taken) when over it.
     bool charge(ConnectionState& state, double frames, std::size_t bytes);
     void refuse_rate_limited(ConnectionState& state, std::optional<std::int64_t> re);
-    // Sets request.role (and the device) from the bearer role key or device token, or a download token (?dl=); a key that is not
-    // valid, a key in the URL (?key=) or a spent download token gets 401. spend_download: this
-    // is the request itself (not the look at its head), so a GET spends its download token.
+    // Sets request.role (and the device) from the bearer role key or device token, or a download
+    // token (?dl=); a key that is not valid, a key in the URL (?key=) or a spent download token
+    // gets 401. spend_download: this is the request itself (not the look at its head), so a GET
+    // spends its download token.
     std::optional<HttpResponse>
     authenticate(HttpRequest& request, std::string_view authorization_header, bool spend_download);
     // The role of request's ?dl= token (see DownloadTokens::redeem), or the 401 that refuses it.
