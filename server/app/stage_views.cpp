@@ -111,8 +111,17 @@ protocol::AgendaMessage agenda_message(const d::StageState& state, std::int64_t 
     }
     for (const auto& block : projection.blocks)
         message.blocks.push_back({block.name, block.target_end, block.projected_end});
-    for (const auto& warning : projection.warnings)
-        message.warnings.push_back({warning.item_id, warning.text});
+    for (const auto& warning : projection.warnings) {
+        protocol::AgendaWarningEntry entry;
+        entry.item_id = warning.item_id;
+        entry.text = warning.text;
+        entry.kind = same_name(warning.kind, protocol::agenda_warning_kind_from_string);
+        if (warning.kind == d::WarningKind::block_overrun) {
+            entry.block = warning.block;
+            entry.overrun_ms = warning.overrun_ms;
+        }
+        message.warnings.push_back(std::move(entry));
+    }
     return message;
 }
 

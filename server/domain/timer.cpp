@@ -59,6 +59,18 @@ std::optional<TimerAction> timer_action_from_string(std::string_view text) {
     return std::nullopt;
 }
 
+std::string_view to_string(WarningKind kind) {
+    switch (kind) {
+    case WarningKind::speaker_not_checked_in:
+        return "speaker_not_checked_in";
+    case WarningKind::speaker_unknown:
+        return "speaker_unknown";
+    case WarningKind::block_overrun:
+        return "block_overrun";
+    }
+    return "speaker_not_checked_in";
+}
+
 std::string_view to_string(ItemStatus status) {
     switch (status) {
     case ItemStatus::pending:
@@ -744,6 +756,14 @@ void project_items(const StageState& state, std::int64_t now, Projection& projec
     }
 }
 
+AgendaWarning make_warning(std::string item_id, std::string text, WarningKind kind) {
+    AgendaWarning warning;
+    warning.item_id = std::move(item_id);
+    warning.text = std::move(text);
+    warning.kind = kind;
+    return warning;
+}
+
 // Each block's projected end (its latest playable item's), with a warning when it overruns
 // the block's target.
 void project_blocks(const StageState& state, Projection& projection) {
@@ -762,9 +782,11 @@ void project_blocks(const StageState& state, Projection& projection) {
             std::string last_id;
             for (const auto& item : items)
                 if (item.block == name) last_id = item.id;
+            std::int64_t overrun = *block.projected_end - *block.target_end;
             projection.warnings.push_back(
-                {last_id, "Block '" + name + "' is projected to overrun by " +
-                              format_clock(*block.projected_end - *block.target_end)});
+                {last_id,
+                 "Block '" + name + "' is projected to overrun by " + format_clock(overrun),
+                 WarningKind::block_overrun, name, overrun});
         }
         projection.blocks.push_back(std::move(block));
     }
@@ -782,11 +804,13 @@ void warn_about_next_speaker(const StageState& state, const SpeakerLookup& speak
     if (!speaker)
         projection.warnings.insert(
             projection.warnings.begin(),
-            {item.id, "The speaker of '" + item.title + "' is not in the attendee list"});
+            make_warning(item.id, "The speaker of '" + item.title + "' is not in the attendee list",
+                         WarningKind::speaker_unknown));
     else if (!speaker->present)
         projection.warnings.insert(
             projection.warnings.begin(),
-            {item.id, "Next speaker " + speaker->name + " is not checked in"});
+            make_warning(item.id, "Next speaker " + speaker->name + " is not checked in",
+                         WarningKind::speaker_not_checked_in));
 }
 
 } // namespace

@@ -159,9 +159,16 @@ struct BlockProjection {
     std::optional<std::int64_t> projected_end; // null when the block has nothing to play
 };
 
+// What a warning is about, so a view can say it in its own language (text is English).
+enum class WarningKind { speaker_not_checked_in, speaker_unknown, block_overrun };
+std::string_view to_string(WarningKind kind); // "speaker_not_checked_in", ...
+
 struct AgendaWarning {
     std::string item_id;
-    std::string text;
+    std::string text; // English, for logs and clients that do not know the kind
+    WarningKind kind = WarningKind::speaker_not_checked_in;
+    std::string block;           // block_overrun: the block's name
+    std::int64_t overrun_ms = 0; // block_overrun: by how much
 };
 
 struct Projection {

@@ -142,8 +142,9 @@ async function assertNoEnglish(page, view) {
     assert.deepEqual(found, [], `${view} shows English in German:\n${found.join('\n')}`);
 }
 
-async function openGerman(pathname, viewport = DESKTOP) {
+async function openGerman(pathname, viewport = DESKTOP, setup = null) {
     const context = await browser.newContext({ viewport, locale: GERMAN });
+    if (setup) await setup(context);
     const page = await context.newPage();
     const said = new Set();
     serverSaid.set(page, said);
@@ -175,8 +176,8 @@ test('german: index', async () => {
 });
 
 /** Opens a view in German and waits until it is connected and ready(page) holds. */
-async function openView(pathname, viewport, ready) {
-    const page = await openGerman(pathname, viewport);
+async function openView(pathname, viewport, ready, setup = null) {
+    const page = await openGerman(pathname, viewport, setup);
     await online(page);
     await eventually(() => ready(page), { timeoutMs: 10000, message: `${pathname} to show its data` });
     return page;
@@ -230,6 +231,46 @@ test('german: door, its verdicts, the help desk and a walk-in', async () => {
 test('german: moderator, desktop and phone', async () => {
     await atBothSizes('moderator', `/moderator#key=${keys.moderator}`,
         (page) => page.evaluate(() => (window.stagedoorModerator?.agenda?.items.length ?? 0) > 5));
+});
+
+/** Replaces the event's agenda through the server's import (as the moderator's Import does). */
+async function importAgenda(body, contentType) {
+    const response = await fetch(`${server.url}/api/agenda/import`, {
+        method: 'POST', body, headers: { authorization: `Bearer ${keys.moderator}`, 'content-type': contentType },
+    });
+    assert.equal(response.status, 200, await response.text());
+}
+
+test('german: moderator warnings (a block overrun and a speaker not on the attendee list)', async () => {
+    // A real overrun from the server: the block's target end has passed.
+    await importAgenda(JSON.stringify({
+        items: [
+            { id: 'late-1', title: 'Podium zur Stadtentwicklung', duration_ms: 600000, block: 'Spätblock' },
+            { id: 'late-2', title: 'Abschlussrunde', duration_ms: 300000, block: 'Spätblock' },
+        ],
+        blocks: [{ name: 'Spätblock', target_end: Date.now() - 3600000 }],
+    }), 'application/json');
+    // The attendance module never lets an agenda speaker vanish, so the server's second warning
+    // kind is added to its real agenda frames on their way to the page, in the server's shape.
+    const addUnknownSpeaker = (context) => context.routeWebSocket(/\/ws$/, (ws) => {
+        const upstream = ws.connectToServer();
+        ws.onMessage((message) => upstream.send(message));
+        upstream.onMessage((message) => {
+            const frame = JSON.parse(String(message));
+            if (frame.type === 'agenda') {
+                frame.warnings.push({ item_id: 'late-2', text: "The speaker of 'Abschlussrunde' is not in the attendee list", kind: 'speaker_unknown' });
+            }
+            ws.send(JSON.stringify(frame));
+        });
+    });
+    const page = await openView(`/moderator#key=${keys.moderator}`, DESKTOP,
+        (p) => p.evaluate(() => (window.stagedoorModerator?.agenda?.warnings || []).length >= 2), addUnknownSpeaker);
+    const warnings = await page.locator('#warnings').textContent();
+    assert.match(warnings, /Block „Spätblock“ wird voraussichtlich (\d+:)?\d+:\d\d überziehen/, warnings);
+    assert.match(warnings, /Sprecher:in von „Abschlussrunde“ steht nicht auf der Teilnehmerliste/, warnings);
+    await assertNoEnglish(page, 'moderator-warnings');
+    await page.context().close();
+    await importAgenda(readFileSync('scripts/demo-agenda.csv'), 'text/csv');
 });
 
 test('german: stage', async () => {

@@ -299,6 +299,7 @@ TEST_CASE("agenda: swap_next brings the next present speaker forward") {
     REQUIRE(warnings.size() == 1);
     CHECK(warnings[0].item_id == "p2");
     CHECK(warnings[0].text == "Next speaker Ben is not checked in");
+    CHECK(warnings[0].kind == WarningKind::speaker_not_checked_in);
 
     REQUIRE_FALSE(swap_next(state, presence.lookup()));
     CHECK(order(state) == std::vector<std::string>{"p1", "p4", "p2", "p3", "net"});
@@ -341,6 +342,7 @@ TEST_CASE("agenda: an unknown speaker is flagged") {
     auto warnings = project(state, T0, presence.lookup()).warnings;
     REQUIRE(warnings.size() == 1);
     CHECK(warnings[0].text.find("not in the attendee list") != std::string::npos);
+    CHECK(warnings[0].kind == WarningKind::speaker_unknown);
 }
 
 TEST_CASE("agenda: the pitch queue counts items that are not breaks") {

@@ -93,7 +93,10 @@ AgendaMessage agenda_message() {
     agenda.seq = 3;
     agenda.items = {entry};
     agenda.blocks = {TimerBlock{"Pitches", 1, std::nullopt}};
-    agenda.warnings = {AgendaWarningEntry{"p3", "No speaker"}};
+    AgendaWarningEntry warning;
+    warning.item_id = "p3";
+    warning.text = "No speaker";
+    agenda.warnings = {warning};
     return agenda;
 }
 

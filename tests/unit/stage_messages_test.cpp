@@ -119,7 +119,11 @@ TEST_CASE("stage messages: pushes round-trip") {
     agenda.items[1].status = ItemStatus::pending;
     agenda.items[1].block.reset();
     agenda.blocks = {TimerBlock{"New member pitches", std::nullopt, 1764160260000}};
-    agenda.warnings = {AgendaWarningEntry{"p4", "Next speaker Ben is not checked in"}};
+    agenda.warnings = {AgendaWarningEntry{.item_id = "p4",
+                                          .text = "Block 'Pitches' is projected to overrun by 1:30",
+                                          .kind = AgendaWarningKind::block_overrun,
+                                          .block = "Pitches",
+                                          .overrun_ms = 90000}};
     auto decoded_agenda = round_trip(agenda);
     REQUIRE(decoded_agenda.items.size() == 2);
     CHECK(decoded_agenda.items[0].speaker->present);

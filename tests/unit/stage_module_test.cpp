@@ -420,6 +420,9 @@ TEST_CASE("stage module: swap_next and the missing-speaker warning") {
     auto agenda = rig.last_broadcast("agenda");
     REQUIRE(agenda["warnings"].size() == 1);
     CHECK(agenda["warnings"][0]["item_id"] == "p2");
+    // The kind lets a view say it in its own language (the text is English).
+    CHECK(agenda["warnings"][0]["kind"] == "speaker_not_checked_in");
+    CHECK_FALSE(agenda["warnings"][0].contains("block"));
     REQUIRE(rig.request(kModerator, {{"type", "swap_next"}})["type"] == "ok");
     agenda = rig.last_broadcast("agenda");
     CHECK(agenda["items"][1]["id"] == "p3");

@@ -582,6 +582,9 @@ TEST_CASE("timer: projected block end") {
     REQUIRE(late.warnings.size() == 1);
     CHECK(late.warnings[0].item_id == "p3");
     CHECK(late.warnings[0].text.find("overrun by 1:00") != std::string::npos);
+    CHECK(late.warnings[0].kind == WarningKind::block_overrun);
+    CHECK(late.warnings[0].block == "Pitches");
+    CHECK(late.warnings[0].overrun_ms == 60000);
 
     // Overtime counts as 0 remaining: the current item may end any moment.
     auto overtime = project(state, T0 + 12 * kMinute, {});

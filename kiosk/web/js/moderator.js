@@ -153,7 +153,7 @@ confirmButton($('#ctl-stop'), $('#stop-label'), 'mod.stop', () => control('stop'
 // ---- hotkeys ------------------------------------------------------------------------------------
 // One table drives both the keys and the `?` overlay, so the overlay cannot go stale.
 const HOTKEYS = [
-    { shown: ['Space'], keys: [' '], label: 'mod.startPause', run: ACTIONS.play },
+    { shown: ['key.space'], keys: [' '], label: 'mod.startPause', run: ACTIONS.play },
     { shown: ['N'], keys: ['n', 'N'], label: 'mod.next', run: pressNext },
     { shown: ['U'], keys: ['u', 'U'], label: 'mod.undoNextKey', run: undoNext },
     { shown: ['P'], keys: ['p', 'P'], label: 'mod.previous', run: () => control('previous') },
@@ -169,7 +169,7 @@ const HOTKEYS = [
 
 function renderKeysHelp() {
     fill($('#keys-table'), HOTKEYS.map((k) => h('tr',
-        h('td', k.shown.map((s, i) => [i ? ' ' : null, h('kbd', s)])),
+        h('td', k.shown.map((s, i) => [i ? ' ' : null, h('kbd', s.startsWith('key.') ? t(s) : s)])),
         h('td', t(k.label), k.shown.length > 1 ? h('span.muted', ` (${t('mod.pressTwice')})`) : null))));
 }
 function toggleKeysHelp() {
@@ -231,14 +231,15 @@ function isMissingSpeaker(w) {
     const next = nextSpeakerItem();
     return !!next && w.item_id === next.id && !!next.speaker && !next.speaker.present;
 }
-/** A warning in the screen's language: the missing next pitcher by name, else the server's text. */
+/** A warning in the screen's language, from its kind (the server's text is English). */
 function warningText(w) {
     if (isMissingSpeaker(w)) {
         const item = nextSpeakerItem();
         return t('mod.missingSpeaker', { name: item.speaker.name, title: item.title });
     }
-    // The server's warning text is English: a warning about a speaker is said in the page's language.
     const item = agenda?.items.find((i) => i.id === w.item_id);
+    if (w.kind === 'block_overrun') return t('mod.blockOverrun', { block: w.block, d: formatDelta(w.overrun_ms).slice(1) });
+    if (w.kind === 'speaker_unknown') return t('mod.speakerUnknown', { title: item?.title ?? w.item_id });
     return item?.speaker && !item.speaker.present ? t('mod.speakerNotIn', { name: item.speaker.name }) : w.text;
 }
 function warningLine(w) {

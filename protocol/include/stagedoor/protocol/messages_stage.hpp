@@ -493,12 +493,32 @@ struct AgendaEntry {
     bool operator==(const AgendaEntry&) const = default;
 };
 
+enum class AgendaWarningKind { speaker_not_checked_in, speaker_unknown, block_overrun };
+inline constexpr std::array<std::pair<std::string_view, AgendaWarningKind>, 3> kAgendaWarningKinds{{
+    {"speaker_not_checked_in", AgendaWarningKind::speaker_not_checked_in},
+    {"speaker_unknown", AgendaWarningKind::speaker_unknown},
+    {"block_overrun", AgendaWarningKind::block_overrun},
+}};
+constexpr const auto& names_of(AgendaWarningKind) {
+    return kAgendaWarningKinds;
+}
+inline std::optional<AgendaWarningKind> agenda_warning_kind_from_string(std::string_view name) {
+    return from_string<AgendaWarningKind>(name);
+}
+
+// text is English; kind (with block and overrun_ms for an overrun) lets a view translate it.
 struct AgendaWarningEntry {
     std::string item_id;
     std::string text;
+    std::optional<AgendaWarningKind> kind;
+    std::optional<std::string> block;
+    std::optional<std::int64_t> overrun_ms;
     static void fields(auto& m, auto& v) {
         v("item_id", m.item_id, kItemIdText);
         v("text", m.text, Text{500});
+        v("kind", m.kind, Optional{OneOf{kAgendaWarningKinds}});
+        v("block", m.block, Optional{Text{kMaxBlockNameBytes, true}});
+        v("overrun_ms", m.overrun_ms, Optional{Integer{0}});
     }
     bool operator==(const AgendaWarningEntry&) const = default;
 };
