@@ -1,7 +1,8 @@
 // The door's offline name search folds and ranks like the server's lookup
 // (kiosk/web/js/offline/fold.js; the server's cases are tests/unit/ledger_test.cpp "lookup folds
-// case, accents and German spellings" and "fold").
+// case, accents and German spellings" and "fold", and both run protocol/lookup_vectors.json).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { compareCodePoints, fold, foldedWords, searchPeople } from '../../kiosk/web/js/offline/fold.js';
@@ -80,4 +81,11 @@ test('offline search: names sort in code point order like the server\'s UTF-8 by
     assert.ok(compareCodePoints('ab', 'abc') < 0);
     assert.equal(compareCodePoints('x', 'x'), 0);
     assert.ok('a\u{1F600}' < 'a\uFF21', 'UTF-16 order would differ');
+});
+
+test('offline search: the shared vectors (protocol/lookup_vectors.json) give the server\'s answers', () => {
+    const vectors = JSON.parse(readFileSync(new URL('../../protocol/lookup_vectors.json', import.meta.url), 'utf8'));
+    assert.ok(vectors.lookups.length >= 100);
+    for (const { text, folded } of vectors.folds) assert.equal(fold(text), folded, JSON.stringify(text));
+    for (const { query, ids: expected } of vectors.lookups) assert.deepEqual(ids(vectors.roster, query), expected, JSON.stringify(query));
 });
