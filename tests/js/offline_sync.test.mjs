@@ -23,6 +23,7 @@ class MemoryStore {
         this.roster = new Map();
         this.queue = new Map(); // scan_id -> attempt, insertion order
         this.seq = 0;
+        this.removals = 0; // remove() calls (transactions)
     }
     async meta() { await tick(); return this.metaRecord; }
     async apply({ meta, attendees }) {
@@ -38,7 +39,11 @@ class MemoryStore {
         if (attendee) this.roster.set(attendee.id, attendee);
     }
     async queued() { await tick(); return [...this.queue.values()]; }
-    async remove(scanId) { await tick(); this.queue.delete(scanId); }
+    async remove(scanIds) {
+        await tick();
+        this.removals++;
+        for (const id of [scanIds].flat()) this.queue.delete(id);
+    }
     async queueState() {
         await tick();
         const first = this.queue.values().next().value;
@@ -115,9 +120,11 @@ test('outbox: uploads in order and removes each attempt only after its answer', 
     conn.answer(third, scanResult(third.message));
     await until(() => store.queue.size === 4, 'the answered attempt removed');
     assert.equal(store.queue.has(attempt(3).scan_id), false);
+    const removalsBefore = store.removals;
     for (const entry of conn.pendingScans()) conn.answer(entry, scanResult(entry.message));
     await drained;
     assert.equal(store.queue.size, 0);
+    assert.equal(store.removals - removalsBefore, 1, 'the answers of one turn removed in one transaction');
     assert.equal(answers.length, 5);
     assert.deepEqual(answers[0], [attempt(3).scan_id, 'ok']);
     const report = conn.sent.filter((m) => m.type === 'queue_report').at(-1);
