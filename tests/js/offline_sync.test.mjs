@@ -214,6 +214,26 @@ test('outbox: a refusal for good is an answer; a server fault keeps the attempt 
     outbox.stop();
 });
 
+test('outbox: an answer whose removal failed is sent again, not lost', async () => {
+    const store = await queueOf(2);
+    const remove = store.remove.bind(store);
+    let failures = 1;
+    store.remove = async (ids) => {
+        if (failures-- > 0) throw new DOMException('disk full', 'QuotaExceededError');
+        return remove(ids);
+    };
+    const conn = new FakeConnection((entry, c) => c.answer(entry, entry.message.type === 'queue_report' ? { type: 'ok' } : scanResult(entry.message)));
+    const answered = [];
+    const outbox = new Outbox({ store, conn, retryMs: 10, onAnswer: (a) => answered.push(a.scan_id) });
+    await outbox.drain();
+    assert.equal(store.queue.size, 2, 'kept: the removal failed');
+    assert.deepEqual(answered, []);
+    await until(() => store.queue.size === 0, 'sent again and removed');
+    assert.deepEqual(answered, [attempt(1).scan_id, attempt(2).scan_id]);
+    assert.equal(conn.scansSent().length, 4);
+    outbox.stop();
+});
+
 test('outbox: add() stores before it sends, and reports the queue at most once a second', async () => {
     const store = new MemoryStore();
     const conn = new FakeConnection();

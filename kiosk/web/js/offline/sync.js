@@ -192,20 +192,25 @@ export class Outbox {
         await this.report();
     }
 
-    /** Sends one attempt; resolves false when it must be sent again (no answer). */
+    /**
+     * Sends one attempt; resolves false when it must be sent again (no answer). Rejects when the
+     * answered attempt could not be removed: it is sent again, and the server replays its answer.
+     */
     async send(attempt) {
         this.inFlight.add(attempt.scan_id);
         const { seq, ...message } = attempt;
         try {
-            const reply = await this.conn.request(message);
+            let reply = null;
+            let refusal = null;
+            try {
+                reply = await this.conn.request(message);
+            } catch (err) {
+                if (isRetryable(err)) return false;
+                refusal = err; // refused for good: resending cannot help
+            }
             await this.removeAnswered(attempt.scan_id);
-            this.lastSync = this.now();
-            this.onAnswer(attempt, reply, null);
-            return true;
-        } catch (err) {
-            if (isRetryable(err)) return false;
-            await this.removeAnswered(attempt.scan_id); // refused for good: resending cannot help
-            this.onAnswer(attempt, null, err);
+            if (reply) this.lastSync = this.now();
+            this.onAnswer(attempt, reply, refusal);
             return true;
         } finally {
             this.inFlight.delete(attempt.scan_id);
