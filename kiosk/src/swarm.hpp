@@ -34,6 +34,10 @@ struct Jitter {
 // "0-100ms", "20ms", "5-20" (ms), or "0"; throws UsageError otherwise (at most 10 s).
 Jitter parse_jitter(std::string_view text);
 
+// Stops a connection's frame hook and closes it (waits for the close): after this no hook of
+// it runs, so what the hook captured may go.
+void disconnect(client::Connection& connection);
+
 // The swarm's wall clock, unix ms with a fraction (the server's pong times use the same clock).
 double wall_ms();
 

@@ -70,8 +70,7 @@ Displays::Displays(client::ClientContext& context, SwarmLoop& loop, Setup setup)
 
 Displays::~Displays() {
     for (auto& display : displays_) {
-        display->connection->on_frame({});
-        display->connection->close();
+        disconnect(*display->connection);
     }
 }
 

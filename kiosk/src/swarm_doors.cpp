@@ -74,8 +74,7 @@ Doors::Doors(client::ClientContext& context, SwarmLoop& loop, Setup setup)
 
 Doors::~Doors() {
     for (auto& door : doors_) {
-        door->connection->on_frame({});
-        door->connection->close();
+        disconnect(*door->connection);
     }
 }
 

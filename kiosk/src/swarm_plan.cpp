@@ -41,6 +41,11 @@ Jitter parse_jitter(std::string_view text) {
     return Jitter{*low, *high};
 }
 
+void disconnect(client::Connection& connection) {
+    connection.on_frame({});
+    connection.close();
+}
+
 double wall_ms() {
     return static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
