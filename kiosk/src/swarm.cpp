@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 
+#include <atomic>
 #include <cstdio>
 
 namespace stagedoor::kiosk {
@@ -95,12 +96,11 @@ std::string prepare_moderator(client::Connection& moderator, const std::string& 
 }
 
 struct Outcome {
-    bool complete = false;    // every planned scan has its verdict
-    double doors_open_ms = 0; // wall_ms when the moderator's start was answered
+    bool complete = false; // every planned scan has its verdict
 };
 
-// Runs the swarm on the loop until every verdict is in and the run time is over (or the run
-// time plus 60 s passed).
+// Runs the swarm on the loop until every verdict is in and the run time is over (or, at the
+// latest, 60 s after the run time would have ended).
 Outcome run_loop(const SwarmOptions& o, SwarmLoop& loop, client::Connection& moderator,
                  const std::string& item, Doors& doors, Displays& displays) {
     Outcome outcome;
@@ -118,7 +118,6 @@ Outcome run_loop(const SwarmOptions& o, SwarmLoop& loop, client::Connection& mod
         if (!time_over) loop.post_after(o.sample_every_ms, sample_tick);
     };
     auto open_doors = [&] {
-        outcome.doors_open_ms = wall_ms();
         auto now = SteadyClock::now();
         doors.start(plan_scans(o.plan), now, [&] {
             doors_done = true;
@@ -128,8 +127,14 @@ Outcome run_loop(const SwarmOptions& o, SwarmLoop& loop, client::Connection& mod
             time_over = true;
             finish_when_both();
         });
-        loop.post_at(now + run_time + 60s, [&] { loop.stop(); });
         loop.post_after(0, sample_tick);
+    };
+    // The moderator's reply arrives on the I/O thread; only this flag crosses over (it may
+    // outlive this function, the references here may not).
+    auto started = std::make_shared<std::atomic<bool>>(false);
+    std::function<void()> wait_for_start = [&] {
+        if (!started->load()) return loop.post_after(1, wait_for_start);
+        open_doors();
     };
     std::function<void()> wait_for_sync = [&] {
         if (SteadyClock::now() < settled ||
@@ -137,15 +142,17 @@ Outcome run_loop(const SwarmOptions& o, SwarmLoop& loop, client::Connection& mod
             return loop.post_after(10, wait_for_sync);
         if (!displays.synced()) std::fprintf(stderr, "swarm: not every display has its burst\n");
         moderator.request_async({{"type", "timer_control"}, {"action", "start"}, {"item", item}},
-                                [&](const json& reply) {
+                                [started](const json& reply) {
                                     if (reply.value("type", "") != "ok")
                                         std::fprintf(stderr, "swarm: start refused: %s\n",
                                                      reply.dump().c_str());
-                                    loop.post_after(0, open_doors);
+                                    started->store(true);
                                 });
+        loop.post_after(1, wait_for_start);
     };
     displays.start_clock_sync();
     loop.post_after(10, wait_for_sync);
+    loop.post_at(sync_deadline + run_time + 60s, [&] { loop.stop(); });
     loop.run();
     outcome.complete = doors_done;
     return outcome;

@@ -126,7 +126,7 @@ class Doors {
         client::Endpoint endpoint;
         std::string key;
         std::size_t count = 2;
-        std::vector<std::string> tokens;  // valid badges of the event, used once each by "fresh"
+        std::vector<std::string> tokens;  // valid badges, used once each, in order, by "fresh"
         std::vector<std::string> foreign; // badges signed for another event
         Jitter jitter;                    // delay before a door shows a verdict
         std::uint64_t seed = 1;

@@ -53,8 +53,6 @@ Doors::Doors(client::ClientContext& context, SwarmLoop& loop, Setup setup)
     : loop_(loop)
     , setup_(std::move(setup)) {
     if (setup_.tokens.empty()) throw UsageError("--tokens holds no badge tokens");
-    std::mt19937_64 shuffle(setup_.seed);
-    std::shuffle(setup_.tokens.begin(), setup_.tokens.end(), shuffle);
     for (std::size_t d = 0; d < setup_.count; ++d) {
         auto door = std::make_unique<Door>();
         door->index = d;

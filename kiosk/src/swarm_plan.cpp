@@ -72,8 +72,10 @@ void SwarmLoop::run() {
             wake_.wait(lock);
             continue;
         }
-        if (queue_.top().at > SteadyClock::now()) {
-            wake_.wait_until(lock, queue_.top().at);
+        // A copy: a post from another thread may move the queue's storage while this waits.
+        const SteadyClock::time_point next = queue_.top().at;
+        if (next > SteadyClock::now()) {
+            wake_.wait_until(lock, next);
             continue;
         }
         Task task = std::move(const_cast<Entry&>(queue_.top()).task);
