@@ -33,7 +33,8 @@ SwarmOptions parse_options(const std::vector<std::string>& args) {
                            "--seconds",       "--jitter",      "--duplicates",
                            "--forged",        "--foreign",     "--peak-share",
                            "--skew-ms",       "--ping-ms",     "--sample-ms",
-                           "--settle",        "--skip-tokens", "--seed"});
+                           "--settle",        "--skip-tokens", "--clock-window",
+                           "--seed"});
     SwarmOptions o;
     o.endpoint = parse_ws_url(options.require("--url"));
     o.door_key = options.require("--key");
@@ -68,6 +69,8 @@ SwarmOptions parse_options(const std::vector<std::string>& args) {
     o.displays.skew_ms = options.number("--skew-ms", 5000, 0, 86'400'000);
     o.displays.ping_every_ms = options.number("--ping-ms", 1000, 100, 60000);
     o.displays.seed = plan.seed;
+    o.displays.clock_window =
+        static_cast<std::size_t>(options.integer("--clock-window", 16, 1, 1024));
     o.sample_every_ms = options.number("--sample-ms", 20, 1, 10000);
     o.settle_s = options.number("--settle", 5, 0, 3600);
     return o;

@@ -173,7 +173,8 @@ class Displays {
         Jitter jitter;
         double skew_ms = 5000; // each display's clock is off by up to this much
         double ping_every_ms = 1000;
-        std::size_t burst = 8; // pings one after another at connect
+        std::size_t burst = 8;         // pings one after another at connect
+        std::size_t clock_window = 16; // samples each ClockEstimator keeps (the protocol's 16)
         std::uint64_t seed = 1;
     };
     Displays(client::ClientContext& context, SwarmLoop& loop, Setup setup);

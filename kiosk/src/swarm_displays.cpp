@@ -36,6 +36,9 @@ Displays::Displays(client::ClientContext& context, SwarmLoop& loop, Setup setup)
     std::uniform_real_distribution<double> skew(-setup_.skew_ms, setup_.skew_ms);
     for (std::size_t d = 0; d < setup_.count; ++d) {
         auto display = std::make_unique<Display>();
+        protocol::ClockEstimator::Options clock;
+        clock.window = setup_.clock_window;
+        display->model = client::DisplayModel(clock);
         display->skew_ms = skew(random);
         display->io_random.seed(setup_.seed * 3000 + d);
         display->connection = client::Connection::open(context, setup_.endpoint);
