@@ -32,6 +32,34 @@ constexpr std::array kCommands{
             "    [--lookups-per-second 4000] [--lookup-connections 8] [--max-waiting 32]\n"
             "    [--seconds 5] [--warmup 1] [--server-pid PID]",
             run_bench_lookup},
+    Command{
+        "swarm",
+        "doors scanning an arrival curve and stage displays: throughput, verdicts, display "
+        "agreement",
+        "stagedoor-kiosk swarm --url ws://127.0.0.1:PORT/ws --key DOOR_KEY --stage-key KEY\n"
+        "    --moderator-key KEY --tokens FILE (badges.csv of this event) [--skip-tokens 0]\n"
+        "    [--foreign-tokens FILE (badges.csv of another event)] [--doors 2] [--displays 5]\n"
+        "    [--scans 1000] [--seconds 10] [--jitter 0-100ms] [--duplicates 0.05]\n"
+        "    [--forged 0.02] [--foreign 0.02 (0 without --foreign-tokens)] [--peak-share 0.7]\n"
+        "    [--skew-ms 5000] [--ping-ms 1000] [--clock-window 16] [--settle 5]\n"
+        "    [--sample-ms 20] [--seed 1]\n"
+        "\n"
+        "The displays connect and sync their clocks for --settle seconds (each starts with a\n"
+        "burst of 8 pings, then one every --ping-ms; each display's clock is off by a random\n"
+        "amount within --skew-ms; its estimator keeps the newest --clock-window samples, 16 in\n"
+        "the browser and the native display). Then a moderator starts the agenda's first item\n"
+        "(adding one to an empty agenda) and the doors open. --scans arrivals fall over "
+        "--seconds:\n"
+        "--peak-share of them in a peak decaying from doors-open (exponential, mean a tenth of\n"
+        "the run), the rest evenly; each at a random door, which scans one person at a time.\n"
+        "Fresh scans use each badge once, after the first --skip-tokens of the file (so that\n"
+        "runs against one event find nobody inside). Shares of the scans are duplicates (a\n"
+        "badge already admitted), forged (one signature character changed) and foreign (a\n"
+        "badge of another event). --jitter delays every message a door or display receives\n"
+        "(pongs too) by a random time in the range, keeping their order. Every --sample-ms the\n"
+        "remaining time all displays compute for one instant is compared: agreement = max -\n"
+        "min. The last line (result bench=swarm ...) is what scripts/bench reads.",
+        run_swarm},
 };
 
 void print_help(std::FILE* out) {
