@@ -4,6 +4,7 @@
 // make a valid error frame.
 #include "round_trip.hpp"
 #include "stagedoor/protocol/messages_attendance.hpp"
+#include "stagedoor/protocol/messages_offline.hpp"
 #include "stagedoor/protocol/messages_stage.hpp"
 
 namespace {
@@ -27,11 +28,13 @@ using AllMessages = MessageTypes<
     Hello, Welcome, Ping, Pong, Ok, ErrorReply,
     // messages_attendance.hpp
     Scan, CheckinManual, WalkIn, Lookup, Undo, ScanResult, WalkInResult, LookupResult, Counts,
-    Attendance, CheckedIn, CheckedOut, Undone, WalkInEvent, Rejected, VipArrived,
+    Attendance, CheckedIn, CheckedOut, Undone, WalkInEvent, Rejected, VipArrived, OfflineConflict,
     // messages_stage.hpp
     TimerControl, AgendaAdd, AgendaUpdate, AgendaRemove, AgendaMove, AgendaSkip, NoShow, SwapNext,
     UndoNext, StageMessageRequest, StageClear, Blackout, SyncReport, TimerMessage, AgendaMessage,
-    StageScreen, OnDeck, Displays>;
+    StageScreen, OnDeck, Displays,
+    // messages_offline.hpp
+    OfflineRoster, QueueReport, OfflineRosterPage, OfflineUpdate>;
 
 } // namespace
 
