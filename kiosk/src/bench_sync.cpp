@@ -25,19 +25,10 @@ using nlohmann::json;
 
 enum Window : int { kWarmUp = 0, kAlone = 1, kDuringSync = 2 };
 
-// Door B: online scans in a closed loop.
-struct OnlineDoor {
-    std::shared_ptr<client::Connection> connection;
-    std::vector<std::string> tokens;
-    std::vector<char> inside; // per token, as the server last answered
-    std::size_t next = 0;
-    ScanIds scan_ids;
-    std::atomic<bool> waiting{false};
-    SteadyClock::duration period{};   // at most one scan per period
+// Door B: online scans in a closed loop, at most one per period.
+struct OnlineDoor : TogglingDoor {
+    SteadyClock::duration period{};
     SteadyClock::time_point next_due; // (main thread)
-    // Written on the I/O thread while waiting, read by the main thread after it.
-    std::array<std::vector<std::int64_t>, 3> latencies_ns;
-    std::array<std::map<std::string, std::uint64_t>, 3> results;
 };
 
 // Door S: the offline queue being synced.
@@ -53,33 +44,6 @@ struct SyncDoor {
     std::uint64_t rate_limited = 0, conflicts = 0; // (under mutex)
     SteadyClock::time_point last_answer;           // (under mutex)
 };
-
-std::int64_t nanoseconds_since(SteadyClock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start).count();
-}
-
-void send_online_scan(OnlineDoor& door, Window window) {
-    std::size_t index = door.next;
-    door.next = (door.next + 1) % door.tokens.size();
-    door.waiting = true;
-    json message = {{"type", "scan"},
-                    {"scan_id", door.scan_ids.next()},
-                    {"payload", door.tokens[index]},
-                    {"direction", door.inside[index] ? "out" : "in"},
-                    {"at", unix_ms()}};
-    auto sent_at = SteadyClock::now();
-    door.connection->request_async(
-        std::move(message), [&door, index, window, sent_at](const json& reply) {
-            std::int64_t latency = nanoseconds_since(sent_at);
-            std::string result = reply.value("result", reply.value("type", "?"));
-            door.latencies_ns[window].push_back(latency);
-            ++door.results[window][result];
-            if (result == "ok") door.inside[index] = !door.inside[index];
-            if (result == "already_in") door.inside[index] = 1;
-            if (result == "not_in") door.inside[index] = 0;
-            door.waiting = false;
-        });
-}
 
 void send_sync_scan(SyncDoor& door, std::size_t index) {
     ++door.in_flight;
@@ -126,7 +90,7 @@ void drive(OnlineDoor& b, Window window, double seconds, SyncDoor* sync = nullpt
     while (running()) {
         auto now = SteadyClock::now();
         if (!b.waiting && now >= b.next_due) {
-            send_online_scan(b, window);
+            send_toggling_scan(b, window);
             b.next_due = std::max(b.next_due + b.period, now);
         }
         if (sync) top_up(*sync, sync_window);
