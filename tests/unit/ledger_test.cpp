@@ -53,6 +53,18 @@ struct Door {
     }
 };
 
+// Jana (1) with badge 1, Bernd (2) blocked, Rita (3) whose badge was reissued as serial 2.
+void put_three(Attendance& state) {
+    state.put_attendee(person(1, "Jana Köhler"));
+    Attendee blocked = person(2, "Bernd Block");
+    blocked.blocked = true;
+    state.put_attendee(blocked);
+    Attendee reissued = person(3, "Rita Neu");
+    reissued.serial = 2;
+    reissued.token = "SD1.token-3-v2.sig";
+    state.put_attendee(reissued);
+}
+
 Counts counts(std::int64_t expected, std::int64_t arrived, std::int64_t present,
               std::int64_t walk_ins = 0) {
     return Counts{expected, arrived, present, walk_ins};
@@ -79,14 +91,7 @@ std::string undo_verdict(const std::variant<UndoTarget, Failure>& decision) {
 
 TEST_CASE("ledger: every verdict of a scan") {
     Attendance state;
-    state.put_attendee(person(1, "Jana Köhler"));
-    Attendee blocked = person(2, "Bernd Block");
-    blocked.blocked = true;
-    state.put_attendee(blocked);
-    Attendee reissued = person(3, "Rita Neu");
-    reissued.serial = 2;
-    reissued.token = "SD1.token-3-v2.sig";
-    state.put_attendee(reissued);
+    put_three(state);
     Door door{state};
 
     SECTION("ok, then already_in with where and when the entry was") {
@@ -510,14 +515,7 @@ TEST_CASE("ledger: CSV exports") {
 
 TEST_CASE("ledger: offline attempts follow the offline rule (PROTOCOL.md 5.12)") {
     Attendance state;
-    state.put_attendee(person(1, "Jana Köhler"));
-    Attendee blocked = person(2, "Bernd Block");
-    blocked.blocked = true;
-    state.put_attendee(blocked);
-    Attendee reissued = person(3, "Rita Neu");
-    reissued.serial = 2;
-    reissued.token = "SD1.token-3-v2.sig";
-    state.put_attendee(reissued);
+    put_three(state);
     Door door1{state};
     door1.offline = ScanOutcome::ok;
     door1.kiosk_lag = 60'000; // synced a minute after the door decided
