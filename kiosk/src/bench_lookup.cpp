@@ -26,17 +26,7 @@ using nlohmann::json;
 // What the measurements belong to: the window current when a request went out.
 enum Window : int { kWarmUp = 0, kAlone = 1, kWithLookups = 2 };
 
-struct DoorA {
-    std::shared_ptr<client::Connection> connection;
-    std::vector<std::string> tokens;
-    std::vector<char> inside; // per token, as the server last answered
-    std::size_t next = 0;
-    ScanIds scan_ids;
-    std::atomic<bool> waiting{false};
-    // Written on the I/O thread, read once the run has drained.
-    std::array<std::vector<std::int64_t>, 3> latencies_ns;
-    std::array<std::map<std::string, std::uint64_t>, 3> results; // "ok", "already_in", ...
-};
+using DoorA = TogglingDoor; // scans at a steady pace (drive)
 
 struct DoorB {
     std::vector<std::shared_ptr<client::Connection>> connections;
@@ -92,35 +82,6 @@ std::vector<std::string> make_queries(const std::vector<std::string>& names) {
     return queries;
 }
 
-void send_scan(DoorA& door, Window window) {
-    std::size_t index = door.next;
-    door.next = (door.next + 1) % door.tokens.size();
-    door.waiting = true;
-    json message = {{"type", "scan"},
-                    {"scan_id", door.scan_ids.next()},
-                    {"payload", door.tokens[index]},
-                    {"direction", door.inside[index] ? "out" : "in"},
-                    {"at", unix_ms()}};
-    auto sent_at = SteadyClock::now();
-    door.connection->request_async(
-        std::move(message), [&door, index, window, sent_at](const json& reply) {
-            std::int64_t latency = nanoseconds_since(sent_at);
-            std::string type = reply.value("type", "");
-            if (type == "scan_result") {
-                std::string result = reply.value("result", "");
-                door.latencies_ns[window].push_back(latency);
-                ++door.results[window][result];
-                // Follow the server: who is inside decides the next direction for this badge.
-                if (result == "ok") door.inside[index] = !door.inside[index];
-                if (result == "already_in") door.inside[index] = 1;
-                if (result == "not_in") door.inside[index] = 0;
-            } else {
-                ++door.results[window][type + " " + reply.value("code", "")];
-            }
-            door.waiting = false;
-        });
-}
-
 void send_lookup(DoorB& door, std::size_t connection, Window window) {
     const std::string& query = door.queries[door.next_query];
     door.next_query = (door.next_query + 1) % door.queries.size();
@@ -170,7 +131,7 @@ void drive(DoorA& a, DoorB& b, Window window, double seconds, const Pace& pace) 
     std::uint64_t issued = 0;
     for (auto now = start; seconds_between(start, now) < seconds; now = SteadyClock::now()) {
         if (!a.waiting && now >= next_scan) {
-            send_scan(a, window);
+            send_toggling_scan(a, window);
             next_scan = std::max(next_scan + scan_period, now);
         }
         if (pace.lookups_per_second > 0) {
@@ -187,20 +148,6 @@ bool drained(const DoorA& a, const DoorB& b) {
     for (std::size_t i = 0; i < b.connections.size(); ++i)
         if (b.waiting[i] > 0) return false;
     return true;
-}
-
-std::shared_ptr<client::Connection> door_connection(client::ClientContext& context,
-                                                    const client::Endpoint& endpoint,
-                                                    const std::string& key,
-                                                    const std::string& device) {
-    auto connection = client::Connection::open(context, endpoint);
-    // Pushes (counts after every check-in) carry no "re": dropped unparsed.
-    connection->on_frame(
-        [](std::string_view frame) { return frame.find("\"re\":") == std::string_view::npos; });
-    auto welcome = connection->hello("door", key, device);
-    if (welcome.value("type", "") != "welcome")
-        throw std::runtime_error("hello as door was refused: " + welcome.dump());
-    return connection;
 }
 
 std::string outcomes(const std::map<std::string, std::uint64_t>& counts) {

@@ -336,6 +336,50 @@ std::string ScanIds::next() {
 
 // ---- output ----
 
+std::shared_ptr<client::Connection> door_connection(client::ClientContext& context,
+                                                    const client::Endpoint& endpoint,
+                                                    const std::string& key,
+                                                    const std::string& device) {
+    auto connection = client::Connection::open(context, endpoint);
+    connection->on_frame(
+        [](std::string_view frame) { return frame.find("\"re\":") == std::string_view::npos; });
+    auto welcome = connection->hello("door", key, device);
+    if (welcome.value("type", "") != "welcome")
+        throw std::runtime_error("hello as door was refused: " + welcome.dump());
+    return connection;
+}
+
+void send_toggling_scan(TogglingDoor& door, int window) {
+    std::size_t index = door.next;
+    door.next = (door.next + 1) % door.tokens.size();
+    door.waiting = true;
+    nlohmann::json message = {{"type", "scan"},
+                              {"scan_id", door.scan_ids.next()},
+                              {"payload", door.tokens[index]},
+                              {"direction", door.inside[index] ? "out" : "in"},
+                              {"at", unix_ms()}};
+    auto sent_at = SteadyClock::now();
+    door.connection->request_async(
+        std::move(message), [&door, index, window, sent_at](const nlohmann::json& reply) {
+            std::int64_t latency =
+                std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - sent_at)
+                    .count();
+            std::string type = reply.value("type", "");
+            if (type == "scan_result") {
+                std::string result = reply.value("result", "");
+                door.latencies_ns[window].push_back(latency);
+                ++door.results[window][result];
+                // Follow the server: who is inside decides the next direction for this badge.
+                if (result == "ok") door.inside[index] = !door.inside[index];
+                if (result == "already_in") door.inside[index] = 1;
+                if (result == "not_in") door.inside[index] = 0;
+            } else {
+                ++door.results[window][type + " " + reply.value("code", "")];
+            }
+            door.waiting = false;
+        });
+}
+
 void print_result_line(std::string_view bench,
                        const std::vector<std::pair<std::string, std::string>>& fields) {
     std::string line = "result bench=" + std::string(bench);

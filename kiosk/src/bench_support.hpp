@@ -2,9 +2,14 @@
 // summaries, badge tokens, scan ids and the result line scripts/bench parses.
 #pragma once
 
+#include "client/client.hpp"
+
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -56,6 +61,29 @@ class ScanIds {
   private:
     std::mt19937_64 random_;
 };
+
+// A door connection said hello with key as device; pushes (frames without "re", such as the
+// counts after every check-in) are dropped unparsed. Throws when the hello is refused.
+std::shared_ptr<client::Connection> door_connection(client::ClientContext& context,
+                                                    const client::Endpoint& endpoint,
+                                                    const std::string& key,
+                                                    const std::string& device);
+
+// A door that scans its badges in turn, each "in" or "out" as the server last answered for it
+// (so any roster sustains any run). Latencies and results are kept per measuring window
+// (0 = warm-up); written on the I/O thread while waiting is set, read after it is cleared.
+struct TogglingDoor {
+    std::shared_ptr<client::Connection> connection;
+    std::vector<std::string> tokens;
+    std::vector<char> inside; // per token, as the server last answered
+    std::size_t next = 0;
+    ScanIds scan_ids;
+    std::atomic<bool> waiting{false};
+    std::array<std::vector<std::int64_t>, 3> latencies_ns;       // scan_result replies
+    std::array<std::map<std::string, std::uint64_t>, 3> results; // "ok", "error rate_limited"
+};
+// Sends the next badge's scan (one outstanding: call only while !door.waiting).
+void send_toggling_scan(TogglingDoor& door, int window);
 
 // `result key=value ...` lines are what scripts/bench reads; keys are stable.
 void print_result_line(std::string_view bench,
