@@ -12,6 +12,11 @@ namespace stagedoor::kiosk {
 namespace {
 
 constexpr std::array kCommands{
+    Command{"door", "the door kiosk: scanner or camera, verdict screen, offline queue",
+            "stagedoor-kiosk door [--state DIR] [--url ws://HOST:PORT/ws --key DOOR_KEY\n"
+            "    [--device NAME]] [--camera /dev/videoN] [--lang de|en] [--hold-seconds 8]\n"
+            "    (without --url: the device paired into DIR by `stagedoor-kiosk pair`)",
+            run_door},
     Command{"bench-ping", "round trips of `ping` per second, closed loop",
             "stagedoor-kiosk bench-ping --url ws://127.0.0.1:PORT/ws --key DOOR_KEY\n"
             "    [--connections 64] [--seconds 5] [--warmup 1] [--server-pid PID]",
