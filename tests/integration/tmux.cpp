@@ -102,6 +102,10 @@ void TmuxSession::send_keys(const std::string& keys, bool literal) const {
     tmux(args);
 }
 
+void TmuxSession::resize(int cols, int rows) const {
+    tmux({"resize-window", "-x", std::to_string(cols), "-y", std::to_string(rows)});
+}
+
 bool TmuxSession::running() const {
     auto dead = tmux({"display-message", "-p", "#{pane_dead}"});
     return !dead.empty() && dead.front() == "0";

@@ -24,6 +24,8 @@ class TmuxSession {
     std::string capture_text(bool escapes = false) const;
     // Types keys (tmux send-keys syntax: "q", "Enter", or literal text with literal = true).
     void send_keys(const std::string& keys, bool literal = false) const;
+    // Resizes the window (the program gets SIGWINCH).
+    void resize(int cols, int rows) const;
     // True while the command runs in the pane.
     bool running() const;
     std::string stderr_text() const;
