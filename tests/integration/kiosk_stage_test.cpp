@@ -5,8 +5,10 @@
 #include "tmux.hpp"
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 using namespace stagedoor::testing;
 using nlohmann::json;
@@ -70,6 +72,32 @@ std::optional<int> wait_for_seconds(const TmuxSession& pane, Condition condition
         CHECK_SCREEN(pane, __VA_ARGS__);                                                           \
         REQUIRE(__VA_ARGS__);                                                                      \
     } while (false)
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+// The terminal settings of a tty, as `stty -a` prints them.
+std::string stty_of(const std::string& tty) {
+    fs::path out = fs::temp_directory_path() / ("stty-" + std::to_string(::getpid()));
+    std::string command = "stty -a -F " + tty + " > " + out.string() + " 2>&1";
+    REQUIRE(std::system(command.c_str()) == 0);
+    std::string text = read_file(out);
+    fs::remove(out);
+    return text;
+}
+
+// The pid of the pane shell's one child process (the kiosk), 0 while there is none.
+int child_of(int parent) {
+    std::istringstream children(read_file("/proc/" + std::to_string(parent) + "/task/" +
+                                          std::to_string(parent) + "/children"));
+    int child = 0;
+    children >> child;
+    return child;
+}
 
 json control(Connection& moderator, std::string action, json extra = json::object()) {
     json frame = {{"type", "timer_control"}, {"action", std::move(action)}};
@@ -178,4 +206,38 @@ TEST_CASE("kiosk stage: block digits count down, hold on pause, run into +m:ss o
     // q quits and gives the terminal back.
     pane.send_keys("q");
     CHECK_SCREEN(pane, eventually([&] { return !pane.running(); }, 10s));
+}
+
+TEST_CASE("kiosk stage: SIGTERM and SIGINT give the terminal back as it was") {
+    TempDir temp;
+    for (int signal_number : {SIGTERM, SIGINT}) {
+        INFO("signal " << signal_number);
+        fs::path folder = temp.path / std::to_string(signal_number);
+        fs::create_directories(folder);
+        // Nothing listens on port 1: the kiosk shows why it cannot connect, and keeps trying.
+        std::string script = "stty -a > before.txt; '" + std::string(STAGEDOOR_KIOSK_BIN) +
+                             "' stage --url ws://127.0.0.1:1/ws --key nokey; stty -a > after.txt; "
+                             "exec sleep 60";
+        TmuxSession pane(folder, {"sh", "-c", "cd '" + folder.string() + "' && " + script});
+        std::string tty = pane.format("#{pane_tty}");
+        int kiosk = 0;
+        CHECK_SCREEN(pane, eventually(
+                               [&] {
+                                   kiosk = child_of(std::stoi(pane.format("#{pane_pid}")));
+                                   return kiosk > 0 && pane.format("#{alternate_on}") == "1" &&
+                                          shows(pane, "refused");
+                               },
+                               20s));
+        REQUIRE(kiosk > 0);
+        std::string raw = stty_of(tty);
+        CHECK_THAT(raw, Catch::Contains("-icanon") && Catch::Contains("-echo "));
+        CHECK(pane.format("#{cursor_flag}") == "0"); // hidden
+
+        ::kill(kiosk, signal_number);
+        CHECK_SCREEN(pane, eventually([&] { return fs::exists(folder / "after.txt"); }, 10s));
+        CHECK(eventually([&] { return !read_file(folder / "after.txt").empty(); }));
+        CHECK(read_file(folder / "after.txt") == read_file(folder / "before.txt"));
+        CHECK(pane.format("#{alternate_on}") == "0");
+        CHECK(pane.format("#{cursor_flag}") == "1");
+    }
 }

@@ -106,9 +106,13 @@ void TmuxSession::resize(int cols, int rows) const {
     tmux({"resize-window", "-x", std::to_string(cols), "-y", std::to_string(rows)});
 }
 
+std::string TmuxSession::format(const std::string& text) const {
+    auto lines = tmux({"display-message", "-p", text});
+    return lines.empty() ? "" : lines.front();
+}
+
 bool TmuxSession::running() const {
-    auto dead = tmux({"display-message", "-p", "#{pane_dead}"});
-    return !dead.empty() && dead.front() == "0";
+    return format("#{pane_dead}") == "0";
 }
 
 std::string TmuxSession::stderr_text() const {

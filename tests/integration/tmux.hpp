@@ -26,6 +26,8 @@ class TmuxSession {
     void send_keys(const std::string& keys, bool literal = false) const;
     // Resizes the window (the program gets SIGWINCH).
     void resize(int cols, int rows) const;
+    // A tmux format about the pane, e.g. "#{alternate_on}", "#{pane_tty}", "#{pane_pid}".
+    std::string format(const std::string& text) const;
     // True while the command runs in the pane.
     bool running() const;
     std::string stderr_text() const;
