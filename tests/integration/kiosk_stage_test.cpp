@@ -132,6 +132,20 @@ TEST_CASE("kiosk stage: block digits count down, hold on pause, run into +m:ss o
     CHECK_SCREEN(pane, shows(pane, "Keynote on cities"));
     CHECK_SCREEN(pane, shows(pane, "Next: Lightning talk"));
     CHECK_SCREEN(pane, shows(pane, "Ready"));
+    // After its ping burst the kiosk reports its clock sync, which moderators see.
+    bool reported = false;
+    eventually(
+        [&] {
+            auto displays = moderator->wait_for("displays", 100ms);
+            if (displays)
+                for (const auto& display : (*displays)["displays"])
+                    reported = reported || (display["device"] == "Stage TV" &&
+                                            display["offset_ms"].is_number() &&
+                                            display["delay_ms"].get<double>() < 1000);
+            return reported;
+        },
+        15s);
+    CHECK(reported);
 
     // Started: the digits count down.
     CHECK(control(*moderator, "start")["type"] == "ok");
