@@ -56,5 +56,6 @@ int run_bench_fanout(const std::vector<std::string>& args);
 int run_bench_lookup(const std::vector<std::string>& args);
 // The door kiosk (door_main.cpp).
 int run_door(const std::vector<std::string>& args);
+int run_stage(const std::vector<std::string>& args);
 
 } // namespace stagedoor::kiosk

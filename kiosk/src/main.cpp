@@ -37,6 +37,11 @@ constexpr std::array kCommands{
             "    [--lookups-per-second 4000] [--lookup-connections 8] [--max-waiting 32]\n"
             "    [--seconds 5] [--warmup 1] [--server-pid PID]",
             run_bench_lookup},
+    Command{"stage", "full-screen stage countdown on this terminal (a TV behind the stage)",
+            "stagedoor-kiosk stage --url ws://HOST:PORT/ws --key STAGE_KEY\n"
+            "    [--device NAME] [--lang en|de]\n"
+            "    q, Ctrl-C or SIGTERM quits; the terminal is restored",
+            run_stage},
 };
 
 void print_help(std::FILE* out) {
