@@ -4,12 +4,13 @@
 // the server SIGKILLed, scans decided offline, the kiosk SIGKILLed and restarted, the server
 // restarted, and the ledger checked to hold every shown scan exactly once.
 #include "harness.hpp"
+#include "tmux.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -26,14 +27,7 @@ constexpr const char* kRed = "41m";
 constexpr const char* kGrey = "100m";
 constexpr const char* kBlue = "44m";
 
-std::string shell_quote(const std::string& text) {
-    std::string out = "'";
-    for (char c : text)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-// Runs a shell command; returns its standard output.
+// Runs a shell command; returns its standard output and error.
 std::string run(const std::string& command) {
     std::string output;
     FILE* pipe = ::popen(("(" + command + ") 2>&1").c_str(), "r");
@@ -45,35 +39,33 @@ std::string run(const std::string& command) {
     return output;
 }
 
-// A tmux server of its own (-L) with one 120x40 pane that outlives its program.
-class Tmux {
+// The door in a 120x40 tmux pane, restartable (a new tmux server on the same socket).
+class DoorPane {
   public:
-    Tmux()
-        : socket_("stagedoor-door-" + std::to_string(::getpid())) {
-        run(tmux("-f /dev/null new-session -d -x 120 -y 40 -s door"));
-        run(tmux("set-option -g remain-on-exit on"));
+    DoorPane(const fs::path& folder, std::vector<std::string> command)
+        : folder_(folder)
+        , command_(std::move(command)) {
+        start();
     }
-    ~Tmux() { run(tmux("kill-server")); }
-    // Replaces whatever runs in the pane with this command.
-    void start(const std::string& command) {
-        run(tmux("respawn-pane -k -t door " + shell_quote("exec " + command)));
+    void start() {
+        session_.reset();
+        session_.emplace(folder_, command_, 120, 40);
     }
     void type_line(const std::string& text) {
-        run(tmux("send-keys -t door -l " + shell_quote(text)));
-        run(tmux("send-keys -t door Enter"));
+        session_->send_keys(text, true);
+        session_->send_keys("Enter");
     }
-    void key(const std::string& key) { run(tmux("send-keys -t door " + shell_quote(key))); }
-    std::string screen() { return run(tmux("capture-pane -p -e -t door")); }
-    int pane_pid() {
-        return std::atoi(run(tmux("display-message -p -t door '#{pane_pid}'")).c_str());
-    }
-    bool pane_dead() {
-        return run(tmux("display-message -p -t door '#{pane_dead}'")).starts_with("1");
-    }
+    void key(const std::string& key) { session_->send_keys(key); }
+    std::string screen() { return session_->capture_text(true); }
+    int pid() { return std::atoi(session_->format("#{pane_pid}").c_str()); }
+    bool running() { return session_->running(); }
+    std::string exit_status() { return session_->format("#{pane_dead_status}"); }
+    std::string errors() { return session_->stderr_text(); }
 
   private:
-    std::string tmux(const std::string& args) { return "tmux -L " + socket_ + " " + args; }
-    std::string socket_;
+    fs::path folder_;
+    std::vector<std::string> command_;
+    std::optional<TmuxSession> session_;
 };
 
 // A roster of n people ("Person 1", ...) and their badge tokens, in id order.
@@ -89,16 +81,26 @@ struct KioskEvent {
     }
 };
 
-std::string door_command(const fs::path& state, const ServerProcess& server, const TestEvent& event,
-                         const std::string& extra = "") {
-    return "env ASAN_OPTIONS=detect_leaks=0 LANG=C " + shell_quote(STAGEDOOR_KIOSK_BIN) +
-           " door --state " + shell_quote(state.string()) +
-           " --url ws://127.0.0.1:" + std::to_string(server.port()) + "/ws --key " +
-           event.key("door") + " --device 'Door T' --hold-seconds 0 " + extra;
+std::vector<std::string> door_command(const fs::path& state, const ServerProcess& server,
+                                      const TestEvent& event, const std::string& lang) {
+    return {STAGEDOOR_KIOSK_BIN,
+            "door",
+            "--state",
+            state.string(),
+            "--url",
+            "ws://127.0.0.1:" + std::to_string(server.port()) + "/ws",
+            "--key",
+            event.key("door"),
+            "--device",
+            "Door T",
+            "--hold-seconds",
+            "0",
+            "--lang",
+            lang};
 }
 
 // Waits until the screen shows every one of the texts; fails with the screen otherwise.
-void expect_screen(Tmux& tmux, const std::vector<std::string>& texts,
+void expect_screen(DoorPane& tmux, const std::vector<std::string>& texts,
                    std::chrono::milliseconds timeout = 20s) {
     std::string screen;
     bool shown = eventually(
@@ -164,9 +166,8 @@ TEST_CASE("kiosk door: verdicts on screen, offline while the server is down, not
     ServerProcess server(kiosk.event.data);
     server.start();
     const std::uint16_t port = server.port();
-    TempDir state;
-    Tmux tmux;
-    tmux.start(door_command(state.path, server, kiosk.event));
+    TempDir state, terminal;
+    DoorPane tmux(terminal.path, door_command(state.path, server, kiosk.event, "en"));
     expect_screen(tmux, {"Online", "Arrived 0 / 4"});
 
     // Online: the server's verdicts.
@@ -188,11 +189,11 @@ TEST_CASE("kiosk door: verdicts on screen, offline while the server is down, not
     expect_screen(tmux, {"Already checked in", "Person 2", kOrange, "Offline · 3 queued"});
 
     // SIGKILL the kiosk: the three offline scans it showed are in its queue.
-    int pid = tmux.pane_pid();
+    int pid = tmux.pid();
     REQUIRE(pid > 0);
     ::kill(pid, SIGKILL);
-    REQUIRE(eventually([&] { return tmux.pane_dead(); }, 10s));
-    tmux.start(door_command(state.path, server, kiosk.event));
+    REQUIRE(eventually([&] { return !tmux.running(); }, 10s));
+    tmux.start();
     expect_screen(tmux, {"Offline · 3 queued"});
 
     // The server is back on the same port: the door syncs and goes online.
@@ -222,9 +223,8 @@ TEST_CASE("kiosk door: exit, name search with manual check-in, undo, German, key
     KioskEvent kiosk(3);
     ServerProcess server(kiosk.event.data);
     server.start();
-    TempDir state;
-    Tmux tmux;
-    tmux.start(door_command(state.path, server, kiosk.event, "--lang de"));
+    TempDir state, terminal;
+    DoorPane tmux(terminal.path, door_command(state.path, server, kiosk.event, "de"));
     expect_screen(tmux, {"Online", "Angekommen 0 / 3", "EINGANG"});
 
     // Search by name, check in the first match by hand.
@@ -252,15 +252,16 @@ TEST_CASE("kiosk door: exit, name search with manual check-in, undo, German, key
     expect_screen(tmux, {"Auf Wiedersehen", "Person 1", kBlue});
 
     tmux.key("q");
-    REQUIRE(eventually([&] { return tmux.pane_dead(); }, 10s));
+    REQUIRE(eventually([&] { return !tmux.running(); }, 10s));
+    INFO(tmux.errors());
+    CHECK(tmux.exit_status() == "0");
 }
 
 TEST_CASE("kiosk door: a camera that cannot be opened is a clear error before the screen is "
           "taken",
           "[kiosk][door]") {
     TempDir state;
-    auto output = run("env ASAN_OPTIONS=detect_leaks=0 " + shell_quote(STAGEDOOR_KIOSK_BIN) +
-                      " door --state " + shell_quote(state.path.string()) +
+    auto output = run(std::string(STAGEDOOR_KIOSK_BIN) + " door --state " + state.path.string() +
                       " --url ws://127.0.0.1:9/ws --key k --camera /dev/null/no-camera"
                       " </dev/null; echo exit=$?");
     INFO(output);
