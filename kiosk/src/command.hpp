@@ -54,6 +54,7 @@ int run_bench_ping(const std::vector<std::string>& args);
 int run_bench_checkin(const std::vector<std::string>& args);
 int run_bench_fanout(const std::vector<std::string>& args);
 int run_bench_lookup(const std::vector<std::string>& args);
+int run_bench_sync(const std::vector<std::string>& args);
 // The door kiosk (door_main.cpp).
 int run_door(const std::vector<std::string>& args);
 int run_stage(const std::vector<std::string>& args);

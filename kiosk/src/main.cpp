@@ -58,6 +58,12 @@ constexpr std::array kCommands{
             "    [--device NAME] [--lang en|de]\n"
             "    q, Ctrl-C or SIGTERM quits; the terminal is restored",
             run_stage},
+    Command{"bench-sync", "an offline door's queue syncing while another door scans online",
+            "stagedoor-kiosk bench-sync --url ws://127.0.0.1:PORT/ws --key DOOR_KEY\n"
+            "    --tokens FILE (badges.csv with a token column, or one token per line)\n"
+            "    [--scans 2000] [--window 64] [--online-per-second 500] [--seconds 5]\n"
+            "    [--warmup 1] [--server-pid PID]",
+            run_bench_sync},
 };
 
 void print_help(std::FILE* out) {
