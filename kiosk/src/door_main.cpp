@@ -1,5 +1,6 @@
 // `stagedoor-kiosk door`: wires the door's engine (door_engine), screen and keys (door_ui),
 // the camera (door_camera) and the terminal (terminal.hpp) together in one loop.
+#include "client/device_state.hpp"
 #include "command.hpp"
 #include "door_camera.hpp"
 #include "door_engine.hpp"
@@ -9,9 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <random>
-#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -22,31 +21,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path default_state_dir() {
-    if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg)
-        return fs::path(xdg) / "stagedoor-kiosk";
-    const char* home = std::getenv("HOME");
-    return fs::path(home ? home : ".") / ".local/state/stagedoor-kiosk";
-}
-
 // The state folder, created 0700 (it holds the device token and the offline roster).
 fs::path open_state_dir(const std::optional<std::string>& option) {
-    fs::path dir = option ? fs::path(*option) : default_state_dir();
-    fs::create_directories(dir);
-    ::chmod(dir.c_str(), 0700);
+    fs::path dir = option ? fs::path(*option) : client::default_state_dir();
+    if (!fs::exists(dir)) {
+        fs::create_directories(dir);
+        fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+    }
     return dir;
 }
 
-// "http://HOST:PORT" (device.json's base) -> the WebSocket endpoint.
-client::Endpoint endpoint_from_base(const std::string& base) {
-    if (base.starts_with("https://"))
-        throw std::runtime_error("this build of the door cannot connect over https yet (" + base +
-                                 "); pair it over http or use --url ws://...");
-    if (!base.starts_with("http://")) throw std::runtime_error("device.json: bad base " + base);
-    return parse_ws_url("ws://" + base.substr(7) + "/ws");
-}
-
-// Connection settings from --url/--key, else from the paired DIR/device.json.
+// Connection settings from --url/--key, else from the device paired into DIR/device.json
+// (its endpoint carries the pinned certificate or CA for wss).
 DoorConfig connection_config(const Options& options, const fs::path& state) {
     DoorConfig config;
     if (auto url = options.get("--url")) {
@@ -55,16 +41,13 @@ DoorConfig connection_config(const Options& options, const fs::path& state) {
         config.device_name = options.get("--device").value_or("Door");
         return config;
     }
-    std::ifstream file(state / "device.json");
-    if (!file)
-        throw UsageError("no paired device in " + state.string() +
-                         " (run `stagedoor-kiosk pair URL`), or give --url and --key");
-    json device = json::parse(file, nullptr, false);
-    if (!device.is_object() || !device.contains("token") || !device.contains("base"))
-        throw std::runtime_error((state / "device.json").string() + " is not a device file");
-    config.endpoint = endpoint_from_base(device["base"].get<std::string>());
-    config.credential = device["token"].get<std::string>();
-    config.device_name = device.value("name", "Door");
+    auto device = client::load_device_state(state);
+    if (device.role != "door")
+        throw std::runtime_error("the device in " + state.string() + " was paired as " +
+                                 device.role + ", not as a door");
+    config.endpoint = client::device_endpoint(device);
+    config.credential = device.token;
+    config.device_name = device.name;
     return config;
 }
 
