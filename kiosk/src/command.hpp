@@ -40,7 +40,7 @@ class Options {
     std::set<std::string> flags_;
 };
 
-// ws://HOST:PORT/PATH (plain WebSocket; the bench runs on loopback).
+// ws:// or wss://HOST[:PORT][/PATH] (client::parse_endpoint); a usage error otherwise.
 client::Endpoint parse_ws_url(std::string_view url);
 
 struct Command {
@@ -56,5 +56,9 @@ int run_bench_fanout(const std::vector<std::string>& args);
 int run_bench_lookup(const std::vector<std::string>& args);
 int run_swarm(const std::vector<std::string>& args);
 int run_bench_sync(const std::vector<std::string>& args);
+// The door kiosk (door_main.cpp).
+int run_door(const std::vector<std::string>& args);
+int run_stage(const std::vector<std::string>& args);
+int run_pair(const std::vector<std::string>& args);
 
 } // namespace stagedoor::kiosk

@@ -1,5 +1,7 @@
 #include "harness.hpp"
 
+#include "storage/attendance_store.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fcntl.h>
@@ -95,6 +97,20 @@ std::string TestEvent::key(std::string_view role) const {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
         text.pop_back();
     return text;
+}
+
+std::vector<std::string> TestEvent::import_roster(std::string_view csv) const {
+    fs::path file = temp.path / "roster.csv";
+    std::ofstream(file, std::ios::binary) << csv;
+    auto result = run_cli({"import", "--data", data.string(), file.string()});
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    storage::Database db(data / "stagedoor.db");
+    auto state = storage::load_attendance(db);
+    std::vector<std::string> tokens;
+    for (const auto* person : state.attendees())
+        tokens.push_back(person->token);
+    return tokens;
 }
 
 // Reads the server's stdout on a thread so the child never blocks on a full pipe.

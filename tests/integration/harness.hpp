@@ -39,6 +39,9 @@ struct TestEvent {
     TempDir temp;
     std::filesystem::path data;
     std::string key(std::string_view role) const;
+    // Imports a roster CSV with `stagedoor import`; returns the badge tokens in attendee id
+    // order.
+    std::vector<std::string> import_roster(std::string_view csv) const;
 };
 
 class ServerProcess {
