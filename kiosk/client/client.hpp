@@ -1,5 +1,6 @@
-// The one stagedoor WebSocket client: connect, hello, request/reply by id, pushes. Used by the
-// native kiosk, the load swarm (bench) and the integration tests. Beast stays in client.cpp.
+// The one stagedoor WebSocket client: connect, hello, request/reply by id, pushes, over ws:// or
+// wss:// (and plain or TLS HTTP requests). Used by the native kiosk, the load swarm (bench) and
+// the integration tests. Beast stays in client.cpp.
 //
 // Threading: a ClientContext runs one I/O thread for any number of connections. Callbacks run
 // on that thread. The blocking helpers (receive, request, wait_for) may be called from any
@@ -26,6 +27,18 @@ class ClientError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// The server presented a certificate other than the pinned one. what() names both fingerprints.
+class CertificateMismatch : public ClientError {
+  public:
+    CertificateMismatch(std::string pinned, std::string presented);
+    const std::string& pinned() const { return pinned_; }
+    const std::string& presented() const { return presented_; }
+
+  private:
+    std::string pinned_;
+    std::string presented_;
+};
+
 class ClientContext {
   public:
     ClientContext();
@@ -39,15 +52,40 @@ class ClientContext {
     std::unique_ptr<Impl> impl_;
 };
 
+// Which certificate a TLS connection accepts. With a fingerprint, exactly that certificate (a
+// venue server's self-signed one, pinned at pairing); with a CA file, a chain to a certificate in
+// it that names the host; both set, both must hold. With neither, the system's CAs and the host
+// name, unless accept_any: pairing accepts the certificate it sees and pins what
+// HttpResult::fingerprint / Connection::peer_fingerprint report.
+struct Trust {
+    std::string fingerprint; // "sha256:AB:CD:..." (see normalize_fingerprint), or empty
+    std::string ca_file;     // PEM file with the trusted certificate(s), or empty
+    bool accept_any = false;
+};
+
 struct Endpoint {
-    std::string host = "127.0.0.1";
+    std::string host = "127.0.0.1"; // an IP address or a host name (resolved when connecting)
     std::uint16_t port = 0;
     std::string path = "/ws";
+    bool tls = false; // wss:// or https://
+    Trust trust = {}; // only used with tls
 };
+
+// ws://, wss://, http:// or https:// followed by HOST[:PORT][/PATH][#FRAGMENT]. HOST is a name,
+// an IPv4 address or a bracketed IPv6 address; PORT defaults to 80 (443 with TLS); PATH defaults
+// to "/ws" for ws(s) and "/" for http(s); the fragment is dropped (it never goes to a server).
+// Throws ClientError naming what is wrong.
+Endpoint parse_endpoint(std::string_view url);
+
+// "sha256:" and 32 bytes as upper-case hex pairs joined by ':'. Accepts that with or without the
+// "sha256:" prefix, in any case, with or without the colons (`stagedoor serve` prints the bare
+// pairs); throws ClientError for anything else.
+std::string normalize_fingerprint(std::string_view text);
 
 class Connection {
   public:
-    // Connects and completes the WebSocket handshake; throws ClientError on failure/timeout.
+    // Connects (TLS first for endpoint.tls) and completes the WebSocket handshake; throws
+    // ClientError on failure/timeout, CertificateMismatch when a pinned certificate differs.
     static std::shared_ptr<Connection> open(ClientContext& context, const Endpoint& endpoint,
                                             Millis timeout = 5s);
     ~Connection();
@@ -86,6 +124,8 @@ class Connection {
     std::optional<int> wait_closed(Millis timeout = 5s);
     bool is_open() const;
     void close(int code = 1000);
+    // The fingerprint of the certificate the server presented ("sha256:..."); "" without TLS.
+    const std::string& peer_fingerprint() const;
 
     struct Impl;
 
@@ -94,11 +134,14 @@ class Connection {
     std::shared_ptr<Impl> impl_;
 };
 
-// Plain HTTP/1.1 GET or POST on loopback, for tests and tools. Returns status and body.
+// One HTTP/1.1 request (https:// with endpoint.tls, trusted as for Connection::open), for
+// pairing, tests and tools. Returns status and body; throws ClientError when the server cannot
+// be reached or answers nothing within the timeout, CertificateMismatch as open() does.
 struct HttpResult {
     int status = 0;
     std::string body;
     std::string content_type;
+    std::string fingerprint; // the server's certificate ("sha256:..."), "" without TLS
 };
 HttpResult http_request(const Endpoint& endpoint, std::string_view method, std::string_view target,
                         std::string_view body = {}, std::string_view bearer_key = {},

@@ -76,29 +76,13 @@ double Options::number(const std::string& name, double fallback, double min, dou
 }
 
 client::Endpoint parse_ws_url(std::string_view url) {
-    constexpr std::string_view scheme = "ws://";
-    if (!url.starts_with(scheme))
-        throw UsageError("--url must start with ws:// (e.g. ws://127.0.0.1:8080/ws)");
-    url.remove_prefix(scheme.size());
-    auto slash = url.find('/');
-    std::string_view authority = url.substr(0, slash);
-    client::Endpoint endpoint;
-    endpoint.path = slash == std::string_view::npos ? "/ws" : std::string(url.substr(slash));
-    auto colon = authority.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) throw UsageError("--url needs HOST:PORT");
-    endpoint.host = std::string(authority.substr(0, colon));
-    std::string port_text(authority.substr(colon + 1));
-    std::size_t used = 0;
-    int port = 0;
+    if (!url.starts_with("ws://") && !url.starts_with("wss://"))
+        throw UsageError("--url must start with ws:// or wss:// (e.g. ws://127.0.0.1:8080/ws)");
     try {
-        port = std::stoi(port_text, &used);
-    } catch (const std::exception&) {
-        used = 0;
+        return client::parse_endpoint(url);
+    } catch (const client::ClientError& error) {
+        throw UsageError(std::string("--url: ") + error.what());
     }
-    if (used == 0 || used != port_text.size() || port < 1 || port > 65535)
-        throw UsageError("--url port must be 1-65535");
-    endpoint.port = static_cast<std::uint16_t>(port);
-    return endpoint;
 }
 
 // ---- time and /proc ----

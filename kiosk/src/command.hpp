@@ -40,7 +40,7 @@ class Options {
     std::set<std::string> flags_;
 };
 
-// ws://HOST:PORT/PATH (plain WebSocket; the bench runs on loopback).
+// ws:// or wss://HOST[:PORT][/PATH] (client::parse_endpoint); a usage error otherwise.
 client::Endpoint parse_ws_url(std::string_view url);
 
 struct Command {
@@ -54,6 +54,7 @@ int run_bench_ping(const std::vector<std::string>& args);
 int run_bench_checkin(const std::vector<std::string>& args);
 int run_bench_fanout(const std::vector<std::string>& args);
 int run_bench_lookup(const std::vector<std::string>& args);
+int run_pair(const std::vector<std::string>& args);
 int run_stage(const std::vector<std::string>& args);
 
 } // namespace stagedoor::kiosk

@@ -12,6 +12,22 @@ namespace stagedoor::kiosk {
 namespace {
 
 constexpr std::array kCommands{
+    Command{"pair", "pair this kiosk with a pairing link or code; stores its token (0600)",
+            "stagedoor-kiosk pair LINK [--state DIR] [--ca FILE] [--fingerprint SHA256]\n"
+            "    [--name NAME]\n"
+            "  stagedoor-kiosk pair CODE --base https://HOST:PORT [...]\n"
+            "  stagedoor-kiosk pair --qr-from /dev/video0 [--qr-timeout 60] [...]\n\n"
+            "LINK is the pairing link BASE/<view>#pair=CODE (dashboard, `stagedoor device pair`).\n"
+            "  --state DIR       the state folder (default $XDG_STATE_HOME/stagedoor-kiosk or\n"
+            "                    ~/.local/state/stagedoor-kiosk); DIR/device.json is replaced\n"
+            "  --ca FILE         over https, trust the server's certificate through this CA file\n"
+            "  --fingerprint FP  over https, accept only this certificate (as `stagedoor serve`\n"
+            "                    prints it); without --ca or --fingerprint the certificate seen\n"
+            "                    now is pinned: compare the printed fingerprint with the server's\n"
+            "  --name NAME       how this kiosk describes itself to the organiser (default: the\n"
+            "                    host name); the device's name is the one the organiser gave\n"
+            "  --qr-from DEVICE  read the pairing QR code from a V4L2 camera (libzbar)",
+            run_pair},
     Command{"bench-ping", "round trips of `ping` per second, closed loop",
             "stagedoor-kiosk bench-ping --url ws://127.0.0.1:PORT/ws --key DOOR_KEY\n"
             "    [--connections 64] [--seconds 5] [--warmup 1] [--server-pid PID]",
@@ -33,9 +49,12 @@ constexpr std::array kCommands{
             "    [--seconds 5] [--warmup 1] [--server-pid PID]",
             run_bench_lookup},
     Command{"stage", "full-screen stage countdown on this terminal (a TV behind the stage)",
-            "stagedoor-kiosk stage --url ws://HOST:PORT/ws --key STAGE_KEY\n"
-            "    [--device NAME] [--lang en|de]\n"
-            "    q, Ctrl-C or SIGTERM quits; the terminal is restored",
+            "stagedoor-kiosk stage [--state DIR] [--lang en|de]\n"
+            "  stagedoor-kiosk stage --url ws[s]://HOST:PORT/ws --key STAGE_KEY [--device NAME]\n\n"
+            "  --state DIR  a kiosk paired as a stage display (`stagedoor-kiosk pair`); the\n"
+            "               default state folder when neither --state nor --url is given\n"
+            "  --url, --key the server and its stage role key instead (tests, scripts)\n"
+            "q, Ctrl-C or SIGTERM quits; the terminal is restored",
             run_stage},
 };
 
