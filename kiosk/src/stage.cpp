@@ -43,6 +43,13 @@ double local_ms() {
     return duration<double, std::milli>(system_clock::now().time_since_epoch()).count();
 }
 
+// A string field of a server frame, "" when absent or not a string (a frame never throws here).
+std::string text_field(const json& frame, const char* name) {
+    if (!frame.is_object()) return "";
+    auto it = frame.find(name);
+    return it != frame.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 struct StageOptions {
     client::Endpoint endpoint;
     std::string credential_field; // "key" (a role key) or "token" (a paired device's)
@@ -102,12 +109,13 @@ bool StageLink::on_frame(std::string_view bytes) {
     std::lock_guard lock(mutex_);
     model_.apply_frame(frame, now);
     last_frame_ms_ = now;
-    std::string type = frame.is_object() ? frame.value("type", "") : "";
+    std::string type = text_field(frame, "type");
     if (type == "welcome") {
         connected_ = ever_connected_ = true;
         problem_.clear();
     } else if (type == "error" && frame.value("re", json()) == json(1)) {
-        problem_ = "hello refused: " + frame.value("code", "") + " " + frame.value("message", "");
+        problem_ =
+            "hello refused: " + text_field(frame, "code") + " " + text_field(frame, "message");
     } else if (type == "pong") {
         ++pongs_;
     }

@@ -319,4 +319,15 @@ TEST_CASE("kiosk stage: a kiosk paired as a stage display connects with its stat
                            pane, [](int s) { return s == 120; }, 20s));
     CHECK_SCREEN(pane, shows(pane, "Bereit"));
     CHECK(display_reported(*moderator, "Stage left"));
+
+    // A wrong role key: the screen says the server refused it (and the kiosk keeps trying).
+    fs::path wrong_key = event.temp.path / "wrong-key";
+    fs::create_directories(wrong_key);
+    TmuxSession refused_pane(wrong_key, {STAGEDOOR_KIOSK_BIN, "stage", "--url",
+                                         "ws://127.0.0.1:" + std::to_string(server.port()) + "/ws",
+                                         "--key", "not-the-key"});
+    CHECK_SCREEN(
+        refused_pane,
+        eventually([&] { return shows(refused_pane, "hello refused: unauthorized"); }, 20s));
+    CHECK(refused_pane.running());
 }
