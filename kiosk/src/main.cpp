@@ -82,9 +82,12 @@ constexpr std::array kCommands{
         "min. The last line (result bench=swarm ...) is what scripts/bench reads.",
         run_swarm},
     Command{"stage", "full-screen stage countdown on this terminal (a TV behind the stage)",
-            "stagedoor-kiosk stage --url ws://HOST:PORT/ws --key STAGE_KEY\n"
-            "    [--device NAME] [--lang en|de]\n"
-            "    q, Ctrl-C or SIGTERM quits; the terminal is restored",
+            "stagedoor-kiosk stage [--state DIR] [--lang en|de]\n"
+            "  stagedoor-kiosk stage --url ws[s]://HOST:PORT/ws --key STAGE_KEY [--device NAME]\n\n"
+            "  --state DIR  a kiosk paired as a stage display (`stagedoor-kiosk pair`); the\n"
+            "               default state folder when neither --state nor --url is given\n"
+            "  --url, --key the server and its stage role key instead (tests, scripts)\n"
+            "q, Ctrl-C or SIGTERM quits; the terminal is restored",
             run_stage},
     Command{"bench-sync", "an offline door's queue syncing while another door scans online",
             "stagedoor-kiosk bench-sync --url ws://127.0.0.1:PORT/ws --key DOOR_KEY\n"

@@ -5,6 +5,7 @@
 // arrives (so a pong's receive time is exact). The main thread draws the model twenty times a
 // second through a frame buffer that writes only what changed, so the countdown keeps counting
 // from its anchors and clock offset whether or not the server answers.
+#include "client/device_state.hpp"
 #include "command.hpp"
 #include "stage_view.hpp"
 #include "terminal.hpp"
@@ -13,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -41,9 +43,17 @@ double local_ms() {
     return duration<double, std::milli>(system_clock::now().time_since_epoch()).count();
 }
 
+// A string field of a server frame, "" when absent or not a string (a frame never throws here).
+std::string text_field(const json& frame, const char* name) {
+    if (!frame.is_object()) return "";
+    auto it = frame.find(name);
+    return it != frame.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 struct StageOptions {
     client::Endpoint endpoint;
-    std::string key;
+    std::string credential_field; // "key" (a role key) or "token" (a paired device's)
+    std::string credential;
     std::string device;
     StageLanguage language = StageLanguage::en;
 };
@@ -99,12 +109,13 @@ bool StageLink::on_frame(std::string_view bytes) {
     std::lock_guard lock(mutex_);
     model_.apply_frame(frame, now);
     last_frame_ms_ = now;
-    std::string type = frame.is_object() ? frame.value("type", "") : "";
+    std::string type = text_field(frame, "type");
     if (type == "welcome") {
         connected_ = ever_connected_ = true;
         problem_.clear();
     } else if (type == "error" && frame.value("re", json()) == json(1)) {
-        problem_ = "hello refused: " + frame.value("code", "") + " " + frame.value("message", "");
+        problem_ =
+            "hello refused: " + text_field(frame, "code") + " " + text_field(frame, "message");
     } else if (type == "pong") {
         ++pongs_;
     }
@@ -137,7 +148,7 @@ void StageLink::session(client::Connection& connection) {
                               {"protocol", 1},
                               {"role", "stage"},
                               {"device", options_.device},
-                              {"key", options_.key},
+                              {options_.credential_field, options_.credential},
                               {"app", "stagedoor-kiosk stage"}}
                              .dump());
     // The burst: the next ping when the previous pong is back, or after 2 s without one.
@@ -210,12 +221,39 @@ StageSnapshot StageLink::snapshot(double now) {
     return snapshot;
 }
 
+// A paired stage display: the server, token and name from the state folder. Throws
+// ClientError when the folder holds no pairing.
+void use_device_state(StageOptions& stage, const std::filesystem::path& dir) {
+    client::DeviceState state = client::load_device_state(dir);
+    if (state.role != "stage")
+        throw UsageError(dir.string() + " is paired as a " + state.role +
+                         "; pair this kiosk with a stage display's link");
+    stage.endpoint = client::device_endpoint(state);
+    stage.credential_field = "token";
+    stage.credential = state.token;
+    stage.device = state.name;
+}
+
 StageOptions parse_stage_options(const std::vector<std::string>& args) {
-    Options options(args, {"--url", "--key", "--device", "--lang"});
+    Options options(args, {"--state", "--url", "--key", "--device", "--lang"});
     StageOptions stage;
-    stage.endpoint = parse_ws_url(options.require("--url"));
-    stage.key = options.require("--key");
-    stage.device = options.get("--device").value_or("Stage terminal");
+    if (auto url = options.get("--url")) {
+        if (options.get("--state")) throw UsageError("--state and --url exclude each other");
+        stage.endpoint = parse_ws_url(*url);
+        stage.credential_field = "key";
+        stage.credential = options.require("--key");
+        stage.device = options.get("--device").value_or("Stage terminal");
+    } else {
+        if (options.get("--key") || options.get("--device"))
+            throw UsageError("--key and --device go with --url; a paired kiosk uses --state");
+        auto dir = options.get("--state");
+        try {
+            use_device_state(stage,
+                             dir ? std::filesystem::path(*dir) : client::default_state_dir());
+        } catch (const client::ClientError& error) {
+            throw UsageError(error.what());
+        }
+    }
     std::string language = options.get("--lang").value_or("en");
     if (language != "en" && language != "de") throw UsageError("--lang must be en or de");
     stage.language = language == "de" ? StageLanguage::de : StageLanguage::en;

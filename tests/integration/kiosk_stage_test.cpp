@@ -6,9 +6,12 @@
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <optional>
+#include <regex>
 #include <sstream>
+#include <sys/wait.h>
 
 using namespace stagedoor::testing;
 using nlohmann::json;
@@ -99,6 +102,55 @@ int child_of(int parent) {
     return child;
 }
 
+// Runs stagedoor-kiosk to completion (outside tmux); returns its exit status and output.
+CliResult run_kiosk(const std::vector<std::string>& args, const fs::path& folder) {
+    std::string command = std::string("'") + STAGEDOOR_KIOSK_BIN + "'";
+    for (const auto& arg : args)
+        command += " '" + arg + "'";
+    fs::path out = folder / "kiosk-output.txt";
+    int status = std::system((command + " > '" + out.string() + "' 2>&1").c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out)};
+}
+
+// Pairs a state folder through `stagedoor device pair` and `stagedoor-kiosk pair`.
+void pair_kiosk(const TestEvent& event, const ServerProcess& server, const std::string& role,
+                const std::string& name, const fs::path& state) {
+    auto code =
+        run_cli({"device", "pair", "--data", event.data.string(), "--role", role, "--name", name,
+                 "--no-qr", "--base", "http://127.0.0.1:" + std::to_string(server.port())});
+    std::smatch link;
+    INFO(code.output);
+    REQUIRE(std::regex_search(code.output, link, std::regex(R"((http://\S+#pair=\S+))")));
+    auto paired = run_kiosk({"pair", link[1].str(), "--state", state.string()}, event.temp.path);
+    INFO(paired.output);
+    REQUIRE(paired.exit_code == 0);
+}
+
+// True once a `displays` push lists this display with a clock estimate (its sync_report).
+bool display_reported(Connection& moderator, const std::string& device) {
+    bool reported = false;
+    eventually(
+        [&] {
+            auto displays = moderator.wait_for("displays", 100ms);
+            if (displays)
+                for (const auto& display : (*displays)["displays"])
+                    reported = reported ||
+                               (display["device"] == device && display["offset_ms"].is_number() &&
+                                display["delay_ms"].get<double>() < 1000);
+            return reported;
+        },
+        15s);
+    return reported;
+}
+
+void import_agenda(const TestEvent& event, const std::string& csv) {
+    fs::path agenda = event.temp.path / "agenda.csv";
+    std::ofstream(agenda) << csv;
+    REQUIRE(
+        run_cli({"agenda", "import", "--data", event.data.string(), agenda.string()}).exit_code ==
+        0);
+}
+
 json control(Connection& moderator, std::string action, json extra = json::object()) {
     json frame = {{"type", "timer_control"}, {"action", std::move(action)}};
     frame.update(extra);
@@ -110,13 +162,9 @@ json control(Connection& moderator, std::string action, json extra = json::objec
 TEST_CASE("kiosk stage: block digits count down, hold on pause, run into +m:ss overtime, and "
           "keep counting with the server killed") {
     TestEvent event;
-    fs::path agenda = event.temp.path / "agenda.csv";
-    std::ofstream(agenda) << "id,title,kind,duration,warn,danger,at_zero,block,block_target\n"
-                             "key,Keynote on cities,talk,1:00,30,10,count_up,,\n"
-                             "short,Lightning talk,talk,0:02,1,1,count_up,,\n";
-    REQUIRE(
-        run_cli({"agenda", "import", "--data", event.data.string(), agenda.string()}).exit_code ==
-        0);
+    import_agenda(event, "id,title,kind,duration,warn,danger,at_zero,block,block_target\n"
+                         "key,Keynote on cities,talk,1:00,30,10,count_up,,\n"
+                         "short,Lightning talk,talk,0:02,1,1,count_up,,\n");
     ServerProcess server(event.data);
     server.start();
     ClientContext context;
@@ -133,19 +181,7 @@ TEST_CASE("kiosk stage: block digits count down, hold on pause, run into +m:ss o
     CHECK_SCREEN(pane, shows(pane, "Next: Lightning talk"));
     CHECK_SCREEN(pane, shows(pane, "Ready"));
     // After its ping burst the kiosk reports its clock sync, which moderators see.
-    bool reported = false;
-    eventually(
-        [&] {
-            auto displays = moderator->wait_for("displays", 100ms);
-            if (displays)
-                for (const auto& display : (*displays)["displays"])
-                    reported = reported || (display["device"] == "Stage TV" &&
-                                            display["offset_ms"].is_number() &&
-                                            display["delay_ms"].get<double>() < 1000);
-            return reported;
-        },
-        15s);
-    CHECK(reported);
+    CHECK(display_reported(*moderator, "Stage TV"));
 
     // Started: the digits count down.
     CHECK(control(*moderator, "start")["type"] == "ok");
@@ -254,4 +290,44 @@ TEST_CASE("kiosk stage: SIGTERM and SIGINT give the terminal back as it was") {
         CHECK(pane.format("#{alternate_on}") == "0");
         CHECK(pane.format("#{cursor_flag}") == "1");
     }
+}
+
+TEST_CASE("kiosk stage: a kiosk paired as a stage display connects with its state folder") {
+    TestEvent event;
+    import_agenda(event, "title,duration\nOpening,2:00\n");
+    ServerProcess server(event.data);
+    server.start();
+    ClientContext context;
+    auto moderator = connect_as(context, server, event, "moderator");
+
+    // A folder paired as a door is refused with a reason, before any screen is drawn.
+    fs::path door_state = event.temp.path / "door-state";
+    pair_kiosk(event, server, "door", "Door 1", door_state);
+    auto refused = run_kiosk({"stage", "--state", door_state.string()}, event.temp.path);
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.output, Catch::Contains("is paired as a door"));
+    auto unpaired =
+        run_kiosk({"stage", "--state", (event.temp.path / "none").string()}, event.temp.path);
+    CHECK(unpaired.exit_code == 2);
+    CHECK_THAT(unpaired.output, Catch::Contains("stagedoor-kiosk pair"));
+
+    fs::path stage_state = event.temp.path / "stage-state";
+    pair_kiosk(event, server, "stage", "Stage left", stage_state);
+    TmuxSession pane(event.temp.path, {STAGEDOOR_KIOSK_BIN, "stage", "--state",
+                                       stage_state.string(), "--lang", "de"});
+    CHECK_SCREEN(pane, wait_for_seconds(
+                           pane, [](int s) { return s == 120; }, 20s));
+    CHECK_SCREEN(pane, shows(pane, "Bereit"));
+    CHECK(display_reported(*moderator, "Stage left"));
+
+    // A wrong role key: the screen says the server refused it (and the kiosk keeps trying).
+    fs::path wrong_key = event.temp.path / "wrong-key";
+    fs::create_directories(wrong_key);
+    TmuxSession refused_pane(wrong_key, {STAGEDOOR_KIOSK_BIN, "stage", "--url",
+                                         "ws://127.0.0.1:" + std::to_string(server.port()) + "/ws",
+                                         "--key", "not-the-key"});
+    CHECK_SCREEN(
+        refused_pane,
+        eventually([&] { return shows(refused_pane, "hello refused: unauthorized"); }, 20s));
+    CHECK(refused_pane.running());
 }
