@@ -233,8 +233,6 @@ std::string tls_failure(beast::error_code ec, SSL* handle, const Endpoint& endpo
     text += endpoint.trust.ca_file.empty()
                 ? "; checked against the system's certificate authorities"
                 : "; checked against " + endpoint.trust.ca_file;
-    if (auto seen = presented_fingerprint(handle); !seen.empty())
-        text += "; the server presented " + seen;
     return text + ")";
 }
 
