@@ -4,6 +4,7 @@
 // make a valid error frame.
 #include "round_trip.hpp"
 #include "stagedoor/protocol/messages_attendance.hpp"
+#include "stagedoor/protocol/messages_offline.hpp"
 #include "stagedoor/protocol/messages_stage.hpp"
 
 namespace {
@@ -31,7 +32,9 @@ using AllMessages = MessageTypes<
     // messages_stage.hpp
     TimerControl, AgendaAdd, AgendaUpdate, AgendaRemove, AgendaMove, AgendaSkip, NoShow, SwapNext,
     UndoNext, StageMessageRequest, StageClear, Blackout, SyncReport, TimerMessage, AgendaMessage,
-    StageScreen, OnDeck, Displays>;
+    StageScreen, OnDeck, Displays,
+    // messages_offline.hpp
+    OfflineRoster, QueueReport, OfflineRosterPage, OfflineUpdate>;
 
 } // namespace
 

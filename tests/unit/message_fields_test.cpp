@@ -3,6 +3,7 @@
 // whatever string field holds it.
 #include "stagedoor/protocol/messages.hpp"
 #include "stagedoor/protocol/messages_attendance.hpp"
+#include "stagedoor/protocol/messages_offline.hpp"
 #include "stagedoor/protocol/messages_stage.hpp"
 
 #include <catch2/catch.hpp>
@@ -154,6 +155,18 @@ template <class Check> void for_each_sample(Check check) {
     check(OnDeck{OnDeckItem{"p5", "Pitch 5"}, OnDeckSpeaker{14, "Ben", "Org", false}, 2});
     check(Displays{{DisplayHealth{"Stage left", Role::stage, 1.5, 4.0, 2000.0, 1, true},
                     DisplayHealth{"Right", Role::door, {}, {}, {}, {}, false}}});
+    OfflineAttendee inside{12, 2, "Jana", "TU", Category::press, true, false, true, 5, "Door 2 #7"};
+    OfflineAttendee outside{13, 0, "", "", Category::guest, false, true, false, {}, {}};
+    check(OfflineRoster{5, 1000});
+    check(OfflineRosterPage{5,
+                            {"e1", "Netzwerk", "2026-11-26"},
+                            "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                            false,
+                            {inside, outside},
+                            13,
+                            1764158400123});
+    check(OfflineUpdate{{inside, outside}, 1764158400999});
+    check(QueueReport{9, 12, 1764158400123, std::nullopt});
 }
 
 template <class T> struct is_optional : std::false_type {};
