@@ -337,6 +337,7 @@ export function doorVerdict(page) {
             org: text('verdict-org'),
             detail: text('verdict-detail'),
             late: text('verdict-late'),
+            offline: document.getElementById('verdict-offline')?.hidden === false, // decided offline
             text: v.textContent,
         };
     });
