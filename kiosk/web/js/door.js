@@ -323,7 +323,7 @@ async function submitScan(payload) {
     const scan = { scan_id: newScanId(), payload: payload.slice(0, 4096), direction: state.direction, at: Date.now() };
     state.waitingFor = scan.scan_id;
     // Just opened or paired: a scan waits a moment for the first session instead of failing.
-    if (conn.state === 'connecting' && !conn.everOnline) await conn.whenOnline(ANSWER_WITHIN_MS);
+    if (conn.state === 'connecting' && !conn.everOnline) await whileConnecting(ANSWER_WITHIN_MS);
     if (doorMode() === 'online') {
         const outcome = await askServer(scan);
         if (outcome.reply) {
@@ -339,6 +339,19 @@ async function submitScan(payload) {
         renderMode();
     }
     await decideOffline(scan);
+}
+
+/** Resolves when the connection leaves 'connecting' (up, or failed), or after `ms`. */
+function whileConnecting(ms) {
+    return new Promise((resolve) => {
+        const done = () => {
+            off();
+            clearTimeout(timer);
+            resolve();
+        };
+        const off = conn.on('state', (s) => { if (s !== 'connecting') done(); });
+        const timer = setTimeout(done, ms);
+    });
 }
 
 /**
