@@ -87,7 +87,8 @@ std::optional<Scan> decode_scan_fast(std::string_view text) {
         payload_field = 8,
         direction_field = 16,
         at_field = 32,
-        all_fields = 63
+        all_fields = 63,
+        offline_field = 64 // optional: only offline doors send it
     };
     unsigned seen = 0;
     Scan scan;
@@ -126,11 +127,17 @@ std::optional<Scan> decode_scan_fast(std::string_view text) {
                 return std::nullopt;
         } else if (key == "at") {
             if (!take(at_field) || !cursor.small_integer(scan.at)) return std::nullopt;
+        } else if (key == "offline") {
+            // Tested last, so the online frame's six keys cost nothing more.
+            if (!take(offline_field) || !cursor.string(value)) return std::nullopt;
+            scan.offline = scan_outcome_from_string(value);
+            if (!scan.offline) return std::nullopt;
         } else {
             return std::nullopt;
         }
     } while (cursor.consume(','));
-    if (!cursor.consume('}') || !cursor.at_end() || seen != all_fields) return std::nullopt;
+    if (!cursor.consume('}') || !cursor.at_end() || (seen & all_fields) != all_fields)
+        return std::nullopt;
     return scan;
 }
 
@@ -149,6 +156,15 @@ std::string_view blank_problem(std::string_view text) {
 std::string_view excerpt_length_problem(std::string_view text) {
     bool too_long = utf8_prefix(text, kMaxPayloadExcerptChars).size() != text.size();
     return too_long ? "is longer than 200 characters" : "";
+}
+
+std::string offline_time_problem(const std::optional<ScanOutcome>& offline,
+                                 const std::optional<std::int64_t>& at) {
+    return offline && !at ? "is required with offline (when the door decided)" : "";
+}
+
+std::string offline_walk_in_problem(const std::optional<ScanOutcome>& offline) {
+    return offline && *offline != ScanOutcome::ok ? "must be ok for a walk-in" : "";
 }
 
 std::string unknown_category_problem(const std::map<std::string, GroupCounts>& by_category) {

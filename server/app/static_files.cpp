@@ -9,8 +9,10 @@ namespace fs = std::filesystem;
 
 namespace {
 // Third-party browser libraries, served from node_modules so no page needs a CDN.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kVendorFiles{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kVendorFiles{{
     {"/vendor/jsQR.js", "jsqr/dist/jsQR.js"},
+    {"/vendor/idb.js", "idb/build/index.js"},                // the offline door's IndexedDB
+    {"/vendor/noble-ed25519.js", "@noble/ed25519/index.js"}, // its Ed25519 without WebCrypto
     {"/vendor/uPlot.iife.min.js", "uplot/dist/uPlot.iife.min.js"},
     {"/vendor/uPlot.min.css", "uplot/dist/uPlot.min.css"},
 }};

@@ -8,7 +8,8 @@
 
 namespace stagedoor::app {
 
-// "/" -> index.html, "/door" -> door.html, "/vendor/jsQR.js" -> vendor file; std::nullopt for
+// "/" -> index.html, "/door" -> door.html, "/vendor/jsQR.js" -> vendor file (also idb.js,
+// noble-ed25519.js, uPlot), "/sw.js" -> the door's service worker; std::nullopt for
 // anything that is not a regular file inside the roots (.., %2e%2e, NUL, backslashes, symlinks
 // out of the root).
 std::optional<std::filesystem::path> resolve_static(const std::filesystem::path& web_root,

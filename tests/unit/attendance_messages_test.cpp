@@ -13,6 +13,10 @@ template <class M> Error decode_error(const std::string& text) {
     return stagedoor::testing::refused<M>(text);
 }
 
+Scan accepted_scan(const std::string& text) {
+    return stagedoor::testing::accepted<Scan>(text);
+}
+
 AttendeeInfo jana() {
     return AttendeeInfo{
         12, "Jana Köhler", "TU Dresden", Category::new_member, "Wissenschaft & Forschung", true};
@@ -21,14 +25,14 @@ AttendeeInfo jana() {
 } // namespace
 
 TEST_CASE("attendance messages: scan round-trips and is strict") {
-    Scan scan{7, "door1-000042", "SD1.abc.def", Direction::out, 1764158400123};
+    Scan scan{7, "door1-000042", "SD1.abc.def", Direction::out, 1764158400123, std::nullopt};
     auto decoded = round_trip(scan);
     CHECK(decoded.scan_id == "door1-000042");
     CHECK(decoded.direction == Direction::out);
     CHECK(decoded.at == 1764158400123);
 
     // An empty payload is a scan of nothing readable: decoded, judged malformed later.
-    CHECK(round_trip(Scan{1, "s", "", Direction::in, 0}).payload.empty());
+    CHECK(round_trip(Scan{1, "s", "", Direction::in, 0, std::nullopt}).payload.empty());
 
     CHECK(decode_error<Scan>(R"({"type":"scan","id":1,"payload":"x","direction":"in","at":1})")
               .field == "scan_id");
@@ -62,13 +66,13 @@ TEST_CASE("attendance messages: scan round-trips and is strict") {
 }
 
 TEST_CASE("attendance messages: checkin_manual round-trips with and without optionals") {
-    CheckinManual full{3, 12, Direction::in, std::string("desk-1"), 1000};
+    CheckinManual full{3, 12, Direction::in, std::string("desk-1"), 1000, std::nullopt};
     auto decoded = round_trip(full);
     CHECK(decoded.attendee_id == 12);
     CHECK(decoded.scan_id == std::optional<std::string>("desk-1"));
     CHECK(decoded.at == std::optional<std::int64_t>(1000));
 
-    CheckinManual bare{4, 13, Direction::out, std::nullopt, std::nullopt};
+    CheckinManual bare{4, 13, Direction::out, std::nullopt, std::nullopt, std::nullopt};
     auto decoded_bare = round_trip(bare);
     CHECK_FALSE(decoded_bare.scan_id.has_value());
     CHECK_FALSE(decoded_bare.at.has_value());
@@ -463,4 +467,58 @@ TEST_CASE("attendance messages: the fast scan decoder agrees with the general on
             CHECK(general(text));
         }
     }
+}
+
+TEST_CASE("attendance messages: offline attempts carry the kiosk's result and need a time") {
+    auto scan = accepted_scan(R"({"type":"scan","id":7,"scan_id":"door1-000042","payload":"x",)"
+                              R"("direction":"in","at":1764158400123,"offline":"ok"})");
+    CHECK(scan.offline == ScanOutcome::ok);
+    CHECK(decode_error<Scan>(R"({"type":"scan","id":7,"scan_id":"d","payload":"x",)"
+                             R"("direction":"in","at":1,"offline":"green"})")
+              .field == "offline");
+    // checkin_manual and walk_in have an optional "at", required once "offline" is there.
+    CHECK(
+        decode_error<CheckinManual>(
+            R"({"type":"checkin_manual","id":1,"attendee_id":12,"direction":"in","offline":"ok"})")
+            .field == "at");
+    CHECK(stagedoor::testing::accepted<CheckinManual>(
+              R"({"type":"checkin_manual","id":1,"attendee_id":12,"direction":"in",)"
+              R"("at":5,"offline":"revoked"})")
+              .offline == ScanOutcome::revoked);
+    CHECK(decode_error<WalkIn>(R"({"type":"walk_in","id":1,"name":"Eva","offline":"ok"})").field ==
+          "at");
+    auto refused = decode_error<WalkIn>(
+        R"({"type":"walk_in","id":1,"name":"Eva","at":5,"offline":"already_in"})");
+    CHECK(refused.field == "offline");
+    CHECK(refused.code == ErrorCode::bad_message);
+    // scan_result echoes the kiosk's result and names a conflict.
+    ScanResult result;
+    result.scan_id = "door2-000007";
+    result.result = ScanOutcome::already_in;
+    result.offline = ScanOutcome::ok;
+    result.conflict = ConflictKind::admitted_twice;
+    auto text = serialize(result);
+    CHECK(text.find(R"("offline":"ok","conflict":"admitted_twice")") != std::string::npos);
+    CHECK(round_trip(result) == result);
+}
+
+TEST_CASE("attendance messages: the fast scan decoder reads offline scans") {
+    const std::string base = R"("type":"scan","id":7,"scan_id":"door1-000042","payload":"SD1.x",)"
+                             R"("direction":"in","at":1764158400123)";
+    for (const auto& [name, outcome] : kScanOutcomes) {
+        std::string text = "{" + base + R"(,"offline":")" + std::string(name) + "\"}";
+        auto fast = decode_scan_fast(text);
+        REQUIRE(fast);
+        CHECK(fast->offline == outcome);
+        CHECK(*fast == accepted_scan(text));
+    }
+    auto first = decode_scan_fast(R"({"offline":"revoked",)" + base + "}");
+    REQUIRE(first);
+    CHECK(first->offline == ScanOutcome::revoked);
+    // Anything the general decoder refuses or reads differently is left to it.
+    CHECK_FALSE(decode_scan_fast("{" + base + R"(,"offline":"okay"})"));
+    CHECK_FALSE(decode_scan_fast("{" + base + R"(,"offline":null})"));
+    CHECK_FALSE(decode_scan_fast("{" + base + R"(,"offline":"ok","offline":"ok"})"));
+    CHECK_FALSE(decode_scan_fast(R"({"offline":"ok"})"));
+    CHECK_FALSE(decode_scan_fast("{" + base + "}").value().offline);
 }

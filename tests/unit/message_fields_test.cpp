@@ -36,6 +36,16 @@ AttendanceEventBody event_body() {
                                Direction::in, ScanOutcome::ok, jana(),   CountsBody{10, 5, 4, 1}};
 }
 
+OfflineConflictBody offline_conflict() {
+    OfflineConflictBody conflict;
+    conflict.kind = ConflictKind::admitted_twice;
+    conflict.attendee = jana();
+    conflict.scans = {{"door2-000007", "Door 2 #9", 1764158400123, true},
+                      {"door1-000042", "Door 1 #7", 1764158300000, false}};
+    conflict.server_time = 1764158460000;
+    return conflict;
+}
+
 Attendance attendance_snapshot() {
     Attendance snapshot;
     snapshot.counts = {150, 42, 40, 3};
@@ -47,6 +57,7 @@ Attendance attendance_snapshot() {
     snapshot.vips_missing = {jana()};
     snapshot.devices = {{"Door 1", "door", 40, 2, 1764158701000, 6}};
     snapshot.rejected = {{"bad_signature", 1}};
+    snapshot.conflicts = {offline_conflict()};
     snapshot.server_time = 1764158702000;
     return snapshot;
 }
@@ -108,17 +119,20 @@ template <class Check> void for_each_sample(Check check) {
     check(Ok{9});
     check(ErrorReply{std::nullopt, ErrorCode::bad_message, "field 'x' is required", "x"});
     check(ErrorReply{4, ErrorCode::rate_limited, "slow down", ""});
-    check(Scan{7, "door1-000042", "", Direction::out, 1764158400123});
-    check(CheckinManual{8, 12, Direction::in, "desk-1", 5});
-    check(CheckinManual{8, 12, Direction::out, std::nullopt, std::nullopt});
-    check(WalkIn{9, "Eva", "Rathaus", Category::press, "", "eva@example.org", "desk-2", 6});
-    check(WalkIn{9, "Eva", {}, {}, {}, {}, {}, {}});
+    check(Scan{7, "door1-000042", "", Direction::out, 1764158400123, std::nullopt});
+    check(Scan{7, "door1-000042", "", Direction::in, 1764158400123, ScanOutcome::already_in});
+    check(CheckinManual{8, 12, Direction::in, "desk-1", 5, ScanOutcome::ok});
+    check(CheckinManual{8, 12, Direction::out, std::nullopt, std::nullopt, std::nullopt});
+    check(WalkIn{9, "Eva", "Rathaus", Category::press, "", "eva@example.org", "desk-2", 6,
+                 ScanOutcome::ok});
+    check(WalkIn{9, "Eva", {}, {}, {}, {}, {}, {}, {}});
     check(Lookup{10, "köhler"});
     check(Undo{11, "door1-000042"});
     check(ScanResult{1, "s", ScanOutcome::already_in, Direction::in, Method::scan, jana(), "why", 5,
-                     true, FirstEntry{4, "Door 2"}, std::nullopt});
+                     true, FirstEntry{4, "Door 2"}, std::nullopt, ScanOutcome::ok,
+                     ConflictKind::admitted_twice});
     check(ScanResult{1, "s", ScanOutcome::malformed, Direction::out, Method::manual, std::nullopt,
-                     "", 5, false, std::nullopt, "garbage"});
+                     "", 5, false, std::nullopt, "garbage", std::nullopt, std::nullopt});
     check(WalkInResult{11, "desk-7", ScanOutcome::ok, jana(), "SD1.payload.signature"});
     check(LookupResult{12, {{jana(), true, 1764158000000}, {jana(), false, std::nullopt}}});
     Counts counts;
@@ -133,6 +147,13 @@ template <class Check> void for_each_sample(Check check) {
     rejected.attendee.reset();
     check(Rejected{rejected});
     check(VipArrived{jana(), 1764158400000, "Door 2"});
+    check(OfflineConflict{offline_conflict()});
+    OfflineConflict revoked{offline_conflict()};
+    revoked.kind = ConflictKind::revoked_meanwhile;
+    revoked.attendee.reset();
+    revoked.scans.resize(1);
+    revoked.reason = "Badge was replaced by a newer one";
+    check(revoked);
     check(TimerControl{7, TimerAction::go_to, std::string("p1"), std::nullopt});
     check(TimerControl{8, TimerAction::add_time, std::nullopt, -30000});
     check(AgendaAdd{3, item_fields(), "p2"});
@@ -240,7 +261,7 @@ TEST_CASE("message fields: numbers are written as nlohmann writes them") {
 
 TEST_CASE("message fields: absent, null and empty keep their meaning per field") {
     // An optional field is left out when empty, a nullable one is written as null.
-    auto manual = json::parse(serialize(CheckinManual{1, 2, Direction::in, {}, {}}));
+    auto manual = json::parse(serialize(CheckinManual{1, 2, Direction::in, {}, {}, {}}));
     CHECK_FALSE(manual.contains("scan_id"));
     auto move = json::parse(serialize(AgendaMove{1, "p1", std::nullopt}));
     CHECK(move.at("before").is_null());

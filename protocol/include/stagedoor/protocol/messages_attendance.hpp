@@ -23,6 +23,11 @@ std::string_view control_character_problem(std::string_view text);
 std::string_view blank_problem(std::string_view text);
 // payload_excerpt holds at most kMaxPayloadExcerptChars characters.
 std::string_view excerpt_length_problem(std::string_view text);
+// An attempt decided offline (PROTOCOL.md 5.12) says when: "at" is required with "offline".
+std::string offline_time_problem(const std::optional<ScanOutcome>& offline,
+                                 const std::optional<std::int64_t>& at);
+// A walk-in registered offline was always shown "ok".
+std::string offline_walk_in_problem(const std::optional<ScanOutcome>& offline);
 
 // Rules shared by several attendance messages.
 inline constexpr Text kScanIdText{kMaxScanIdBytes, false, control_character_problem};
@@ -58,21 +63,25 @@ struct Scan {
     std::string payload; // whatever the camera read; may be empty
     Direction direction = Direction::in;
     std::int64_t at = 0; // kiosk clock, unix ms
+    // The result the kiosk showed while offline: the scan was decided at the door at "at".
+    std::optional<ScanOutcome> offline;
     static void fields(auto& m, auto& v) {
         v("id", m.id, kRequestId);
         v("scan_id", m.scan_id, kScanIdText);
         v("payload", m.payload, Text{kMaxScanPayloadBytes, true});
         v("direction", m.direction, OneOf{kDirections});
         v("at", m.at, Integer{0});
+        v("offline", m.offline, Optional{OneOf{kScanOutcomes}});
     }
     bool operator==(const Scan&) const = default;
 };
 
 // The scan frame a kiosk sends thousands of times a minute, decoded from its text without a
 // JSON tree. Returns a Scan only when the text is a plain scan frame (one flat object with
-// exactly the six fields, strings without escapes, integers without fraction or exponent)
-// that parse_envelope + decode<Scan> would accept with the same values. std::nullopt means
-// "not such a frame": decode it the general way, which also gives the coded error.
+// exactly the six fields, or seven with "offline", strings without escapes, integers without
+// fraction or exponent) that parse_envelope + decode<Scan> would accept with the same values.
+// std::nullopt means "not such a frame": decode it the general way, which also gives the
+// coded error.
 std::optional<Scan> decode_scan_fast(std::string_view text);
 
 struct CheckinManual {
@@ -82,12 +91,15 @@ struct CheckinManual {
     Direction direction = Direction::in;
     std::optional<std::string> scan_id;
     std::optional<std::int64_t> at;
+    std::optional<ScanOutcome> offline; // the result the help desk showed offline (see Scan)
     static void fields(auto& m, auto& v) {
         v("id", m.id, kRequestId);
         v("attendee_id", m.attendee_id, Integer{1, kMaxAttendeeId});
         v("direction", m.direction, OneOf{kDirections});
         v("scan_id", m.scan_id, Optional{kScanIdText});
         v("at", m.at, Optional{Integer{0}});
+        v("offline", m.offline, Optional{OneOf{kScanOutcomes}});
+        v.check("at", [&] { return offline_time_problem(m.offline, m.at); });
     }
     bool operator==(const CheckinManual&) const = default;
 };
@@ -102,6 +114,7 @@ struct WalkIn {
     std::optional<std::string> email;
     std::optional<std::string> scan_id;
     std::optional<std::int64_t> at;
+    std::optional<ScanOutcome> offline; // registered offline: always ok
     static void fields(auto& m, auto& v) {
         v("id", m.id, kRequestId);
         v("name", m.name, Text{kMaxNameBytes, false, blank_problem});
@@ -111,6 +124,9 @@ struct WalkIn {
         v("email", m.email, Optional{Text{kMaxEmailBytes, true}});
         v("scan_id", m.scan_id, Optional{kScanIdText});
         v("at", m.at, Optional{Integer{0}});
+        v("offline", m.offline, Optional{OneOf{kScanOutcomes}});
+        v.check("offline", [&] { return offline_walk_in_problem(m.offline); });
+        v.check("at", [&] { return offline_time_problem(m.offline, m.at); });
     }
     bool operator==(const WalkIn&) const = default;
 };
@@ -162,6 +178,8 @@ struct ScanResult {
     bool replayed = false;
     std::optional<FirstEntry> first_entry;      // already_in only
     std::optional<std::string> payload_excerpt; // malformed only, at most 200 characters
+    std::optional<ScanOutcome> offline;         // an offline attempt: what the kiosk showed
+    std::optional<ConflictKind> conflict;       // an offline admission that collided
     static void fields(auto& m, auto& v) {
         v("re", m.re, kRequestId);
         v("scan_id", m.scan_id, Text{kMaxScanIdBytes});
@@ -176,6 +194,8 @@ struct ScanResult {
         v("first_entry", m.first_entry, Optional{kAttendanceObject});
         v("payload_excerpt", m.payload_excerpt,
           Optional{Text{kMaxPayloadExcerptChars * 4, true, excerpt_length_problem}});
+        v("offline", m.offline, Optional{OneOf{kScanOutcomes}});
+        v("conflict", m.conflict, Optional{OneOf{kConflictKinds}});
     }
     bool operator==(const ScanResult&) const = default;
 };
@@ -310,6 +330,44 @@ struct DeviceStats {
     bool operator==(const DeviceStats&) const = default;
 };
 
+// One scan of an offline conflict.
+struct ConflictScan {
+    std::string scan_id;
+    std::string device;
+    std::int64_t at = 0; // when it happened (the kiosk's time for an offline scan)
+    bool offline = false;
+    static void fields(auto& m, auto& v) {
+        v("scan_id", m.scan_id, Text{kMaxScanIdBytes});
+        v("device", m.device, kDeviceText);
+        v("at", m.at, Integer{0});
+        v("offline", m.offline, Boolean{});
+    }
+    bool operator==(const ConflictScan&) const = default;
+};
+
+// An offline admission that collided (PROTOCOL.md 5.12): scans[0] is the attempt synced, for
+// admitted_twice scans[1] the admission in effect it met; revoked_meanwhile has a reason.
+struct OfflineConflictBody {
+    ConflictKind kind = ConflictKind::admitted_twice;
+    std::optional<AttendeeInfo> attendee; // null when the badge names nobody on the roster
+    std::vector<ConflictScan> scans;
+    std::optional<std::string> reason;
+    std::int64_t server_time = 0; // when the server recorded the synced attempt
+    static void fields(auto& m, auto& v) {
+        v("kind", m.kind, OneOf{kConflictKinds});
+        v("attendee", m.attendee,
+          Nullable{kAttendanceObject, "required (null when no attendee was identified)"});
+        v("scans", m.scans, List{kAttendanceObject, 2});
+        v("reason", m.reason, Optional{Text{500, true}});
+        v("server_time", m.server_time, Integer{0});
+    }
+    bool operator==(const OfflineConflictBody&) const = default;
+};
+
+struct OfflineConflict : OfflineConflictBody {
+    static constexpr std::string_view type = "offline_conflict";
+};
+
 // Attendance.rejected: counts by result, each a result other than ok.
 struct RejectedCounts {
     void read(Reader& reader, std::string_view key, std::map<std::string, std::int64_t>& out) const;
@@ -334,6 +392,7 @@ struct Attendance {
     std::vector<AttendeeInfo> vips_missing;
     std::vector<DeviceStats> devices;
     std::map<std::string, std::int64_t> rejected; // by result
+    std::vector<OfflineConflictBody> conflicts;   // newest first, at most 50
     std::int64_t server_time = 0;
     static void fields(auto& m, auto& v) {
         v.inline_fields(m.counts);
@@ -348,6 +407,7 @@ struct Attendance {
         v("vips", m, Object{NestedErrors::on_outer_field, vips_fields});
         v("devices", m.devices, List{kAttendanceObject});
         v("rejected", m.rejected, RejectedCounts{});
+        v("conflicts", m.conflicts, List{kAttendanceObject, 50});
         v("server_time", m.server_time, Integer{0});
     }
     // "vips": {"arrived": [...], "missing": [...]}

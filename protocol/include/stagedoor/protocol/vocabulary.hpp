@@ -84,6 +84,17 @@ inline std::optional<Method> method_from_string(std::string_view name) {
     return from_string<Method>(name);
 }
 
+// What the server found when an offline door's admission was synced (PROTOCOL.md 5.12):
+// another device had admitted the person meanwhile, or the badge was revoked or unknown.
+enum class ConflictKind { admitted_twice, revoked_meanwhile };
+inline constexpr std::array<std::pair<std::string_view, ConflictKind>, 2> kConflictKinds{{
+    {"admitted_twice", ConflictKind::admitted_twice},
+    {"revoked_meanwhile", ConflictKind::revoked_meanwhile},
+}};
+constexpr const auto& names_of(ConflictKind) {
+    return kConflictKinds;
+}
+
 // Limits shared by the decoder, the server and PROTOCOL.md.
 inline constexpr std::size_t kMaxScanIdBytes = 64;
 inline constexpr std::size_t kMaxScanPayloadBytes = 4096;
