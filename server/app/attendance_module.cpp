@@ -59,14 +59,18 @@ badges::BadgeCard card_for(const domain::Attendee& person) {
 
 } // namespace
 
-AttendanceModule::AttendanceModule(ModuleContext& context)
+AttendanceModule::AttendanceModule(ModuleContext& context, bool offline_names)
     : context_(context)
     , audit_(context)
     , reply_(context.transport)
     , db_(std::make_unique<storage::Database>(context.data_dir.database_path()))
     , issuer_(context.data_dir.signing_key(), parse_event_id(context.event.id))
     , verify_key_(context.data_dir.verify_key())
-    , event_id_(parse_event_id(context.event.id)) {
+    , event_id_(parse_event_id(context.event.id))
+    , offline_(state_, context.transport, context.scheduler, context.clock,
+               {{context.event.id, context.event.name, context.event.date},
+                protocol::badge::base64url_encode(verify_key_.raw()),
+                offline_names}) {
     // Migrate and load here, so a broken database stops the server before it listens.
     storage::migrate_attendance(*db_);
     state_ = storage::load_attendance(*db_);
@@ -86,6 +90,7 @@ void AttendanceModule::stop() {
     started_ = false;
     if (counts_timer_) context_.scheduler.cancel(counts_timer_);
     counts_timer_ = 0;
+    offline_.stop();
 }
 
 // ---- presence for the stage ----
@@ -115,6 +120,7 @@ void AttendanceModule::notify_presence(std::int64_t attendee_id) {
 // ---- WebSocket ----
 
 void AttendanceModule::on_disconnect(const Connection& connection) {
+    offline_.unsubscribe(connection.id);
     if (roles::organisers.contains(connection.role) && organisers_connected_ > 0)
         --organisers_connected_;
 }
@@ -137,6 +143,8 @@ void AttendanceModule::register_routes(Router& router) {
     router.on<protocol::WalkIn>(roles::door_staff, this, &AttendanceModule::on_walk_in);
     router.on<protocol::Lookup>(roles::door_staff, this, &AttendanceModule::on_lookup);
     router.on<protocol::Undo>(roles::door_staff, this, &AttendanceModule::on_undo);
+    router.on<protocol::OfflineRoster>(roles::door_staff, this,
+                                       &AttendanceModule::on_offline_roster);
 
     router.http("GET", "/api/attendance", roles::organisers, [this](const HttpRequest&) {
         HttpResponse response;
@@ -249,6 +257,7 @@ bool AttendanceModule::refresh_attendee(std::int64_t attendee_id) {
     const domain::Attendee* known = state_.attendee(attendee_id);
     if (known && known->serial >= stored->serial) return false;
     state_.put_attendee(std::move(*stored));
+    offline_.changed(attendee_id);
     return true;
 }
 
@@ -303,6 +312,11 @@ void AttendanceModule::on_walk_in(const Connection& connection, const protocol::
 
 void AttendanceModule::on_lookup(const Connection& connection, const protocol::Lookup& lookup) {
     reply_.send(connection.id, views::lookup_result(lookup.id, state_.lookup(lookup.query)));
+}
+
+void AttendanceModule::on_offline_roster(const Connection& connection,
+                                         const protocol::OfflineRoster& request) {
+    offline_.answer_page(connection.id, request);
 }
 
 void AttendanceModule::on_undo(const Connection& connection, const protocol::Undo& undo) {
@@ -366,7 +380,9 @@ void AttendanceModule::committed(std::int64_t seq, bool ok,
     pending_scans_.erase(it);
     if (!ok) {
         // Not durable, so not decided: take it back and let the kiosk retry. The writer has
-        // logged why (a full database once, not per scan).
+        // logged why (a full database once, not per scan). An offline page may have shown it.
+        if (const domain::LedgerEntry* entry = state_.entry(seq); entry && entry->attendee_id)
+            offline_.changed(*entry->attendee_id);
         state_.discard(seq);
         if (new_attendee_id) state_.remove_attendee(*new_attendee_id);
         for (const auto& waiter : waiters)
@@ -390,6 +406,8 @@ void AttendanceModule::committed_undo(std::int64_t target_seq, std::int64_t seq,
     Pending pending = std::move(it->second);
     pending_undos_.erase(it);
     if (!ok) {
+        if (const domain::LedgerEntry* entry = state_.entry(seq); entry && entry->attendee_id)
+            offline_.changed(*entry->attendee_id);
         state_.discard(seq);
         for (const auto& waiter : pending.waiters)
             reply_.error(waiter.connection, waiter.re, ErrorCode::internal,
@@ -418,6 +436,7 @@ void AttendanceModule::publish(const domain::LedgerEntry& entry) {
     if (!changes_presence) return;
     broadcast_counts();
     notify_presence(person->id);
+    offline_.changed(person->id);
 }
 
 void AttendanceModule::publish_to_organisers(const domain::LedgerEntry& entry,
@@ -484,6 +503,11 @@ HttpResponse AttendanceModule::http_roster(const HttpRequest& request) {
                   {{"added", plan.added.size()}, {"updated", plan.updated.size()}});
     broadcast_counts();
     broadcast_snapshot();
+    // New people, new names, blocks and unblocks reach the offline doors.
+    for (const domain::Attendee& person : plan.added)
+        offline_.changed(person.id);
+    for (const domain::Attendee& person : plan.updated)
+        offline_.changed(person.id);
     // Names may have changed for speakers on the agenda.
     for (const domain::Attendee* person : state_.attendees()) {
         if (person->category == protocol::Category::new_member ||
@@ -531,6 +555,7 @@ HttpResponse AttendanceModule::http_reissue(const HttpRequest& request) {
         return json_error_response(404, ErrorCode::not_found,
                                    "no badge for attendee " + std::to_string(attendee_id));
     auto updated = storage::reissue_badge(*db_, state_, attendee_id, issuer_, context_.clock());
+    offline_.changed(attendee_id);
     log::info("attendance: reissued badge of attendee " + std::to_string(attendee_id) +
               " (serial " + std::to_string(updated.serial) + ")");
     audit_.record(request, "badge.reissue", std::to_string(attendee_id),

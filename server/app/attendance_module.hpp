@@ -10,6 +10,7 @@
 #include "app/audit_log.hpp"
 #include "app/context.hpp"
 #include "app/module.hpp"
+#include "app/offline_roster.hpp"
 #include "app/presence.hpp"
 #include "domain/attendance.hpp"
 #include "stagedoor/protocol/messages_attendance.hpp"
@@ -26,8 +27,9 @@ namespace stagedoor::app {
 class AttendanceModule : public Module, public PresenceDirectory {
   public:
     // Opens its own connection to the event database (migrations, loading, roster import);
-    // the hot writes go through context.writer.
-    explicit AttendanceModule(ModuleContext& context);
+    // the hot writes go through context.writer. offline_names false keeps names and
+    // organisations out of the offline doors' roster (serve --offline-names off).
+    explicit AttendanceModule(ModuleContext& context, bool offline_names = true);
     ~AttendanceModule() override;
 
     void register_routes(Router& router) override;
@@ -58,6 +60,7 @@ class AttendanceModule : public Module, public PresenceDirectory {
     void on_walk_in(const Connection& connection, const protocol::WalkIn& walk_in);
     void on_lookup(const Connection& connection, const protocol::Lookup& lookup);
     void on_undo(const Connection& connection, const protocol::Undo& undo);
+    void on_offline_roster(const Connection& connection, const protocol::OfflineRoster& request);
 
     bool refresh_attendee(std::int64_t attendee_id);
     // Answers a scan_id already known (pending or committed). Returns false if it is new.
@@ -93,6 +96,7 @@ class AttendanceModule : public Module, public PresenceDirectory {
     protocol::badge::VerifyKey verify_key_;
     protocol::badge::EventId event_id_{};
     domain::Attendance state_;
+    OfflineRoster offline_; // the offline doors' roster; reads state_
     // Waiters for scans appended but not yet committed, by seq: the first and any retries.
     std::unordered_map<std::int64_t, std::vector<Waiter>> pending_scans_;
     std::unordered_map<std::int64_t, Pending> pending_undos_; // by the undone entry's seq

@@ -74,6 +74,14 @@ json optional_json(const std::optional<std::int64_t>& value) {
     return value ? json(*value) : json(nullptr);
 }
 
+// A device's "queue" in the device list.
+json queue_json(const protocol::QueueReport& report, std::int64_t reported_at) {
+    return {{"queued", report.queued},
+            {"oldest_at", optional_json(report.oldest_at)},
+            {"last_sync", optional_json(report.last_sync)},
+            {"reported_at", reported_at}};
+}
+
 // "scheme://host" of the request, for links the device opens on the same server.
 std::string base_url(const HttpRequest& request, const storage::DataDir& dir) {
     if (!request.base_url.empty()) return request.base_url;
@@ -100,6 +108,7 @@ DevicesModule::~DevicesModule() {
 }
 
 void DevicesModule::register_routes(Router& router) {
+    router.on<protocol::QueueReport>(roles::door_staff, this, &DevicesModule::on_queue_report);
     router.http(
         "POST", "/api/pair", Router::kPublic,
         [this](const HttpRequest& request) { return http_pair(request); }, kSmallBody);
@@ -148,6 +157,12 @@ void DevicesModule::on_disconnect(const Connection& connection) {
     }
     seen_[connection.device_id] = {connection.device_id, context_.clock(), connection.address,
                                    connection.app};
+}
+
+void DevicesModule::on_queue_report(const Connection& connection,
+                                    const protocol::QueueReport& report) {
+    if (connection.device_id) queues_[connection.device_id] = {report, context_.clock()};
+    Replier(context_.transport).ok(connection.id, report.id);
 }
 
 std::variant<DeviceAuthority::Device, std::string>
@@ -204,6 +219,7 @@ void DevicesModule::flush_seen() {
 
 void DevicesModule::revoke_now(std::int64_t device_id) {
     online_.erase(device_id);
+    queues_.erase(device_id);
     dispatcher_.close_device(device_id, "device removed");
 }
 
@@ -297,16 +313,21 @@ HttpResponse DevicesModule::http_list(const HttpRequest&) const {
             if (!seen->second.app.empty()) device.app = seen->second.app;
         }
         if (online != online_.end()) device.last_seen = now;
-        devices.push_back({{"id", device.id},
-                           {"name", device.name},
-                           {"role", protocol::to_string(device.role)},
-                           {"online", online != online_.end()},
-                           {"connections", online != online_.end() ? online->second.size() : 0},
-                           {"last_seen", optional_json(device.last_seen)},
-                           {"address", device.address},
-                           {"app", device.app},
-                           {"paired_at", device.paired_at},
-                           {"revoked_at", optional_json(device.revoked_at)}});
+        auto queue = queues_.find(device.id);
+        devices.push_back(
+            {{"id", device.id},
+             {"name", device.name},
+             {"role", protocol::to_string(device.role)},
+             {"online", online != online_.end()},
+             {"connections", online != online_.end() ? online->second.size() : 0},
+             {"last_seen", optional_json(device.last_seen)},
+             {"address", device.address},
+             {"app", device.app},
+             {"paired_at", device.paired_at},
+             {"revoked_at", optional_json(device.revoked_at)},
+             {"queue", queue == queues_.end()
+                           ? json(nullptr)
+                           : queue_json(queue->second.report, queue->second.reported_at)}});
     }
     return json_response(200, {{"devices", devices}});
 }

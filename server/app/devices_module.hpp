@@ -1,7 +1,9 @@
 // Paired devices (issue 11): pairing codes, device tokens, the device list, rename, revoke and
 // role-key rotation. It answers the dispatcher's token checks (hello.token, Bearer tokens),
 // keeps track of which devices are online, and closes the connections of a revoked device
-// (1008 "device removed") or of a rotated role key (1008 "key rotated").
+// (1008 "device removed") or of a rotated role key (1008 "key rotated"). It also keeps each
+// paired door's latest queue_report (its offline queue, PROTOCOL.md 5.12) for the device list,
+// in memory only.
 //
 // Changes made by other processes (`stagedoor device ...`, `stagedoor keys rotate` while the
 // server runs) are noticed within kPollMs through PRAGMA data_version. Everything runs on the
@@ -13,6 +15,7 @@
 #include "app/context.hpp"
 #include "app/dispatcher.hpp"
 #include "app/module.hpp"
+#include "stagedoor/protocol/messages_offline.hpp"
 #include "storage/database.hpp"
 #include "storage/device_store.hpp"
 
@@ -45,6 +48,15 @@ class DevicesModule : public Module, public DeviceAuthority {
     static constexpr std::size_t kPairFailuresPerMinute = 10;
 
   private:
+    // A door's offline queue as it last reported it.
+    struct QueueState {
+        protocol::QueueReport report;
+        std::int64_t reported_at = 0; // server time, unix ms
+    };
+
+    // Keeps the report for the connection's paired device; a role-key connection has none to
+    // keep. Answers ok either way.
+    void on_queue_report(const Connection& connection, const protocol::QueueReport& report);
     HttpResponse http_pair(const HttpRequest& request);
     HttpResponse http_create_pairing(const HttpRequest& request);
     HttpResponse http_list(const HttpRequest& request) const;
@@ -69,6 +81,8 @@ class DevicesModule : public Module, public DeviceAuthority {
     std::unique_ptr<storage::DeviceStore> store_;
     // Live connections per paired device.
     std::unordered_map<std::int64_t, std::set<ConnectionId>> online_;
+    // The latest queue_report per paired device (none until it reports).
+    std::unordered_map<std::int64_t, QueueState> queues_;
     // Where and when devices were seen since the last flush, by device id.
     std::unordered_map<std::int64_t, storage::DeviceStore::Seen> seen_;
     // Failed pairing attempts per address (times, oldest first).

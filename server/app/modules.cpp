@@ -7,9 +7,10 @@
 
 namespace stagedoor::app {
 
-std::vector<std::unique_ptr<Module>> make_modules(ModuleContext& context) {
+std::vector<std::unique_ptr<Module>> make_modules(ModuleContext& context,
+                                                  const ModuleOptions& options) {
     std::vector<std::unique_ptr<Module>> modules;
-    auto attendance = std::make_unique<AttendanceModule>(context);
+    auto attendance = std::make_unique<AttendanceModule>(context, options.offline_names);
     // The stage module's pitch queue follows who is in the building.
     PresenceDirectory* presence = attendance.get();
     modules.push_back(std::move(attendance));

@@ -9,6 +9,13 @@
 
 namespace stagedoor::app {
 
-std::vector<std::unique_ptr<Module>> make_modules(ModuleContext& context);
+// Choices the organiser makes when starting the server (stagedoor serve).
+struct ModuleOptions {
+    // Names and organisations in the offline doors' roster (serve --offline-names on|off).
+    bool offline_names = true;
+};
+
+std::vector<std::unique_ptr<Module>> make_modules(ModuleContext& context,
+                                                  const ModuleOptions& options = {});
 
 } // namespace stagedoor::app

@@ -91,6 +91,13 @@ std::size_t parse_cap(const ParsedArgs& parsed, const char* option, std::size_t 
     return static_cast<std::size_t>(value);
 }
 
+// --offline-names on|off (default on): whether door devices keep names in their offline roster.
+bool parse_offline_names(const ParsedArgs& parsed) {
+    auto text = parsed.get("--offline-names").value_or("on");
+    if (text != "on" && text != "off") throw UsageError("--offline-names must be on or off");
+    return text == "on";
+}
+
 fs::path default_web_root(const fs::path& executable_dir) {
     // Installed layout first (PREFIX/share/stagedoor/web), then the source tree.
     for (const fs::path& candidate :
@@ -145,11 +152,11 @@ void write_base_url(const storage::DataDir& dir, const std::string& base) {
 }
 
 int run_serve(const Args& args) {
-    auto parsed =
-        parse_args(args,
-                   {"--data", "--listen", "--web", "--vendor", "--tls-cert", "--tls-key",
-                    "--public-host", "--max-db-size", "--max-connections", "--max-per-address"},
-                   {"--tls", "--quiet", "--no-qr", "--show-keys"});
+    auto parsed = parse_args(args,
+                             {"--data", "--listen", "--web", "--vendor", "--tls-cert", "--tls-key",
+                              "--public-host", "--max-db-size", "--max-connections",
+                              "--max-per-address", "--offline-names"},
+                             {"--tls", "--quiet", "--no-qr", "--show-keys"});
     auto data = parsed.get("--data");
     if (!data) throw UsageError("--data is required");
     if (!parsed.positional.empty())
@@ -159,6 +166,7 @@ int run_serve(const Args& args) {
     storage::DataDir dir(*data);
     dir.require_initialised();
     auto listen = parse_listen(parsed.get("--listen").value_or("127.0.0.1:8080"));
+    app::ModuleOptions module_options{parse_offline_names(parsed)};
 
     net::ServerOptions options;
     if (auto megabytes = parsed.get("--max-db-size"))
@@ -192,7 +200,9 @@ int run_serve(const Args& args) {
             std::cout << "Created a self-signed certificate in " << dir.tls_dir().string() << "\n";
     }
 
-    net::Server server(options, dir, app::make_modules);
+    net::Server server(options, dir, [module_options](app::ModuleContext& context) {
+        return app::make_modules(context, module_options);
+    });
     std::uint16_t port = server.listen();
     std::string scheme = options.tls ? "https" : "http";
     std::string host_in_url =
@@ -209,6 +219,10 @@ int run_serve(const Args& args) {
     std::cout << "\nstagedoor " STAGEDOOR_VERSION " serving '" << event.name << "' (" << event.date
               << ")\n";
     if (options.tls) std::cout << "TLS certificate SHA-256 fingerprint:\n  " << fingerprint << "\n";
+    std::cout << (module_options.offline_names
+                      ? "Offline doors: names on (door devices keep names and organisations; "
+                        "--offline-names off keeps them off)\n"
+                      : "Offline doors: names off (door devices keep categories only)\n");
     if (parsed.flag("--show-keys"))
         print_role_links(dir, base, !parsed.flag("--no-qr"));
     else
@@ -224,7 +238,8 @@ const bool registered = register_command({
     "FILE]\n"
     "                       [--public-host HOST] [--web DIR] [--max-db-size MB] [--quiet] "
     "[--no-qr]\n"
-    "                       [--max-connections N] [--max-per-address N] [--show-keys]\n\n"
+    "                       [--max-connections N] [--max-per-address N] [--show-keys]\n"
+    "                       [--offline-names on|off]\n\n"
     "  --listen HOST:PORT  default 127.0.0.1:8080; 0.0.0.0:8080 for the venue network; port 0 "
     "picks one\n"
     "  --tls               HTTPS/WSS with a self-signed certificate made in DIR/tls on first use\n"
@@ -242,7 +257,10 @@ const bool registered = register_command({
     "                      its hard limit, leaves room for); more are answered 503\n"
     "  --max-per-address N  open connections from one address (default 256; doors behind one "
     "NAT\n"
-    "                      share one)\n\n"
+    "                      share one)\n"
+    "  --offline-names on|off  names and organisations in the doors' offline roster (default "
+    "on);\n"
+    "                      off: offline verdicts show the category and \"name hidden\"\n\n"
     "  --show-keys         print every role's link with its key (otherwise: a single-use\n"
     "                      dashboard pairing link and a door pairing QR, valid 1 h)\n\n"
     "Writes DIR/run/base-url (for `stagedoor device pair`). SIGINT/SIGTERM shut down "

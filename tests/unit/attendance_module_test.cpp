@@ -326,3 +326,109 @@ TEST_CASE("attendance module: a roster upload changes memory only when it is sto
     CHECK(stored->token == cem->token);
     CHECK(storage::read_attendee(db, 1)->name == "Ada Neu");
 }
+
+TEST_CASE("attendance module: every change reaches the offline doors as offline_update") {
+    Rig rig;
+    // The stage may not ask; a door gets its page and is subscribed.
+    auto stage = rig.await(kStage, rig.send(kStage, {{"type", "offline_roster"}, {"after", 0}}));
+    CHECK(stage["code"] == "forbidden");
+    auto page = rig.await(kDoor, rig.send(kDoor, {{"type", "offline_roster"}, {"after", 0}}));
+    REQUIRE(page["type"] == "offline_roster_page");
+    REQUIRE(page["attendees"].size() == 2);
+    CHECK(page["attendees"][0]["name"] == "Ada");
+    CHECK(page["names"] == true);
+    // The key doors verify badges with: the raw public key of the event's signing key.
+    auto raw = protocol::badge::base64url_decode(page["verify_key"].get<std::string>());
+    REQUIRE(raw);
+    auto key = rig.dir.verify_key().raw();
+    CHECK(*raw == std::vector<std::uint8_t>(key.begin(), key.end()));
+    auto bad = rig.await(kDoor, rig.send(kDoor, {{"type", "offline_roster"}, {"after", -1}}));
+    CHECK(bad["code"] == "bad_message");
+    CHECK(bad["field"] == "after");
+
+    std::size_t seen = 0;
+    // Runs the update timer 250 ms on and returns the attendees of the new updates for Door 1.
+    auto next_update = [&] {
+        rig.now += OfflineRoster::kUpdateIntervalMs;
+        rig.scheduler.run_due(rig.now);
+        auto updates = rig.transport.sent_to(kDoor.id, "offline_update");
+        json attendees = json::array();
+        for (; seen < updates.size(); ++seen)
+            for (const auto& attendee : updates[seen]["attendees"])
+                attendees.push_back(attendee);
+        return attendees;
+    };
+
+    // An admission at another door.
+    rig.await(kDoor2, rig.scan(kDoor2, "s-1", 1));
+    auto admitted = next_update();
+    REQUIRE(admitted.size() == 1);
+    CHECK(admitted[0]["id"] == 1);
+    CHECK(admitted[0]["present"] == true);
+    CHECK(admitted[0]["in_device"] == "Door 2");
+    CHECK(admitted[0]["in_at"] == rig.state().presence(1)->arrived_at.value());
+    // A refusal changes nothing and sends nothing.
+    rig.await(kDoor2, rig.scan(kDoor2, "s-2", 1));
+    CHECK(next_update().empty());
+    // Undo.
+    rig.await(kDoor2, rig.send(kDoor2, {{"type", "undo"}, {"scan_id", "s-1"}}));
+    auto undone = next_update();
+    REQUIRE(undone.size() == 1);
+    CHECK(undone[0]["present"] == false);
+    CHECK(undone[0]["in_device"].is_null());
+    // Exit after an admission: two changes of one attendee within 250 ms make one entry.
+    rig.await(kDoor2, rig.scan(kDoor2, "s-3", 2));
+    rig.await(kDoor2, rig.scan(kDoor2, "s-4", 2, "out"));
+    auto exited = next_update();
+    REQUIRE(exited.size() == 1);
+    CHECK(exited[0]["id"] == 2);
+    CHECK(exited[0]["present"] == false);
+    // A walk-in.
+    auto walk_in = rig.await(
+        kDoor2, rig.send(kDoor2, {{"type", "walk_in"}, {"name", "Wanda"}, {"scan_id", "w-1"}}));
+    auto registered = next_update();
+    REQUIRE(registered.size() == 1);
+    CHECK(registered[0]["id"] == walk_in["attendee"]["id"]);
+    CHECK(registered[0]["name"] == "Wanda");
+    CHECK(registered[0]["serial"] == 1);
+    CHECK(registered[0]["present"] == true);
+    // A reissued badge.
+    REQUIRE(rig.http("POST", "/api/badges/2/reissue", "", {}).status == 200);
+    auto reissued = next_update();
+    REQUIRE(reissued.size() == 1);
+    CHECK(reissued[0]["id"] == 2);
+    CHECK(reissued[0]["serial"] == 2);
+    // A roster import that blocks Ben and adds Cem.
+    REQUIRE(rig.http("POST", "/api/roster", "name,external_id,blocked\nBen,B-2,yes\nCem,C-3,no\n")
+                .status == 200);
+    auto imported = next_update();
+    REQUIRE(imported.size() == 2);
+    CHECK(imported[0]["id"] == 2);
+    CHECK(imported[0]["blocked"] == true);
+    CHECK(imported[1]["name"] == "Cem");
+
+    // Door 2 never asked: it got no offline frames. Door 1 closed: it gets none from now on.
+    CHECK(rig.transport.sent_to(kDoor2.id, "offline_update").empty());
+    rig.module->on_disconnect(kDoor);
+    rig.await(kDoor2, rig.scan(kDoor2, "s-5", 1));
+    CHECK(next_update().empty());
+    CHECK(rig.scheduler.timers.empty());
+}
+
+TEST_CASE("attendance module: a failed commit is taken back on the offline doors too") {
+    Rig rig;
+    rig.exec("CREATE TRIGGER refuse_poison BEFORE INSERT ON ledger WHEN NEW.scan_id = 'poison' "
+             "BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+    rig.await(kDoor, rig.send(kDoor, {{"type", "offline_roster"}, {"after", 0}}));
+    auto failed = rig.scan(kDoor2, "poison", 1);
+    // A page answered while the scan is decided but not stored shows Ada inside ...
+    auto page = rig.await(kDoor, rig.send(kDoor, {{"type", "offline_roster"}, {"after", 0}}));
+    CHECK(page["attendees"][0]["present"] == true);
+    CHECK(rig.await(kDoor2, failed)["code"] == "internal");
+    // ... and the next update takes it back.
+    rig.scheduler.run_due(rig.now);
+    auto updates = rig.transport.sent_to(kDoor.id, "offline_update");
+    REQUIRE(updates.size() == 1);
+    CHECK(updates[0]["attendees"][0]["id"] == 1);
+    CHECK(updates[0]["attendees"][0]["present"] == false);
+}
