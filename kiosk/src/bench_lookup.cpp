@@ -189,20 +189,6 @@ bool drained(const DoorA& a, const DoorB& b) {
     return true;
 }
 
-std::shared_ptr<client::Connection> door_connection(client::ClientContext& context,
-                                                    const client::Endpoint& endpoint,
-                                                    const std::string& key,
-                                                    const std::string& device) {
-    auto connection = client::Connection::open(context, endpoint);
-    // Pushes (counts after every check-in) carry no "re": dropped unparsed.
-    connection->on_frame(
-        [](std::string_view frame) { return frame.find("\"re\":") == std::string_view::npos; });
-    auto welcome = connection->hello("door", key, device);
-    if (welcome.value("type", "") != "welcome")
-        throw std::runtime_error("hello as door was refused: " + welcome.dump());
-    return connection;
-}
-
 std::string outcomes(const std::map<std::string, std::uint64_t>& counts) {
     std::string text;
     for (const auto& [name, count] : counts)

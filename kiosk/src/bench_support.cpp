@@ -336,6 +336,19 @@ std::string ScanIds::next() {
 
 // ---- output ----
 
+std::shared_ptr<client::Connection> door_connection(client::ClientContext& context,
+                                                    const client::Endpoint& endpoint,
+                                                    const std::string& key,
+                                                    const std::string& device) {
+    auto connection = client::Connection::open(context, endpoint);
+    connection->on_frame(
+        [](std::string_view frame) { return frame.find("\"re\":") == std::string_view::npos; });
+    auto welcome = connection->hello("door", key, device);
+    if (welcome.value("type", "") != "welcome")
+        throw std::runtime_error("hello as door was refused: " + welcome.dump());
+    return connection;
+}
+
 void print_result_line(std::string_view bench,
                        const std::vector<std::pair<std::string, std::string>>& fields) {
     std::string line = "result bench=" + std::string(bench);

@@ -2,6 +2,8 @@
 // summaries, badge tokens, scan ids and the result line scripts/bench parses.
 #pragma once
 
+#include "client/client.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -56,6 +58,13 @@ class ScanIds {
   private:
     std::mt19937_64 random_;
 };
+
+// A door connection said hello with key as device; pushes (frames without "re", such as the
+// counts after every check-in) are dropped unparsed. Throws when the hello is refused.
+std::shared_ptr<client::Connection> door_connection(client::ClientContext& context,
+                                                    const client::Endpoint& endpoint,
+                                                    const std::string& key,
+                                                    const std::string& device);
 
 // `result key=value ...` lines are what scripts/bench reads; keys are stable.
 void print_result_line(std::string_view bench,

@@ -54,5 +54,6 @@ int run_bench_ping(const std::vector<std::string>& args);
 int run_bench_checkin(const std::vector<std::string>& args);
 int run_bench_fanout(const std::vector<std::string>& args);
 int run_bench_lookup(const std::vector<std::string>& args);
+int run_bench_sync(const std::vector<std::string>& args);
 
 } // namespace stagedoor::kiosk

@@ -32,6 +32,12 @@ constexpr std::array kCommands{
             "    [--lookups-per-second 4000] [--lookup-connections 8] [--max-waiting 32]\n"
             "    [--seconds 5] [--warmup 1] [--server-pid PID]",
             run_bench_lookup},
+    Command{"bench-sync", "an offline door's queue syncing while another door scans online",
+            "stagedoor-kiosk bench-sync --url ws://127.0.0.1:PORT/ws --key DOOR_KEY\n"
+            "    --tokens FILE (badges.csv with a token column, or one token per line)\n"
+            "    [--scans 2000] [--window 64] [--online-per-second 500] [--seconds 5]\n"
+            "    [--warmup 1] [--server-pid PID]",
+            run_bench_sync},
 };
 
 void print_help(std::FILE* out) {

@@ -180,13 +180,18 @@ void AttendanceModule::register_routes(Router& router) {
                 [this](const HttpRequest& request) { return http_badge_svg(request); });
     router.http("POST", "/api/badges/{id}/reissue", roles::organisers,
                 [this](const HttpRequest& request) { return http_reissue(request); });
+    register_offline_routes(router);
 }
 
 domain::ScanContext AttendanceModule::context_for(const Connection& connection, std::string scan_id,
-                                                  std::optional<std::int64_t> kiosk_time) const {
-    return domain::ScanContext{
-        std::move(scan_id), domain::ledger_device(connection.device, connection.device_id),
-        std::string(protocol::to_string(connection.role)), kiosk_time, context_.clock()};
+                                                  std::optional<std::int64_t> kiosk_time,
+                                                  std::optional<ScanOutcome> offline) const {
+    return domain::ScanContext{std::move(scan_id),
+                               domain::ledger_device(connection.device, connection.device_id),
+                               std::string(protocol::to_string(connection.role)),
+                               kiosk_time,
+                               context_.clock(),
+                               offline};
 }
 
 std::string AttendanceModule::server_scan_id() {
@@ -242,7 +247,7 @@ void AttendanceModule::on_scan(const Connection& connection, const protocol::Sca
             signature_valid = parsed && protocol::badge::verify_token(*parsed, verify_key_);
         return *signature_valid;
     };
-    auto scan_context = context_for(connection, request.scan_id, request.at);
+    auto scan_context = context_for(connection, request.scan_id, request.at, request.offline);
     auto entry = state_.judge_scan(scan_context, request.direction, text, facts, verify);
     if (entry.result == ScanOutcome::unknown_badge && refresh_attendee(facts.attendee_id))
         entry = state_.judge_scan(scan_context, request.direction, text, facts, verify);
@@ -266,8 +271,8 @@ void AttendanceModule::on_manual(const Connection& connection,
     Waiter waiter{connection.id, manual.id, ReplyKind::scan_result};
     std::string scan_id = manual.scan_id ? *manual.scan_id : server_scan_id();
     if (answer_known_scan(scan_id, waiter)) return;
-    auto entry = state_.judge_manual(context_for(connection, scan_id, manual.at), manual.direction,
-                                     manual.attendee_id);
+    auto entry = state_.judge_manual(context_for(connection, scan_id, manual.at, manual.offline),
+                                     manual.direction, manual.attendee_id);
     auto audit =
         audit_.entry(connection, "checkin.manual", std::to_string(manual.attendee_id),
                      {{"scan_id", scan_id}, {"direction", protocol::to_string(manual.direction)}},
@@ -300,7 +305,7 @@ void AttendanceModule::on_walk_in(const Connection& connection, const protocol::
                              id, now);
     issuer_.issue(person, 1, now);
     state_.put_attendee(person);
-    auto entry = state_.judge_manual(context_for(connection, scan_id, walk_in.at),
+    auto entry = state_.judge_manual(context_for(connection, scan_id, walk_in.at, walk_in.offline),
                                      protocol::Direction::in, person.id, Method::walk_in);
     auto audit = audit_.entry(connection, "walkin", std::to_string(person.id),
                               {{"scan_id", scan_id},
@@ -336,8 +341,8 @@ void AttendanceModule::on_undo(const Connection& connection, const protocol::Und
             reply_.ok(connection.id, undo.id);
         return;
     }
-    auto reversal = state_.make_reversal(context_for(connection, undo.scan_id, std::nullopt),
-                                         target.target_seq);
+    auto reversal = state_.make_reversal(
+        context_for(connection, undo.scan_id, std::nullopt, std::nullopt), target.target_seq);
     const domain::LedgerEntry& stored = state_.append(std::move(reversal));
     std::int64_t seq = stored.seq;
     std::int64_t target_seq = target.target_seq;
@@ -433,6 +438,7 @@ void AttendanceModule::publish(const domain::LedgerEntry& entry) {
         entry.attendee_id ? state_.attendee(*entry.attendee_id) : nullptr;
     bool changes_presence = entry.result == ScanOutcome::ok && person;
     if (organisers_connected_ > 0) publish_to_organisers(entry, person);
+    if (organisers_connected_ > 0 && entry.offline_verdict) publish_conflict(entry);
     if (!changes_presence) return;
     broadcast_counts();
     notify_presence(person->id);
@@ -447,6 +453,24 @@ void AttendanceModule::publish_to_organisers(const domain::LedgerEntry& entry,
     // A VIP's first arrival (not a re-entry) alerts the organisers.
     if (person && person->vip && state_.is_first_arrival(entry))
         transport.broadcast(roles::organisers, frame(views::vip_arrived(entry, *person)));
+}
+
+// ---- offline doors (PROTOCOL.md 5.12) ----
+
+void AttendanceModule::register_offline_routes(Router& router) {
+    router.http("GET", "/api/offline/conflicts", roles::organisers, [this](const HttpRequest&) {
+        HttpResponse response;
+        response.body = views::offline_conflicts_json(state_.offline_conflicts(), context_.clock());
+        response.headers["Cache-Control"] = "no-store";
+        return response;
+    });
+}
+
+void AttendanceModule::publish_conflict(const domain::LedgerEntry& entry) {
+    auto conflict = state_.offline_conflict(entry);
+    if (!conflict) return;
+    protocol::OfflineConflict message{views::offline_conflict_body(*conflict)};
+    context_.transport.broadcast(roles::organisers, frame(message));
 }
 
 void AttendanceModule::broadcast_counts() {

@@ -67,7 +67,8 @@ class AttendanceModule : public Module, public PresenceDirectory {
     bool answer_known_scan(std::string_view scan_id, const Waiter& waiter);
     std::string server_scan_id();
     domain::ScanContext context_for(const Connection& connection, std::string scan_id,
-                                    std::optional<std::int64_t> kiosk_time) const;
+                                    std::optional<std::int64_t> kiosk_time,
+                                    std::optional<protocol::ScanOutcome> offline) const;
     // Appends to memory, submits the write (with the audit row of a privileged action in the
     // same transaction; scans have none), answers after the commit.
     void record(domain::LedgerEntry entry, Waiter waiter,
@@ -79,6 +80,10 @@ class AttendanceModule : public Module, public PresenceDirectory {
     void answer(const Waiter& waiter, domain::Verdict verdict, bool replayed);
     void publish(const domain::LedgerEntry& entry);
     void publish_to_organisers(const domain::LedgerEntry& entry, const domain::Attendee* person);
+    // Offline doors: GET /api/offline/conflicts, and the offline_conflict push to organisers
+    // when a committed offline attempt is a conflict (PROTOCOL.md 5.12).
+    void register_offline_routes(Router& router);
+    void publish_conflict(const domain::LedgerEntry& entry);
     void broadcast_counts();
     void broadcast_snapshot();
     void notify_presence(std::int64_t attendee_id);

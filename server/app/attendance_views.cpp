@@ -29,7 +29,7 @@ protocol::GroupCounts group_counts(const domain::GroupCounts& group) {
 
 protocol::RecentAdmission recent_admission(const domain::RecentAdmission& admission) {
     const domain::LedgerEntry& entry = *admission.entry;
-    return protocol::RecentAdmission{entry.scan_id,   entry.server_time,
+    return protocol::RecentAdmission{entry.scan_id,   entry.happened_at(),
                                      entry.device,    entry.method,
                                      entry.direction, attendee_info(*admission.attendee)};
 }
@@ -56,6 +56,8 @@ protocol::Attendance attendance(const domain::AttendanceSnapshot& snapshot) {
                                device.last_seen, device.per_minute});
     for (const auto& [outcome, count] : snapshot.rejected)
         out.rejected[std::string(protocol::to_string(outcome))] = count;
+    for (const auto& conflict : snapshot.conflicts)
+        out.conflicts.push_back(offline_conflict_body(conflict));
     out.server_time = snapshot.server_time;
     return out;
 }
@@ -76,6 +78,8 @@ protocol::ScanResult scan_result(std::int64_t re, domain::Verdict verdict, bool 
         result.first_entry =
             protocol::FirstEntry{verdict.first_entry->at, std::move(verdict.first_entry->device)};
     if (entry.result == ScanOutcome::malformed) result.payload_excerpt = entry.payload;
+    result.offline = entry.offline_verdict;
+    result.conflict = verdict.conflict;
     return result;
 }
 
@@ -105,7 +109,7 @@ OrganiserEvent organiser_event(const domain::LedgerEntry& entry, const domain::A
                                const domain::Counts& counts) {
     protocol::AttendanceEventBody body;
     body.scan_id = entry.scan_id;
-    body.at = entry.server_time;
+    body.at = entry.happened_at();
     body.device = entry.device;
     body.method = entry.method;
     body.direction = entry.direction;
@@ -120,7 +124,41 @@ OrganiserEvent organiser_event(const domain::LedgerEntry& entry, const domain::A
 }
 
 protocol::VipArrived vip_arrived(const domain::LedgerEntry& entry, const domain::Attendee& person) {
-    return protocol::VipArrived{attendee_info(person), entry.server_time, entry.device};
+    return protocol::VipArrived{attendee_info(person), entry.happened_at(), entry.device};
+}
+
+namespace {
+
+protocol::ConflictScan conflict_scan(const domain::LedgerEntry& entry) {
+    return protocol::ConflictScan{entry.scan_id, entry.device, entry.happened_at(),
+                                  entry.offline_verdict.has_value()};
+}
+
+} // namespace
+
+protocol::OfflineConflictBody offline_conflict_body(const domain::OfflineConflict& conflict) {
+    protocol::OfflineConflictBody body;
+    body.kind = conflict.kind;
+    if (conflict.attendee) body.attendee = attendee_info(*conflict.attendee);
+    body.scans.push_back(conflict_scan(*conflict.entry));
+    if (conflict.admission) body.scans.push_back(conflict_scan(*conflict.admission));
+    if (!conflict.reason.empty()) body.reason = conflict.reason;
+    body.server_time = conflict.entry->server_time;
+    return body;
+}
+
+std::string offline_conflicts_json(const std::vector<domain::OfflineConflict>& conflicts,
+                                   std::int64_t server_time) {
+    std::string body;
+    protocol::JsonWriter out(body);
+    out.begin_object();
+    out.key("conflicts").begin_array();
+    for (const auto& conflict : conflicts)
+        protocol::write_object(out, offline_conflict_body(conflict));
+    out.end_array();
+    out.key("server_time").value(server_time);
+    out.end_object();
+    return body;
 }
 
 nlohmann::json roster_import_report(const domain::RosterPlan& plan, bool applied) {

@@ -43,6 +43,12 @@ OrganiserEvent organiser_event(const domain::LedgerEntry& entry, const domain::A
 // The alert for a VIP's first arrival (entry is that admission).
 protocol::VipArrived vip_arrived(const domain::LedgerEntry& entry, const domain::Attendee& person);
 
+// An offline conflict as the wire names it (PROTOCOL.md 5.12): both devices and times.
+protocol::OfflineConflictBody offline_conflict_body(const domain::OfflineConflict& conflict);
+// The body of GET /api/offline/conflicts: {"conflicts":[...], "server_time":...}.
+std::string offline_conflicts_json(const std::vector<domain::OfflineConflict>& conflicts,
+                                   std::int64_t server_time);
+
 // The body of the /api/roster answer: applied, added, updated, unchanged, skipped and errors
 // (line and reason), warnings, and fatal when the file was refused as a whole.
 nlohmann::json roster_import_report(const domain::RosterPlan& plan, bool applied);

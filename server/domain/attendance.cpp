@@ -124,7 +124,23 @@ LedgerEntry Attendance::base_entry(const ScanContext& context, Direction directi
     entry.role = context.role;
     entry.kiosk_time = context.kiosk_time;
     entry.server_time = context.now;
+    if (context.offline) {
+        entry.offline_verdict = context.offline;
+        if (entry.kiosk_time)
+            entry.kiosk_time =
+                std::clamp(*entry.kiosk_time, context.now - kOfflineHorizonMs, context.now);
+    }
     return entry;
+}
+
+void settle_offline(LedgerEntry& entry) {
+    if (!entry.offline_verdict) return;
+    ScanOutcome shown = *entry.offline_verdict;
+    bool went_in = shown == ScanOutcome::ok || shown == ScanOutcome::already_in;
+    // Nobody went in: the server records the door's refusal rather than an admission.
+    if (!went_in && entry.result == ScanOutcome::ok && entry.direction == Direction::in &&
+        !entry.is_reversal())
+        entry.result = shown;
 }
 
 void Attendance::admission_verdict(LedgerEntry& entry, const AttendeeSlot& slot) const {
@@ -150,6 +166,14 @@ bool Attendance::is_issued_token(std::int64_t attendee_id, std::uint16_t serial,
 LedgerEntry Attendance::judge_scan(const ScanContext& context, Direction direction,
                                    std::string_view payload, const TokenFacts& facts,
                                    const std::function<bool()>& verify_signature) const {
+    LedgerEntry entry = judge_token(context, direction, payload, facts, verify_signature);
+    settle_offline(entry);
+    return entry;
+}
+
+LedgerEntry Attendance::judge_token(const ScanContext& context, Direction direction,
+                                    std::string_view payload, const TokenFacts& facts,
+                                    const std::function<bool()>& verify_signature) const {
     LedgerEntry entry = base_entry(context, direction, Method::scan);
     entry.payload = protocol::utf8_prefix(payload, protocol::kMaxPayloadExcerptChars);
     if (!facts.well_formed) {
@@ -189,6 +213,13 @@ LedgerEntry Attendance::judge_scan(const ScanContext& context, Direction directi
 
 LedgerEntry Attendance::judge_manual(const ScanContext& context, Direction direction,
                                      std::int64_t attendee_id, Method method) const {
+    LedgerEntry entry = judge_attendee(context, direction, attendee_id, method);
+    settle_offline(entry);
+    return entry;
+}
+
+LedgerEntry Attendance::judge_attendee(const ScanContext& context, Direction direction,
+                                       std::int64_t attendee_id, Method method) const {
     LedgerEntry entry = base_entry(context, direction, method);
     auto it = attendees_.find(attendee_id);
     if (it == attendees_.end()) {
@@ -256,20 +287,23 @@ void Attendance::recompute_presence(AttendeeSlot& slot) {
     presence.last_out_at.reset();
     for (std::int64_t seq : presence.ok_entries) {
         if (reversed_by_.contains(seq)) continue;
-        const LedgerEntry* item = entry(seq);
-        if (!item) continue;
-        if (item->direction == Direction::in) {
-            if (!presence.arrived_at) {
-                presence.arrived_at = item->server_time;
-                presence.first_in_seq = seq;
-            }
-            presence.present = true;
-            presence.admission_seq = seq;
-        } else {
-            presence.present = false;
-            presence.admission_seq.reset();
-            presence.last_out_at = item->server_time;
+        if (const LedgerEntry* item = entry(seq)) advance_presence(presence, *item);
+    }
+}
+
+void Attendance::advance_presence(Presence& presence, const LedgerEntry& item) {
+    // Entries count in arrival order; an offline one brings the time the door saw it.
+    if (item.direction == Direction::in) {
+        if (!presence.arrived_at) {
+            presence.arrived_at = item.happened_at();
+            presence.first_in_seq = item.seq;
         }
+        presence.present = true;
+        presence.admission_seq = item.seq;
+    } else {
+        presence.present = false;
+        presence.admission_seq.reset();
+        presence.last_out_at = item.happened_at();
     }
 }
 
@@ -303,21 +337,9 @@ const LedgerEntry& Attendance::append(LedgerEntry item) {
                     // The newest entry of this attendee: update presence in O(1) (a full
                     // recompute is only needed for reversals and discards).
                     AttendeeSlot& slot = it->second;
-                    Presence& presence = slot.presence;
                     count_attendee(slot, -1);
-                    presence.ok_entries.push_back(stored.seq);
-                    if (stored.direction == Direction::in) {
-                        if (!presence.arrived_at) {
-                            presence.arrived_at = stored.server_time;
-                            presence.first_in_seq = stored.seq;
-                        }
-                        presence.present = true;
-                        presence.admission_seq = stored.seq;
-                    } else {
-                        presence.present = false;
-                        presence.admission_seq.reset();
-                        presence.last_out_at = stored.server_time;
-                    }
+                    slot.presence.ok_entries.push_back(stored.seq);
+                    advance_presence(slot.presence, stored);
                     count_attendee(slot, +1);
                 }
             }
@@ -325,6 +347,7 @@ const LedgerEntry& Attendance::append(LedgerEntry item) {
             ++device.rejected;
             ++rejected_[stored.result];
         }
+        if (stored.offline_verdict && conflict_kind(stored)) conflict_seqs_.push_back(stored.seq);
     }
     if (touched) {
         auto it = attendees_.find(*touched);
@@ -357,6 +380,7 @@ void Attendance::discard(std::int64_t seq) {
         count_undone_admission(item, +1);
     } else {
         scan_index_.erase(ScanIndex::hash(item.scan_id), seq);
+        std::erase(conflict_seqs_, seq);
         if (item.result == ScanOutcome::ok) {
             if (item.direction == Direction::in && device_it != devices_.end())
                 --device_it->second.admitted;
@@ -487,6 +511,7 @@ AttendanceSnapshot Attendance::snapshot(std::int64_t now) const {
     }
     for (const auto& [outcome, count] : rejected_)
         if (count > 0) out.rejected[outcome] = count;
+    out.conflicts = offline_conflicts(kRecentConflicts);
     return out;
 }
 
@@ -501,7 +526,7 @@ std::vector<LookupMatch> Attendance::lookup(std::string_view query, std::size_t 
 
 Verdict Attendance::verdict(const LedgerEntry& item) const {
     return Verdict{&item, item.attendee_id ? attendee(*item.attendee_id) : nullptr, reason(item),
-                   first_entry(item)};
+                   first_entry(item), item.offline_verdict ? conflict_kind(item) : std::nullopt};
 }
 
 bool Attendance::is_first_arrival(const LedgerEntry& item) const {
@@ -516,7 +541,45 @@ std::optional<FirstEntry> Attendance::first_entry(const LedgerEntry& item) const
     if (item.result != ScanOutcome::already_in || !item.first_entry_seq) return std::nullopt;
     const LedgerEntry* admission = entry(*item.first_entry_seq);
     if (!admission) return std::nullopt;
-    return FirstEntry{admission->server_time, admission->device};
+    return FirstEntry{admission->happened_at(), admission->device};
+}
+
+// ---- offline conflicts ----
+
+std::optional<ConflictKind> Attendance::conflict_kind(const LedgerEntry& item) const {
+    if (item.offline_verdict != ScanOutcome::ok || item.direction != Direction::in ||
+        item.is_reversal())
+        return std::nullopt;
+    if (item.result == ScanOutcome::revoked || item.result == ScanOutcome::unknown_badge)
+        return ConflictKind::revoked_meanwhile;
+    if (item.result != ScanOutcome::already_in || !item.first_entry_seq) return std::nullopt;
+    // The same door admitting twice knew it: its own cache said so (no alarm needed).
+    const LedgerEntry* admission = entry(*item.first_entry_seq);
+    if (admission && same_device(admission->device, item.device)) return std::nullopt;
+    return ConflictKind::admitted_twice;
+}
+
+std::optional<OfflineConflict> Attendance::offline_conflict(const LedgerEntry& item) const {
+    auto kind = conflict_kind(item);
+    if (!kind) return std::nullopt;
+    OfflineConflict out;
+    out.kind = *kind;
+    out.entry = &item;
+    out.attendee = item.attendee_id ? attendee(*item.attendee_id) : nullptr;
+    if (*kind == ConflictKind::admitted_twice)
+        out.admission = entry(*item.first_entry_seq);
+    else
+        out.reason = "Admitted offline, but the server refused the badge: " + reason(item);
+    return out;
+}
+
+std::vector<OfflineConflict> Attendance::offline_conflicts(std::size_t limit) const {
+    std::vector<OfflineConflict> out;
+    for (auto it = conflict_seqs_.rbegin();
+         it != conflict_seqs_.rend() && (limit == 0 || out.size() < limit); ++it)
+        if (const LedgerEntry* item = entry(*it))
+            if (auto found = offline_conflict(*item)) out.push_back(std::move(*found));
+    return out;
 }
 
 std::string Attendance::reason(const LedgerEntry& item) const {
@@ -528,7 +591,10 @@ std::string Attendance::reason(const LedgerEntry& item) const {
         return item.method == Method::walk_in ? "Registered and checked in" : "Checked in";
     case ScanOutcome::already_in: {
         auto first = first_entry(item);
-        return first ? "Already checked in (at " + first->device + ")" : "Already checked in";
+        std::string text =
+            first ? "Already checked in (at " + first->device + ")" : "Already checked in";
+        // An offline door let them in anyway: the organisers are told (offline_conflict).
+        return item.offline_verdict == ScanOutcome::ok ? "Admitted offline; " + text : text;
     }
     case ScanOutcome::not_in:
         return "Not checked in, so cannot check out";
@@ -584,7 +650,7 @@ std::string attendance_csv(const Attendance& state, CsvSeparator separator) {
             .plain(protocol::to_string(person->category))
             .text(person->sector, kCell)
             .plain(person->vip ? "yes" : "no")
-            .plain(first ? iso_local_time(first->server_time) : std::string())
+            .plain(first ? iso_local_time(first->happened_at()) : std::string())
             .plain(presence && presence->last_out_at ? iso_local_time(*presence->last_out_at)
                                                      : std::string())
             .plain(presence && presence->present ? "yes" : "no")
@@ -598,7 +664,8 @@ std::string attendance_csv(const Attendance& state, CsvSeparator separator) {
 std::string ledger_csv(const Attendance& state, CsvSeparator separator) {
     CsvWriter out(separator);
     out.row({"seq", "server_time", "kiosk_time", "scan_id", "device", "role", "method", "direction",
-             "result", "attendee_id", "attendee_name", "undoes_seq", "badge_serial", "payload"});
+             "result", "attendee_id", "attendee_name", "undoes_seq", "badge_serial", "payload",
+             "offline"});
     auto optional_number = [](const std::optional<std::int64_t>& value) {
         return value ? std::to_string(*value) : std::string();
     };
@@ -618,6 +685,8 @@ std::string ledger_csv(const Attendance& state, CsvSeparator separator) {
             .plain(optional_number(item.reverses_seq))
             .plain(optional_number(item.badge_serial))
             .text(item.payload, kCell)
+            .plain(item.offline_verdict ? protocol::to_string(*item.offline_verdict)
+                                        : std::string_view())
             .end_row();
     }
     return out.take();

@@ -27,6 +27,7 @@ namespace stagedoor::domain {
 // name, shared with the protocol (stagedoor/protocol/vocabulary.hpp, no message types). The
 // values below are the domain's own; app/attendance_views turns them into messages.
 using protocol::Category;
+using protocol::ConflictKind;
 using protocol::Direction;
 using protocol::Method;
 using protocol::ScanOutcome;
@@ -37,6 +38,10 @@ inline constexpr std::int64_t kArrivalBucketMs = 5 * 60 * 1000;
 inline constexpr std::size_t kRecentAdmissions = 50;
 // Arrival buckets in a snapshot (a day of 5-minute buckets).
 inline constexpr std::size_t kMaxArrivalBuckets = 288;
+// An offline attempt's time is trusted back to this far (a door's clock may be wrong).
+inline constexpr std::int64_t kOfflineHorizonMs = 7LL * 24 * 60 * 60 * 1000;
+// Offline conflicts in a snapshot.
+inline constexpr std::size_t kRecentConflicts = 50;
 
 struct Attendee {
     std::int64_t id = 0;
@@ -74,8 +79,14 @@ struct LedgerEntry {
     std::optional<std::int64_t> first_entry_seq; // already_in: the admission then in effect
     std::optional<std::int64_t> badge_serial;    // serial read from the token
     std::string payload; // what was scanned (at most 200 characters); empty for the issued text
+    // Decided offline: the result the door showed at kiosk_time (clamped, see ScanContext).
+    std::optional<ScanOutcome> offline_verdict;
 
     bool is_reversal() const { return reverses_seq.has_value(); }
+    // When it happened: the door's time for an offline attempt, else when the server decided.
+    std::int64_t happened_at() const {
+        return offline_verdict && kiosk_time ? *kiosk_time : server_time;
+    }
 };
 
 // What the caller learned from the scanned text with badge::parse_token.
@@ -102,6 +113,9 @@ struct ScanContext {
     std::string role;
     std::optional<std::int64_t> kiosk_time;
     std::int64_t now = 0;
+    // An offline attempt: what the door showed. Its kiosk_time is then kept within
+    // [now - kOfflineHorizonMs, now], so a wrong door clock cannot move an arrival far.
+    std::optional<ScanOutcome> offline = std::nullopt;
 };
 
 // An undo the domain accepts: the entry to reverse, or nothing to do when it already is.
@@ -156,6 +170,15 @@ struct VipArrival {
     std::int64_t at = 0;
 };
 
+// An offline admission that collided (PROTOCOL.md 5.12), derived from the ledger.
+struct OfflineConflict {
+    ConflictKind kind = ConflictKind::admitted_twice;
+    const LedgerEntry* entry = nullptr;     // the offline attempt
+    const LedgerEntry* admission = nullptr; // admitted_twice: the admission in effect it met
+    const Attendee* attendee = nullptr;     // nullptr when the badge names nobody known
+    std::string reason;                     // revoked_meanwhile: why (English)
+};
+
 struct DeviceStats {
     std::string device;
     std::string role;
@@ -176,6 +199,7 @@ struct AttendanceSnapshot {
     std::vector<const Attendee*> vips_missing;    // by name
     std::vector<DeviceStats> devices;             // by device name
     std::map<ScanOutcome, std::int64_t> rejected; // rejected scans by outcome (none: absent)
+    std::vector<OfflineConflict> conflicts;       // newest first, at most kRecentConflicts
     std::int64_t server_time = 0;
 };
 
@@ -197,6 +221,7 @@ struct Verdict {
     const Attendee* attendee = nullptr;    // the person recognised, if any (into the Attendance)
     std::string reason;                    // human text, the same for the original and a replay
     std::optional<FirstEntry> first_entry; // already_in only
+    std::optional<ConflictKind> conflict;  // an offline admission that collided
 };
 
 struct DeviceActivity {
@@ -227,11 +252,12 @@ class Attendance {
 
     // ---- verdicts (do not change state) ----
     // A scan: verify_signature is called only when the token is not the exact text this
-    // server issued for the attendee's current badge.
+    // server issued for the attendee's current badge. An offline attempt (context.offline)
+    // is judged the same way, then settled by the offline rule (settle_offline).
     LedgerEntry judge_scan(const ScanContext& context, Direction direction,
                            std::string_view payload, const TokenFacts& facts,
                            const std::function<bool()>& verify_signature) const;
-    // A help-desk check-in of a known id (method manual or walk_in).
+    // A help-desk check-in of a known id (method manual or walk_in); offline as judge_scan.
     LedgerEntry judge_manual(const ScanContext& context, Direction direction,
                              std::int64_t attendee_id, Method method = Method::manual) const;
     // A door may undo its own scans of the last kDoorUndoWindowMs, an organiser any; only an
@@ -272,6 +298,15 @@ class Attendance {
     // entry is the first admission still in effect of its attendee (not a re-entry).
     bool is_first_arrival(const LedgerEntry& entry) const;
 
+    // ---- offline conflicts (PROTOCOL.md 5.12) ----
+    // What kind of conflict an entry is: an offline admission (door showed ok, direction in)
+    // that the server judged already_in by another device, or revoked / unknown_badge.
+    std::optional<ConflictKind> conflict_kind(const LedgerEntry& entry) const;
+    // The conflict of an entry of this ledger, if it is one.
+    std::optional<OfflineConflict> offline_conflict(const LedgerEntry& entry) const;
+    // Every conflict in the ledger, newest first; at most limit (0: all).
+    std::vector<OfflineConflict> offline_conflicts(std::size_t limit = 0) const;
+
   private:
     struct AttendeeSlot {
         Attendee attendee;
@@ -283,6 +318,13 @@ class Attendance {
     void count_undone_admission(const LedgerEntry& reversal, int sign);
     LedgerEntry base_entry(const ScanContext& context, Direction direction, Method method) const;
     void admission_verdict(LedgerEntry& entry, const AttendeeSlot& slot) const;
+    LedgerEntry judge_token(const ScanContext& context, Direction direction,
+                            std::string_view payload, const TokenFacts& facts,
+                            const std::function<bool()>& verify_signature) const;
+    LedgerEntry judge_attendee(const ScanContext& context, Direction direction,
+                               std::int64_t attendee_id, Method method) const;
+    // Moves presence to include the newest ok entry (O(1), in append order).
+    static void advance_presence(Presence& presence, const LedgerEntry& entry);
     std::int64_t find_scan_seq(std::string_view scan_id, std::uint64_t hash) const;
     // Index in ledger_ of the entry with this seq, or ledger_.size().
     std::size_t position(std::int64_t seq) const;
@@ -298,14 +340,20 @@ class Attendance {
     std::int64_t max_seq_ = 0;
     std::map<std::string, DeviceActivity> devices_;
     std::map<ScanOutcome, std::int64_t> rejected_;
+    std::vector<std::int64_t> conflict_seqs_; // in seq order
     Counts counts_;
 };
+
+// The offline rule (PROTOCOL.md 5.12) on an entry judged by the server: a door that turned
+// someone away offline is never overruled into an admission (the kiosk's refusal is kept when
+// the server would have admitted), every other verdict stands.
+void settle_offline(LedgerEntry& entry);
 
 // Exports. Times are ISO 8601 in the server's local time zone, e.g. 2026-11-26T18:02:11+01:00.
 std::string iso_local_time(std::int64_t unix_ms);
 // One row per attendee: name, organisation, category, sector, first in, last out, method, device.
 std::string attendance_csv(const Attendance& state, CsvSeparator separator = CsvSeparator::comma);
-// Every ledger entry, oldest first.
+// Every ledger entry, oldest first; the offline column holds what an offline door showed.
 std::string ledger_csv(const Attendance& state, CsvSeparator separator = CsvSeparator::comma);
 
 } // namespace stagedoor::domain

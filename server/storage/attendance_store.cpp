@@ -165,13 +165,18 @@ CREATE TRIGGER badges_append_only_delete BEFORE DELETE ON badges
 constexpr std::string_view kPurgeCountsAudit =
     "ALTER TABLE purge_log ADD COLUMN audit_log_deleted INTEGER NOT NULL DEFAULT 0;";
 
-const std::array<Migration, 6> kMigrations{{
+// Offline doors (PROTOCOL.md 5.12): the result the door showed for an attempt it decided
+// offline; NULL for every entry decided by the server (all entries before this migration).
+constexpr std::string_view kOfflineVerdict = "ALTER TABLE ledger ADD COLUMN offline_verdict TEXT;";
+
+const std::array<Migration, 7> kMigrations{{
     {"attendance-001-roster-and-badges", kRosterSchema},
     {"attendance-002-ledger", kLedgerSchema},
     {"attendance-003-drop-ledger-attendee-index", kDropLedgerAttendeeIndex},
     {"attendance-004-lean-ledger-inserts", kLeanLedger},
     {"attendance-005-audited-purge-path", kAuditedPurgePath},
     {"attendance-006-purge-counts-audit-log", kPurgeCountsAudit},
+    {"attendance-007-ledger-offline-verdict", kOfflineVerdict},
 }};
 
 void bind_attendee_fields(Statement& statement, const domain::Attendee& attendee, int first) {
@@ -244,7 +249,7 @@ domain::Attendance load_attendance(Database& db) {
 
     auto ledger = db.prepare("SELECT seq, scan_id, attendee_id, result, direction, method, device, "
                              "role, kiosk_time, server_time, reverses_seq, first_entry_seq, "
-                             "badge_serial, payload FROM ledger ORDER BY seq");
+                             "badge_serial, payload, offline_verdict FROM ledger ORDER BY seq");
     while (ledger.step()) {
         domain::LedgerEntry entry;
         entry.seq = ledger.int64(0);
@@ -264,6 +269,8 @@ domain::Attendance load_attendance(Database& db) {
         entry.first_entry_seq = ledger.optional_int64(11);
         entry.badge_serial = ledger.optional_int64(12);
         entry.payload = ledger.text(13);
+        if (auto shown = ledger.optional_text(14))
+            entry.offline_verdict = protocol::scan_outcome_from_string(*shown);
         state.append(std::move(entry));
     }
     return state;
@@ -330,8 +337,9 @@ void insert_ledger_entry(Database& db, const domain::LedgerEntry& entry) {
     if (cache.handle != db.handle() || !cache.statement) {
         cache.statement = std::make_unique<Statement>(db.prepare(
             "INSERT INTO ledger (seq, scan_id, attendee_id, result, direction, method, device, "
-            "role, kiosk_time, server_time, reverses_seq, first_entry_seq, badge_serial, payload) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+            "role, kiosk_time, server_time, reverses_seq, first_entry_seq, badge_serial, payload, "
+            "offline_verdict) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
         cache.handle = db.handle();
     }
     Statement& statement = *cache.statement;
@@ -351,6 +359,10 @@ void insert_ledger_entry(Database& db, const domain::LedgerEntry& entry) {
     statement.bind(12, entry.first_entry_seq);
     statement.bind(13, entry.badge_serial);
     statement.bind_borrowed(14, entry.payload);
+    if (entry.offline_verdict)
+        statement.bind_borrowed(15, protocol::to_string(*entry.offline_verdict));
+    else
+        statement.bind_null(15);
     try {
         statement.run();
     } catch (...) {

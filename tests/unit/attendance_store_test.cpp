@@ -1,4 +1,5 @@
 // The attendance tables in real SQLite: migrations on old data, and what a ledger row keeps.
+#include "old_ledger.hpp"
 #include "storage/attendance_store.hpp"
 #include "temp_dir.hpp"
 
@@ -66,17 +67,17 @@ TEST_CASE("attendance store: the lean-ledger migration keeps every row of an old
         db.migrate(migrations.first(3)); // an event created before the migration
         storage::insert_attendee(db, person(1));
         storage::insert_attendee(db, person(2));
-        storage::insert_ledger_entry(db, row(1, "door1-1", 1));
+        testing::insert_old_ledger_row(db, row(1, "door1-1", 1));
         auto second = row(2, "door1-2", 2);
         second.payload = "SD1.a-payload-that-was-kept.sig";
-        storage::insert_ledger_entry(db, second);
+        testing::insert_old_ledger_row(db, second);
         auto reversal = row(3, "door1-2", 2);
         reversal.reverses_seq = 2;
-        storage::insert_ledger_entry(db, reversal);
+        testing::insert_old_ledger_row(db, reversal);
         auto again = row(4, "door1-3", 1);
         again.result = ScanOutcome::already_in;
         again.first_entry_seq = 1;
-        storage::insert_ledger_entry(db, again);
+        testing::insert_old_ledger_row(db, again);
         CHECK(ledger_indexes(db).size() == 2); // scan_id and reversal
     }
     storage::Database db(dir.path / "event.db");
@@ -125,4 +126,51 @@ TEST_CASE("attendance store: a fresh event has the lean ledger and reloads what 
     auto state = storage::load_attendance(db);
     CHECK(state.ledger().size() == 100);
     CHECK(state.find_scan("door1-100")->seq == 100);
+}
+
+TEST_CASE("attendance store: an event from before offline doors opens, and conflicts survive") {
+    TempDir dir;
+    auto migrations = storage::attendance_migrations();
+    REQUIRE(migrations.size() >= 7);
+    {
+        storage::Database db(dir.path / "event.db", true);
+        db.migrate(migrations.first(6)); // the last event before offline doors
+        storage::insert_attendee(db, person(1));
+        storage::insert_attendee(db, person(2));
+        testing::insert_old_ledger_row(db, row(1, "door1-1", 1));
+    }
+    {
+        storage::Database db(dir.path / "event.db");
+        storage::migrate_attendance(db);
+        auto state = storage::load_attendance(db);
+        REQUIRE(state.ledger().size() == 1);
+        CHECK_FALSE(state.ledger()[0].offline_verdict);
+        CHECK(state.presence(1)->present);
+        // Door 2 admitted person 1 offline too; Door 3 showed person 2 a refusal.
+        auto twice = row(2, "door2-7", 1);
+        twice.result = ScanOutcome::already_in;
+        twice.first_entry_seq = 1;
+        twice.offline_verdict = ScanOutcome::ok;
+        twice.device = "Door 2";
+        storage::insert_ledger_entry(db, twice);
+        auto refused = row(3, "door3-1", 2);
+        refused.result = ScanOutcome::revoked;
+        refused.offline_verdict = ScanOutcome::revoked;
+        refused.device = "Door 3";
+        storage::insert_ledger_entry(db, refused);
+    }
+    storage::Database db(dir.path / "event.db");
+    storage::migrate_attendance(db);
+    auto state = storage::load_attendance(db);
+    REQUIRE(state.ledger().size() == 3);
+    CHECK(state.ledger()[1].offline_verdict == ScanOutcome::ok);
+    CHECK(state.ledger()[2].offline_verdict == ScanOutcome::revoked);
+    CHECK(state.counts().present == 1);
+    auto conflicts = state.offline_conflicts();
+    REQUIRE(conflicts.size() == 1);
+    CHECK(conflicts[0].kind == protocol::ConflictKind::admitted_twice);
+    CHECK(conflicts[0].entry->scan_id == "door2-7");
+    CHECK(conflicts[0].admission->scan_id == "door1-1");
+    // Still append-only after the new column.
+    CHECK(throws_on(db, "UPDATE ledger SET offline_verdict = 'ok' WHERE seq = 3"));
 }

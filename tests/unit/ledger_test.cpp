@@ -27,10 +27,12 @@ struct Door {
     std::string role = "door";
     int counter = 0;
     int signature_checks = 0;
+    std::optional<ScanOutcome> offline = std::nullopt; // what the door showed, when offline
+    std::int64_t kiosk_lag = 5;                        // the door's time is now - kiosk_lag
 
     ScanContext context(std::int64_t now, std::string scan_id = {}) {
         if (scan_id.empty()) scan_id = device + "-" + std::to_string(++counter);
-        return ScanContext{scan_id, device, role, now - 5, now};
+        return ScanContext{scan_id, device, role, now - kiosk_lag, now, offline};
     }
     // A genuine badge as issued, a re-signed badge (verifies, other text) or a forgery.
     const LedgerEntry& scan(std::int64_t id, std::int64_t now, Direction direction = Direction::in,
@@ -504,4 +506,156 @@ TEST_CASE("ledger: CSV exports") {
     CHECK(iso.size() == 25);
     CHECK(iso[10] == 'T');
     CHECK(iso[22] == ':');
+}
+
+TEST_CASE("ledger: offline attempts follow the offline rule (PROTOCOL.md 5.12)") {
+    Attendance state;
+    state.put_attendee(person(1, "Jana Köhler"));
+    Attendee blocked = person(2, "Bernd Block");
+    blocked.blocked = true;
+    state.put_attendee(blocked);
+    Attendee reissued = person(3, "Rita Neu");
+    reissued.serial = 2;
+    reissued.token = "SD1.token-3-v2.sig";
+    state.put_attendee(reissued);
+    Door door1{state};
+    door1.offline = ScanOutcome::ok;
+    door1.kiosk_lag = 60'000; // synced a minute after the door decided
+    Door door2{state, "Door 2"};
+    door2.offline = ScanOutcome::ok;
+    door2.kiosk_lag = 30'000;
+
+    SECTION("shown ok, judged ok: admitted at the door's time, no conflict") {
+        const auto& entry = door1.scan(1, kStart + 60'000);
+        CHECK(entry.result == ScanOutcome::ok);
+        CHECK(entry.offline_verdict == ScanOutcome::ok);
+        CHECK(state.presence(1)->present);
+        CHECK(state.presence(1)->arrived_at == kStart);
+        CHECK(state.first_entry(door2.scan(1, kStart + 90'000))->at == kStart);
+        CHECK_FALSE(state.verdict(entry).conflict);
+    }
+    SECTION("shown ok, judged already_in by another door: admitted_twice, counted once") {
+        const auto& first = door1.scan(1, kStart + 60'000);
+        const auto& second = door2.scan(1, kStart + 70'000);
+        CHECK(second.result == ScanOutcome::already_in);
+        CHECK(second.offline_verdict == ScanOutcome::ok);
+        CHECK(state.counts() == counts(2, 1, 1));
+        CHECK(state.verdict(second).conflict == ConflictKind::admitted_twice);
+        CHECK(state.reason(second) == "Admitted offline; Already checked in (at Door 1)");
+        auto list = state.offline_conflicts();
+        REQUIRE(list.size() == 1);
+        CHECK(list[0].kind == ConflictKind::admitted_twice);
+        CHECK(list[0].entry == &second);
+        CHECK(list[0].admission == &first);
+        CHECK(list[0].attendee == state.attendee(1));
+        CHECK(list[0].entry->happened_at() == kStart + 40'000);
+        CHECK(state.snapshot(kStart + 80'000).conflicts.size() == 1);
+    }
+    SECTION("shown ok, judged already_in by the same door: no conflict") {
+        door1.scan(1, kStart + 60'000);
+        const auto& again = door1.scan(1, kStart + 61'000);
+        CHECK(again.result == ScanOutcome::already_in);
+        CHECK_FALSE(state.conflict_kind(again));
+        CHECK(state.offline_conflicts().empty());
+    }
+    SECTION("shown ok, judged revoked or unknown_badge: revoked_meanwhile, nobody counted") {
+        const auto& blocked_entry = door1.scan(2, kStart + 60'000);
+        const auto& replaced = door1.scan(3, kStart + 60'001, Direction::in, 1);
+        const auto& unknown = door1.scan(99, kStart + 60'002);
+        CHECK(blocked_entry.result == ScanOutcome::revoked);
+        CHECK(replaced.result == ScanOutcome::revoked);
+        CHECK(unknown.result == ScanOutcome::unknown_badge);
+        CHECK(state.counts() == counts(2, 0, 0));
+        auto list = state.offline_conflicts();
+        REQUIRE(list.size() == 3);
+        CHECK(list[0].entry == &unknown); // newest first
+        CHECK(list[0].attendee == nullptr);
+        CHECK(list[2].attendee == state.attendee(2));
+        for (const auto& conflict : list) {
+            CHECK(conflict.kind == ConflictKind::revoked_meanwhile);
+            CHECK(conflict.admission == nullptr);
+            CHECK(conflict.reason.starts_with("Admitted offline, but the server refused"));
+        }
+        CHECK(state.verdict(replaced).conflict == ConflictKind::revoked_meanwhile);
+    }
+    SECTION("shown a refusal, judged ok: the door's refusal is recorded, nobody admitted") {
+        for (ScanOutcome shown :
+             {ScanOutcome::revoked, ScanOutcome::bad_signature, ScanOutcome::unknown_badge,
+              ScanOutcome::malformed, ScanOutcome::wrong_event}) {
+            door1.offline = shown;
+            const auto& entry = door1.scan(1, kStart + 60'000);
+            CHECK(entry.result == shown);
+            CHECK(entry.offline_verdict == shown);
+            CHECK_FALSE(state.presence(1)->present);
+            CHECK_FALSE(state.conflict_kind(entry));
+        }
+        CHECK(state.counts() == counts(2, 0, 0));
+        CHECK(state.offline_conflicts().empty());
+    }
+    SECTION("shown a refusal, judged a refusal or already_in: the server's verdict stands") {
+        door2.offline = ScanOutcome::ok;
+        door2.scan(1, kStart + 10'000);
+        door1.offline = ScanOutcome::bad_signature;
+        CHECK(door1.scan(1, kStart + 60'000).result == ScanOutcome::already_in);
+        door1.offline = ScanOutcome::unknown_badge;
+        CHECK(door1.scan(2, kStart + 60'000).result == ScanOutcome::revoked);
+        CHECK(state.offline_conflicts().empty());
+    }
+    SECTION("shown already_in (the person went in): the server's verdict stands") {
+        door1.offline = ScanOutcome::already_in;
+        const auto& entry = door1.scan(1, kStart + 60'000);
+        CHECK(entry.result == ScanOutcome::ok);
+        CHECK(state.presence(1)->present);
+        CHECK_FALSE(state.conflict_kind(entry));
+    }
+    SECTION("an exit: shown not_in is kept unless the server saw the person inside") {
+        door1.offline = ScanOutcome::not_in;
+        CHECK(door1.scan(1, kStart + 60'000, Direction::out).result == ScanOutcome::not_in);
+        door2.offline = std::nullopt;
+        door2.scan(1, kStart + 61'000);
+        const auto& out = door1.scan(1, kStart + 62'000, Direction::out);
+        CHECK(out.result == ScanOutcome::ok);
+        CHECK_FALSE(state.presence(1)->present);
+        CHECK(state.presence(1)->last_out_at == kStart + 2'000);
+    }
+    SECTION("a help-desk check-in offline collides like a scan") {
+        door1.scan(1, kStart + 60'000);
+        door2.offline = ScanOutcome::ok;
+        const auto& manual = door2.manual(1, kStart + 70'000, Direction::in);
+        CHECK(manual.method == Method::manual);
+        CHECK(state.conflict_kind(manual) == ConflictKind::admitted_twice);
+    }
+    SECTION("the door's time is kept within the last 7 days up to now") {
+        door1.kiosk_lag = 30LL * 24 * 60 * 60 * 1000;
+        const auto& old_entry = door1.scan(1, kStart);
+        CHECK(old_entry.kiosk_time == kStart - kOfflineHorizonMs);
+        door2.kiosk_lag = -3'600'000; // a door clock an hour ahead
+        const auto& ahead = door2.scan(3, kStart + 5);
+        CHECK(ahead.kiosk_time == kStart + 5);
+        // Online scans keep the kiosk's time as it came (it only feeds the ledger export).
+        Door online{state, "Door 3"};
+        online.kiosk_lag = -3'600'000;
+        CHECK(online.scan(1, kStart + 10, Direction::out).kiosk_time == kStart + 3'600'010);
+    }
+    SECTION("a discarded conflict (failed commit) is no conflict any more") {
+        door1.scan(1, kStart + 60'000);
+        const auto& second = door2.scan(1, kStart + 70'000);
+        REQUIRE(state.offline_conflicts().size() == 1);
+        state.discard(second.seq);
+        CHECK(state.offline_conflicts().empty());
+    }
+    SECTION("the ledger export says what the offline door showed") {
+        door1.scan(1, kStart + 60'000);
+        door2.offline = std::nullopt;
+        door2.scan(1, kStart + 61'000, Direction::out);
+        auto csv = ledger_csv(state);
+        auto header_end = csv.find("\r\n");
+        auto first_end = csv.find("\r\n", header_end + 2);
+        auto second_end = csv.find("\r\n", first_end + 2);
+        CHECK(csv.substr(0, header_end).ends_with(",payload,offline"));
+        CHECK(csv.substr(header_end + 2, first_end - header_end - 2).ends_with(",ok"));
+        CHECK(csv.substr(first_end + 2, second_end - first_end - 2)
+                  .ends_with(",out,ok,1,"
+                             "Jana Köhler,,1,,"));
+    }
 }

@@ -1,5 +1,6 @@
 // The purge in real SQLite: what it removes, what the counts keep, the one path through the
 // append-only triggers, and an event folder of an older version.
+#include "old_ledger.hpp"
 #include "storage/attendance_store.hpp"
 #include "storage/audit_store.hpp"
 #include "storage/purge.hpp"
@@ -263,7 +264,7 @@ TEST_CASE("purge store: an event of an older version migrates, keeps its rows an
         auto attendee = person(1, "Jana Köhler", Category::member);
         storage::insert_attendee(db, attendee);
         storage::insert_badge(db, attendee);
-        storage::insert_ledger_entry(db, entry(1, 1, "Door 1", 0));
+        testing::insert_old_ledger_row(db, entry(1, 1, "Door 1", 0));
     }
     {
         storage::Database db(dir.database_path());
