@@ -126,3 +126,11 @@ test('offline door: the old localStorage resend list moves into the queue once',
     const second = await offlineDoor(storage);
     assert.deepEqual(second.store.queue, [], 'nothing to take the second time');
 });
+
+test('offline door: only the wire fields are queued (the page\'s own marks stay on the page)', async () => {
+    const { door, store } = await offlineDoor(null);
+    await door.queueUndecided({ scan_id: 'u1', payload: 'SD1.x', direction: 'in', at: 5, late: true });
+    assert.deepEqual(store.queue, [{ type: 'scan', scan_id: 'u1', payload: 'SD1.x', direction: 'in', at: 5 }]);
+    await door.decideScan({ scan_id: 'd1', payload: makeToken({ attendeeId: 1 }), direction: 'in', at: 6, late: true });
+    assert.deepEqual(Object.keys(store.queue[1]).sort(), ['at', 'direction', 'offline', 'payload', 'scan_id', 'type']);
+});

@@ -121,9 +121,9 @@ export class OfflineDoor {
      * Decides `scan` ({scan_id, payload, direction, at}) from the cached list and queues it with
      * that verdict; resolves with the verdict (a scan_result marked offline) once durable.
      */
-    async decideScan(scan) {
-        const verdict = await judgeOffline({ payload: scan.payload, direction: scan.direction, cache: this.cache, verify: this.cache.verify() });
-        return this.record({ type: 'scan', ...scan }, verdict);
+    async decideScan({ scan_id, payload, direction, at }) {
+        const verdict = await judgeOffline({ payload, direction, cache: this.cache, verify: this.cache.verify() });
+        return this.record({ type: 'scan', scan_id, payload, direction, at }, verdict);
     }
 
     /** A help-desk check-in or out of `attendee` decided offline, queued like a scan. */
@@ -152,8 +152,8 @@ export class OfflineDoor {
     }
 
     /** Queues a scan the door could not decide (no list yet): sent again until answered. */
-    queueUndecided(scan) {
-        return this.outbox.add({ type: 'scan', ...scan });
+    queueUndecided({ scan_id, payload, direction, at }) {
+        return this.outbox.add({ type: 'scan', scan_id, payload, direction, at });
     }
 
     /**

@@ -398,7 +398,10 @@ function onSynced(attempt, reply, error) {
         const scan = waiting.get(attempt.scan_id) || { ...attempt, late: true };
         scan.late = true;
         if (reply) settle(scan, reply);
-        else if (waiting.delete(attempt.scan_id)) renderWaiting();
+        else if (waiting.delete(attempt.scan_id)) {
+            renderWaiting();
+            if (state.waitingFor === attempt.scan_id) showFailure(error); // refused for good
+        }
         return;
     }
     if (attempt.type === 'walk_in' && reply?.attendee) badgeReady(reply, attempt);
