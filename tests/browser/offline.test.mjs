@@ -94,8 +94,10 @@ test('offline: with the server killed the door decides from its own list', async
     const before = await offlineVerdict(page, (x) => x.kind === 'warn', 'the one admitted online is amber too');
     assert.equal(before.result, 'already_in');
 
-    const mode = await modeOf(page);
-    assert.equal(mode.queued, 5);
+    const mode = await eventually(async () => {
+        const m = await modeOf(page);
+        return m.queued === 5 ? m : false;
+    }, { message: 'the pill counts five queued' });
     assert.match(mode.text, /^Offline · 5 queued/);
     assert.match(mode.text, /list as of \d\d:\d\d/);
     await screenshot(page, 'door-offline-mode');
@@ -107,7 +109,7 @@ test('offline: a reload with the server down shows the working door, queue intac
     await eventually(() => page.evaluate(() => window.stagedoorDoor?.offline.ready), { timeoutMs: 15000, message: 'the door from the service worker, its list from IndexedDB' });
     assert.deepEqual(await queuedIds(page), queued, 'the same attempts in the same order');
     await eventually(async () => (await modeOf(page)).mode === 'offline', { message: 'offline after the reload' });
-    assert.equal((await modeOf(page)).queued, queued.length);
+    await eventually(async () => (await modeOf(page)).queued === queued.length, { message: 'the pill counts the queue' });
     await wedgeScan(page, event.tokenOf(afterReload));
     await offlineVerdict(page, (x) => x.kind === 'ok' && x.name === afterReload, 'a welcome after the reload');
     await wedgeScan(page, event.tokenOf(offline1));
