@@ -63,6 +63,7 @@ test('offline conflict: two offline doors admit one badge, the dashboard shows o
     assert.match(row, new RegExp(person));
     assert.match(row, /Door 1 at \d\d:\d\d \(offline\)/);
     assert.match(row, /Door 2 at \d\d:\d\d \(offline\)/);
+    await dash.locator('#conflicts-panel').scrollIntoViewIfNeeded();
     await screenshot(dash, 'dashboard-offline-conflict');
 
     const attendance = await getJson(server, '/api/attendance', event.keys.organiser);
