@@ -29,6 +29,8 @@ test('badge: the 6.4 test vector parses to its payload', () => {
     assert.equal(token.issuedAt, 1764158400);
     assert.equal(token.signedText, 'SD1.AQEjRWeJq83vAAAQkgABaSbrwA');
     assert.equal(token.signature.length, 64);
+    const otherEvent = parseToken(makeToken({ eventId: 'fedcba9876543210', attendeeId: 4242, seedHex: '22'.repeat(32) }));
+    assert.equal(otherEvent.eventId, 'fedcba9876543210', 'another event\'s badge parses: the judge says wrong_event');
     assert.deepEqual(decodeVerifyKey('A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg'), publicKey());
     assert.equal(decodeVerifyKey('A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMb'), null, 'too short');
 });
@@ -76,13 +78,15 @@ test('badge: WebCrypto and noble (async and plain-http sync) verifiers agree, st
     assert.ok(verifiers.webcrypto, 'node has WebCrypto Ed25519');
     const valid = parseToken(makeToken({ attendeeId: 7, serial: 3 }));
     const vector = parseToken(VECTOR_TOKEN);
+    const otherKey = parseToken(makeToken({ attendeeId: 7, seedHex: '11'.repeat(32) }));
+    const otherEvent = parseToken(makeToken({ eventId: 'fedcba9876543210', attendeeId: 4242, seedHex: '22'.repeat(32) }));
     const cases = [
         ['the test vector', vector.signedText, vector.signature, true],
         ['another valid badge', valid.signedText, valid.signature, true],
         ['one bit flipped in the payload', parseToken(flipBit(VECTOR_TOKEN, 12, 1)).signedText, vector.signature, false],
-        ['wrong key', parseToken(makeToken({ attendeeId: 7, seedHex: '11'.repeat(32) })).signedText,
-            parseToken(makeToken({ attendeeId: 7, seedHex: '11'.repeat(32) })).signature, false],
+        ['signed with another key', otherKey.signedText, otherKey.signature, false],
         ['the other badge\'s signature', vector.signedText, valid.signature, false],
+        ['another event\'s badge and key', otherEvent.signedText, otherEvent.signature, false],
         ['S not reduced (S + L)', unreducedS(VECTOR_TOKEN).signedText, unreducedS(VECTOR_TOKEN).signature, false],
         ['all zero', vector.signedText, new Uint8Array(64), false],
     ];

@@ -148,6 +148,17 @@ test('sw: the door page comes from the network when it answers, else from the ca
     await assert.rejects(dispatch(bare.fetch, fetchEvent('/door', { mode: 'navigate' })), TypeError, 'nothing cached: the browser\'s error');
 });
 
+test('sw: a network that does not answer (Wi-Fi up, no route) gets the cached door within 3 s', async () => {
+    const { listeners } = loadWorker({ fetchImpl: () => new Promise(() => {}) });
+    await dispatch(listeners.install, {});
+    const started = Date.now();
+    let response = null;
+    listeners.fetch({ ...fetchEvent('/door', { mode: 'navigate' }), respondWith: (p) => { response = p; }, waitUntil: () => {} });
+    assert.equal(await (await response).text(), 'precached /door');
+    const waited = Date.now() - started;
+    assert.ok(waited >= 2900 && waited < 10000, `answered after ${waited} ms`);
+});
+
 test('sw: a server error page is never cached over the good copy', async () => {
     const { listeners, caches } = loadWorker({ fetchImpl: async () => new Response('boom', { status: 500 }) });
     await dispatch(listeners.install, {});

@@ -23,6 +23,7 @@ class MemoryStore {
         this.roster = new Map();
         this.queue = new Map(); // scan_id -> attempt, insertion order
         this.seq = 0;
+        this.removals = 0; // remove() calls (transactions)
     }
     async meta() { await tick(); return this.metaRecord; }
     async apply({ meta, attendees }) {
@@ -38,7 +39,11 @@ class MemoryStore {
         if (attendee) this.roster.set(attendee.id, attendee);
     }
     async queued() { await tick(); return [...this.queue.values()]; }
-    async remove(scanId) { await tick(); this.queue.delete(scanId); }
+    async remove(scanIds) {
+        await tick();
+        this.removals++;
+        for (const id of [scanIds].flat()) this.queue.delete(id);
+    }
     async queueState() {
         await tick();
         const first = this.queue.values().next().value;
@@ -115,9 +120,11 @@ test('outbox: uploads in order and removes each attempt only after its answer', 
     conn.answer(third, scanResult(third.message));
     await until(() => store.queue.size === 4, 'the answered attempt removed');
     assert.equal(store.queue.has(attempt(3).scan_id), false);
+    const removalsBefore = store.removals;
     for (const entry of conn.pendingScans()) conn.answer(entry, scanResult(entry.message));
     await drained;
     assert.equal(store.queue.size, 0);
+    assert.equal(store.removals - removalsBefore, 1, 'the answers of one turn removed in one transaction');
     assert.equal(answers.length, 5);
     assert.deepEqual(answers[0], [attempt(3).scan_id, 'ok']);
     const report = conn.sent.filter((m) => m.type === 'queue_report').at(-1);
@@ -204,6 +211,26 @@ test('outbox: a refusal for good is an answer; a server fault keeps the attempt 
     assert.deepEqual([...store.queue.keys()], [attempt(3).scan_id], 'kept after an internal error');
     await until(() => store.queue.size === 0, 'retried after retryMs');
     assert.equal(conn.scansSent().filter((m) => m.scan_id === attempt(3).scan_id).length, 2);
+    outbox.stop();
+});
+
+test('outbox: an answer whose removal failed is sent again, not lost', async () => {
+    const store = await queueOf(2);
+    const remove = store.remove.bind(store);
+    let failures = 1;
+    store.remove = async (ids) => {
+        if (failures-- > 0) throw new DOMException('disk full', 'QuotaExceededError');
+        return remove(ids);
+    };
+    const conn = new FakeConnection((entry, c) => c.answer(entry, entry.message.type === 'queue_report' ? { type: 'ok' } : scanResult(entry.message)));
+    const answered = [];
+    const outbox = new Outbox({ store, conn, retryMs: 10, onAnswer: (a) => answered.push(a.scan_id) });
+    await outbox.drain();
+    assert.equal(store.queue.size, 2, 'kept: the removal failed');
+    assert.deepEqual(answered, []);
+    await until(() => store.queue.size === 0, 'sent again and removed');
+    assert.deepEqual(answered, [attempt(1).scan_id, attempt(2).scan_id]);
+    assert.equal(conn.scansSent().length, 4);
     outbox.stop();
 });
 

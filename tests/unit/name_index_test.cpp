@@ -1,15 +1,20 @@
 #include "domain/attendance.hpp"
 #include "domain/name_index.hpp"
 #include "domain/text_fold.hpp"
+#include "stagedoor/protocol/text.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
 
 using namespace stagedoor::domain;
+using nlohmann::json;
 
 namespace {
 
@@ -127,7 +132,55 @@ void check_same_as_linear(const Attendance& state, std::mt19937& random) {
     }
 }
 
+// The offline door's name search (kiosk/web/js/offline/fold.js) runs the same vectors
+// (tests/js/offline_fold.test.mjs): a roster, folds and lookups, as the server answers them.
+const char* const kLookupVectorsPath = STAGEDOOR_SOURCE_DIR "/protocol/lookup_vectors.json";
+
+json lookup_vectors() {
+    std::mt19937 random(20261127);
+    Attendance state = generated_roster(200, random);
+    json roster = json::array();
+    json folds = json::array();
+    for (const Attendee* person : state.attendees()) {
+        roster.push_back(
+            {{"id", person->id}, {"name", person->name}, {"organisation", person->organisation}});
+        for (const std::string* text : {&person->name, &person->organisation})
+            folds.push_back({{"text", *text}, {"folded", fold(*text)}});
+    }
+    for (std::string text :
+         {"Łukasz Wałęsa", "Ærø Œuvre", "İstanbul Şişli", "Jose\xCC\x81", "O\xE2\x80\x99Neil",
+          "Ann\xC2\xA0Lee\xE2\x80\x93Smith", "Þór ẞ", "Ω × Ж 😀", "aee uee oe"})
+        folds.push_back({{"text", text}, {"folded", fold(text)}});
+    json lookups = json::array();
+    std::mt19937 queries_random(1);
+    for (const std::string& query : queries_for(state, queries_random)) {
+        if (!stagedoor::protocol::is_valid_utf8(query))
+            continue; // a query cut inside a UTF-8 sequence cannot travel in JSON
+        lookups.push_back({{"query", query}, {"ids", indexed_lookup(state, query, 20)}});
+    }
+    return {{"roster", roster}, {"folds", folds}, {"lookups", lookups}};
+}
+
 } // namespace
+
+TEST_CASE("name index: regenerate the shared lookup vectors", "[.generate]") {
+    // Run with STAGEDOOR_WRITE_LOOKUP_VECTORS=1 to rewrite protocol/lookup_vectors.json.
+    if (std::getenv("STAGEDOOR_WRITE_LOOKUP_VECTORS") == nullptr) {
+        WARN("set STAGEDOOR_WRITE_LOOKUP_VECTORS=1 to rewrite " << kLookupVectorsPath);
+        return;
+    }
+    std::ofstream out(kLookupVectorsPath);
+    out << lookup_vectors().dump(1) << "\n";
+    REQUIRE(out.good());
+}
+
+TEST_CASE("name index: the shared lookup vectors file matches the server", "[lookup]") {
+    std::ifstream in(kLookupVectorsPath);
+    REQUIRE(in.good());
+    json committed = json::parse(in);
+    CHECK(committed.at("lookups").size() >= 100);
+    CHECK(committed == lookup_vectors());
+}
 
 TEST_CASE("name index: lookup gives what scoring everyone gives, on a generated roster",
           "[lookup]") {

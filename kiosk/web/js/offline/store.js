@@ -116,9 +116,10 @@ export class DoorStore {
         return this.db.getAllFromIndex('queue', 'seq');
     }
 
-    /** Removes the attempt `scanId` (once the server has answered it). */
-    remove(scanId) {
-        return this.db.delete('queue', scanId);
+    /** Removes the attempts `scanIds` (one scan_id or an array; once the server has answered them). */
+    async remove(scanIds) {
+        const tx = this.db.transaction('queue', 'readwrite');
+        await Promise.all([...[scanIds].flat().map((id) => tx.store.delete(id)), tx.done]);
     }
 
     /** {queued, oldest_at}: the queue's length and its oldest attempt's `at` (null when empty). */

@@ -122,6 +122,8 @@ export class Outbox {
     constructor({ store, conn, window = OUTBOX_WINDOW, onAnswer = () => {}, onChange = () => {}, now = () => Date.now(), retryMs = RETRY_MS }) {
         Object.assign(this, { store, conn, window, onAnswer, onChange, now, retryMs });
         this.inFlight = new Set(); // scan_ids sent and not yet answered
+        this.toRemove = []; // answered scan_ids waiting for the next removal transaction
+        this.removal = null;
         this.running = null;
         this.rerun = false;
         this.lastSync = null;
@@ -190,25 +192,42 @@ export class Outbox {
         await this.report();
     }
 
-    /** Sends one attempt; resolves false when it must be sent again (no answer). */
+    /**
+     * Sends one attempt; resolves false when it must be sent again (no answer). Rejects when the
+     * answered attempt could not be removed: it is sent again, and the server replays its answer.
+     */
     async send(attempt) {
         this.inFlight.add(attempt.scan_id);
         const { seq, ...message } = attempt;
         try {
-            const reply = await this.conn.request(message);
-            await this.store.remove(attempt.scan_id);
-            this.lastSync = this.now();
-            this.onAnswer(attempt, reply, null);
-            return true;
-        } catch (err) {
-            if (isRetryable(err)) return false;
-            await this.store.remove(attempt.scan_id); // refused for good: resending cannot help
-            this.onAnswer(attempt, null, err);
+            let reply = null;
+            let refusal = null;
+            try {
+                reply = await this.conn.request(message);
+            } catch (err) {
+                if (isRetryable(err)) return false;
+                refusal = err; // refused for good: resending cannot help
+            }
+            await this.removeAnswered(attempt.scan_id);
+            if (reply) this.lastSync = this.now();
+            this.onAnswer(attempt, reply, refusal);
             return true;
         } finally {
             this.inFlight.delete(attempt.scan_id);
             this.changed();
         }
+    }
+
+    /** Removes an answered attempt; the answers of one turn go in one transaction (a sync answers thousands). */
+    removeAnswered(scanId) {
+        this.toRemove.push(scanId);
+        this.removal ||= new Promise((resolve) => setTimeout(resolve, 0)).then(() => {
+            const scanIds = this.toRemove;
+            this.toRemove = [];
+            this.removal = null;
+            return this.store.remove(scanIds);
+        });
+        return this.removal;
     }
 
     retryLater() {
