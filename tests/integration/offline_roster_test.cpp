@@ -2,6 +2,7 @@
 // roster and is kept current by offline_update pushes (a check-in at another door, a walk-in, a
 // reissue); serve --offline-names off keeps names off the doors; queue_report shows in the
 // device list.
+#include "app/transport.hpp"
 #include "harness.hpp"
 #include "stagedoor/protocol/badge_token.hpp"
 #include "storage/attendance_store.hpp"
@@ -18,12 +19,6 @@ using stagedoor::client::http_request;
 namespace badge = stagedoor::protocol::badge;
 
 namespace {
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // An event with `people` attendees imported by the command line ("Person <n>", "Org <n>").
 struct RosterEvent {
@@ -128,7 +123,7 @@ TEST_CASE("offline roster: a door pages through 2,500 attendees and is kept curr
                                     {"scan_id", "d2-1"},
                                     {"payload", roster_event.token(7)},
                                     {"direction", "in"},
-                                    {"at", now_ms()}});
+                                    {"at", stagedoor::app::system_clock_ms()}});
     REQUIRE(admitted["result"] == "ok");
     auto inside = await_update(
         *door1, roster, [](const json& a) { return a["id"] == 7 && a["present"] == true; }, 1s);
@@ -225,7 +220,7 @@ TEST_CASE("offline roster: queue_report shows in the device list for a paired do
     REQUIRE(door->hello("door", token)["type"] == "welcome");
     CHECK(queue_of_door().is_null()); // never reported
 
-    std::int64_t before = now_ms();
+    std::int64_t before = stagedoor::app::system_clock_ms();
     auto ok = door->request({{"type", "queue_report"},
                              {"queued", 12},
                              {"oldest_at", 1764158400123},
