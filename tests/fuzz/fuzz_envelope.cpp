@@ -28,7 +28,7 @@ using AllMessages = MessageTypes<
     Hello, Welcome, Ping, Pong, Ok, ErrorReply,
     // messages_attendance.hpp
     Scan, CheckinManual, WalkIn, Lookup, Undo, ScanResult, WalkInResult, LookupResult, Counts,
-    Attendance, CheckedIn, CheckedOut, Undone, WalkInEvent, Rejected, VipArrived,
+    Attendance, CheckedIn, CheckedOut, Undone, WalkInEvent, Rejected, VipArrived, OfflineConflict,
     // messages_stage.hpp
     TimerControl, AgendaAdd, AgendaUpdate, AgendaRemove, AgendaMove, AgendaSkip, NoShow, SwapNext,
     UndoNext, StageMessageRequest, StageClear, Blackout, SyncReport, TimerMessage, AgendaMessage,
