@@ -87,6 +87,12 @@ TEST_CASE("offline messages: a page refuses a bad key, a missing in_at and too m
     no_in_at["attendees"][0].erase("in_at");
     CHECK(refusal(no_in_at).field == "attendees");
     CHECK(refusal(no_in_at).message.find("in_at") != std::string::npos);
+    // A paired device's label is its name (up to 64 bytes) and " #<id>".
+    auto long_label = good;
+    long_label["attendees"][0]["in_device"] = std::string(64, 'D') + " #123456";
+    CHECK(decode<OfflineRosterPage>(long_label).ok());
+    long_label["attendees"][0]["in_device"] = std::string(86, 'D');
+    CHECK(refusal(long_label).field == "attendees");
     auto big_serial = good;
     big_serial["attendees"][0]["serial"] = 65536;
     CHECK(refusal(big_serial).field == "attendees");

@@ -24,6 +24,9 @@ inline constexpr std::size_t kMaxOfflineUpdateAttendees = 200;
 // padding.
 inline constexpr std::size_t kVerifyKeyChars = 43;
 
+// A ledger device label: a paired device's name (at most kMaxDeviceBytes) plus " #<device id>".
+inline constexpr Text kDeviceLabelText{kMaxDeviceBytes + 21, true};
+
 // What is wrong with a verify_key text (not 43 base64url characters), or "".
 std::string_view verify_key_problem(std::string_view text);
 
@@ -50,7 +53,7 @@ struct OfflineAttendee {
         v("blocked", m.blocked, Boolean{});
         v("present", m.present, Boolean{});
         v("in_at", m.in_at, Nullable{Integer{0}, "required (null when not inside)"});
-        v("in_device", m.in_device, Nullable{kDeviceText, "required (null when not inside)"});
+        v("in_device", m.in_device, Nullable{kDeviceLabelText, "required (null when not inside)"});
     }
     bool operator==(const OfflineAttendee&) const = default;
 };
