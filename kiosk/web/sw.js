@@ -29,6 +29,7 @@ const PRECACHE = [
     '/js/connection.js',
     '/js/dom.js',
     '/js/door.js',
+    '/js/door-offline.js',
     '/js/format.js',
     '/js/i18n.js',
     '/js/icons.js',

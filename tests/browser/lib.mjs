@@ -99,10 +99,14 @@ export function makeEvent({ name = 'Browser Test Event', date = new Date().toISO
     return { dir, data, keys, badges, tokenOf, cleanup };
 }
 
-/** Starts `stagedoor serve`; resolves when it prints "listening on http://HOST:PORT". */
-export function startServer(data, { listen = '127.0.0.1:0', timeoutMs = 15000 } = {}) {
+/**
+ * Starts `stagedoor serve`; resolves when it prints "listening on http://HOST:PORT". `args`:
+ * more serve options (e.g. ['--offline-names', 'off']). The server object has stop() (SIGTERM),
+ * kill() (SIGKILL) and restart() (a new server on the same data folder, port and options).
+ */
+export function startServer(data, { listen = '127.0.0.1:0', timeoutMs = 15000, args = [] } = {}) {
     return new Promise((resolve, reject) => {
-        const child = spawn(BIN, ['serve', '--data', data, '--listen', listen, '--web', WEB_ROOT], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(BIN, ['serve', '--data', data, '--listen', listen, '--web', WEB_ROOT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         const timer = setTimeout(() => {
@@ -122,6 +126,8 @@ export function startServer(data, { listen = '127.0.0.1:0', timeoutMs = 15000 } 
                     child,
                     output: () => ({ out, err }),
                     stop: () => stopProcess(child),
+                    kill: () => killProcess(child),
+                    restart: () => startServer(data, { listen: `127.0.0.1:${Number(new URL(url).port)}`, timeoutMs, args }),
                 });
             }
         });
@@ -144,6 +150,18 @@ function stopProcess(child) {
             resolve();
         });
         child.kill('SIGTERM');
+    });
+}
+
+/** SIGKILL: the server dies mid-work, as a crash or a pulled plug would stop it. */
+function killProcess(child) {
+    return new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+            resolve();
+            return;
+        }
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
     });
 }
 
@@ -319,6 +337,7 @@ export function doorVerdict(page) {
             org: text('verdict-org'),
             detail: text('verdict-detail'),
             late: text('verdict-late'),
+            offline: document.getElementById('verdict-offline')?.hidden === false, // decided offline
             text: v.textContent,
         };
     });

@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import { AUDIT_FILTERS, actionLabel, auditCsvPath, auditQuery, detailText, newestFirst, refusalRows } from '../../kiosk/web/js/audit-panel.js';
 import { apiPath } from '../../kiosk/web/js/common/api.js';
 import { Connection, helloMessage, isDeviceRemoved } from '../../kiosk/web/js/connection.js';
-import { deviceStatus, pairingRequest, remainingText, sortDevices, suggestName } from '../../kiosk/web/js/devices-panel.js';
+import { deviceStatus, pairingRequest, queueText, remainingText, sortDevices, suggestName } from '../../kiosk/web/js/devices-panel.js';
 import { setLang } from '../../kiosk/web/js/i18n.js';
+import { formatTimeOfDay } from '../../kiosk/web/js/format.js';
 import { appDescription, pairCodeFromFragment, pairCodeFromInput, redeemPairingCode } from '../../kiosk/web/js/pairing.js';
 
 test('pairing: the code comes from the #pair= fragment or a whole pairing link', () => {
@@ -101,4 +102,17 @@ test('audit panel: queries, CSV links, order, refusals and labels', () => {
     assert.equal(actionLabel('something.new'), 'something.new');
     assert.equal(actionLabel('timer'), 'Timer');
     for (const a of AUDIT_FILTERS) assert.notEqual(actionLabel(a), a, `${a} has words`);
+});
+
+test('devices panel: a door\'s offline queue reads "12 queued · last sync 18:02"', () => {
+    setLang('en');
+    const lastSync = new Date(2026, 10, 27, 18, 2, 30).getTime();
+    assert.equal(formatTimeOfDay(lastSync), '18:02');
+    assert.equal(queueText({ queued: 12, oldest_at: lastSync - 60000, last_sync: lastSync, reported_at: lastSync }), '12 queued · last sync 18:02');
+    assert.equal(queueText({ queued: 0, oldest_at: null, last_sync: null, reported_at: lastSync }), '0 queued · never synced');
+    assert.equal(queueText(null), null, 'a device that never reported a queue');
+    assert.equal(queueText(undefined), null);
+    setLang('de');
+    assert.equal(queueText({ queued: 3, oldest_at: null, last_sync: lastSync, reported_at: lastSync }), '3 in der Warteschlange · zuletzt übertragen 18:02');
+    setLang('en');
 });

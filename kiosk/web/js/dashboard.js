@@ -3,6 +3,7 @@
 
 import { $, fill, h, setText } from './dom.js';
 import { auditPanel } from './audit-panel.js';
+import { conflictToast, conflictsPanel } from './conflicts-panel.js';
 import { renderDisplayList } from './common/display-health.js';
 import { viaDownloadLink } from './common/downloads.js';
 import { helpDesk } from './common/help-desk.js';
@@ -28,11 +29,19 @@ let snapshotAt = 0; // local ms of the last full snapshot
 const deviceScans = new Map(); // device -> [local ms of scans seen live]
 
 // ---- snapshot and live events ---------------------------------------------------------------
+const conflicts = conflictsPanel($('#conflicts-panel'));
 conn.on('attendance', (snap) => {
     data = snap;
     snapshotAt = Date.now();
     deviceScans.clear();
+    conflicts.set(snap.conflicts);
     renderAll();
+});
+// A conflict found while syncing an offline door: listed at once, and said aloud.
+conn.on('offline_conflict', (conflict) => {
+    conflicts.add(conflict);
+    showToast(`⚠ ${conflictToast(conflict)}`, 'err', 10000);
+    sounds.warning();
 });
 conn.on('counts', (c) => {
     if (!data) return;
@@ -133,6 +142,7 @@ async function reconcile() {
         data = await res.json();
         snapshotAt = Date.now();
         deviceScans.clear();
+        conflicts.set(data.conflicts);
         renderAll();
     } catch {
         // the WebSocket banner already says when the server is away
@@ -360,6 +370,7 @@ onLangChange(() => {
     }
     renderAll();
     renderDisplays();
+    conflicts.render();
     desk.render();
     renderUndo();
 });
@@ -377,4 +388,4 @@ const devicesCard = devicesPanel(conn, $('#devices-panel'));
 const auditCard = auditPanel(conn, $('#audit-panel'), { devices: devicesCard.devices });
 devicesCard.onChange(() => auditCard.renderFilters());
 
-window.stagedoorDashboard = { get data() { return data; }, get plot() { return plot; }, conn };
+window.stagedoorDashboard = { get data() { return data; }, get plot() { return plot; }, conn, conflicts };

@@ -1,5 +1,6 @@
 // The dashboard's "Devices" panel: pair a new door, stage screen or moderator by QR code, and
-// the list of paired devices (online, last seen, address, app; rename, re-pair, remove).
+// the list of paired devices (online, last seen, offline queue, address, app; rename, re-pair,
+// remove).
 // Pure parts first (tests/js/devices_panel.test.mjs), then the panel.
 
 import { apiRequest } from './common/api.js';
@@ -45,6 +46,16 @@ export function remainingText(expiresAt, serverNow) {
 export function deviceStatus(device) {
     if (device.revoked_at) return 'removed';
     return device.online ? 'online' : 'offline';
+}
+
+/**
+ * A door's offline queue as the device list shows it: "12 queued · last sync 18:02", or null
+ * when the device never reported one (not an offline-capable door, or not since the restart).
+ */
+export function queueText(queue) {
+    if (!queue) return null;
+    const sync = queue.last_sync ? t('devices.lastSync', { time: formatTimeOfDay(queue.last_sync) }) : t('devices.neverSynced');
+    return `${t('devices.queued', { n: queue.queued })} · ${sync}`;
 }
 
 /** Working devices first (online before offline), removed ones last; by name within. */
@@ -226,7 +237,7 @@ async function copyLink(input) {
 /** The device list with its actions; `actions` = {rename(d, name), revoke(d), repair(d)}. */
 function renderDeviceTable(table, devices, conn, actions) {
     const now = conn.serverNow();
-    const head = ['devices.name', 'devices.role', 'devices.status', 'dash.lastSeen', 'devices.address', 'devices.app', ''];
+    const head = ['devices.name', 'devices.role', 'devices.status', 'dash.lastSeen', 'devices.queue', 'devices.address', 'devices.app', ''];
     fill(table,
         h('thead', h('tr', head.map((k) => h('th', k ? t(k) : '')))),
         h('tbody', devices.length === 0 ? h('tr', h('td.empty', { colspan: String(head.length) }, t('devices.none')))
@@ -237,6 +248,7 @@ function renderDeviceTable(table, devices, conn, actions) {
                     h('td', t(`role.${d.role}`, { fallback: d.role })),
                     h('td', h(`span.tag.${status === 'online' ? 'tag-ok' : 'tag-muted'}`, `${status === 'online' ? '●' : '○'} ${t(`devices.${status}`)}`)),
                     h('td.muted.num', d.online ? t('devices.now') : d.last_seen ? `${formatTimeOfDay(d.last_seen)} · ${t('mod.ago', { s: secondsSince(d.last_seen, now) })}` : '–'),
+                    h(`td.num.device-queue${d.queue?.queued ? '.has-queue' : '.muted'}`, queueText(d.queue) || '–'),
                     h('td.muted.num', d.address || '–'),
                     h('td.muted', d.app || '–'),
                     h('td.device-actions', deviceActions(d, status, actions)));

@@ -3,11 +3,13 @@
 
 import { helpDesk, lookupMessage, walkInMessage } from './common/help-desk.js';
 import { newScanId, RetryIds } from './common/ids.js';
+import { ANSWER_WITHIN_MS, DoorMode, OfflineDoor, undecided } from './door-offline.js';
 import { $, $$, fill, h, setText } from './dom.js';
 import { formatTimeOfDay } from './format.js';
 import { errorText, getLang, onLangChange, t } from './i18n.js';
 import { icon } from './icons.js';
 import { CameraScanner } from './scanner.js';
+import { registerServiceWorker } from './offline/register.js';
 import { pref, setPref } from './pairing.js';
 import { startView } from './shell.js';
 import { sounds } from './sound.js';
@@ -17,8 +19,6 @@ import { showToast } from './toast.js';
 const VERDICT_CHOICES_MS = [2000, 3000, 5000, 8000]; // the door's "verdict shown for" setting
 const DEFAULT_VERDICT_MS = 3000;
 const RED_MIN_MS = 6000; // a red verdict stays at least this long: staff must see it
-const RETRY_KEEP_MS = 10 * 60 * 1000; // unanswered scans are resent (same scan_id) this long
-const RESEND_AFTER_MS = 5000; // a scan without an answer on a live connection is resent after this
 
 let pairingCallback = null;
 const shell = startView({ role: 'door', deviceBase: t('device.door'), onScanKey: startPairingScan });
@@ -27,7 +27,7 @@ const conn = shell.conn;
 const state = {
     direction: pref('stagedoor.door.direction') === 'out' ? 'out' : 'in',
     counts: null,
-    lastScan: null, // {scan_id, name}
+    lastScan: null, // {scan_id, name, direction, offline, before}
     onDeck: [],
     verdictTimer: null,
     verdict: null, // last shown verdict model
@@ -41,23 +41,28 @@ function storedVerdictMs() {
     return VERDICT_CHOICES_MS.includes(ms) ? ms : DEFAULT_VERDICT_MS;
 }
 
-// Scans without an answer yet (in flight or unanswered): resent with the same scan_id after a
-// reconnect (the server decides each scan_id once), and reused if the same badge is scanned
-// again meanwhile. Kept in localStorage, so a reload loses none.
-const unanswered = new Map(); // payload -> {scan_id, payload, direction, at, late}
-try {
-    for (const u of JSON.parse(pref('stagedoor.door.unanswered', '[]'))) unanswered.set(u.payload, u);
-} catch {
-    // a damaged entry is dropped; the server's ledger is the truth
+// ---- offline mode, cache and queue (door-offline.js) --------------------------------------------
+// Offline (socket down, or no answer within 2 s) the door decides from its cached list; every
+// attempt is in the IndexedDB queue before its verdict shows, and uploads when the server is back.
+const mode = new DoorMode();
+let offline = null; // the OfflineDoor once IndexedDB is open; null where it is not available
+const waiting = new Map(); // scan_id -> scan: undecided attempts (no list yet) waiting for the server
+let syncedSinceEmpty = 0; // attempts answered since the queue was last empty (for "N sent")
+
+function doorMode() {
+    return mode.mode({ connected: conn.state === 'online', lastMessageAt: conn.lastMessageAt });
 }
-function dropExpired() {
-    const now = Date.now();
-    for (const [p, u] of unanswered) if (now - u.at > RETRY_KEEP_MS) unanswered.delete(p);
-}
-function saveUnanswered() {
-    dropExpired();
-    setPref('stagedoor.door.unanswered', JSON.stringify([...unanswered.values()]));
-}
+
+OfflineDoor.open({ conn, device: () => shell.device(), onAnswer: onSynced, onChange: renderMode })
+    .then(async (door) => {
+        offline = door;
+        for (const a of await door.queued()) if (undecided(a)) waiting.set(a.scan_id, a);
+        window.stagedoorDoor.offline = offlineDiagnostics(door);
+        renderMode();
+        renderWaiting();
+    })
+    .catch((err) => console.warn('offline door not available (no IndexedDB): online only', err));
+registerServiceWorker();
 
 // ---- direction -----------------------------------------------------------------------------
 function setDirection(direction) {
@@ -117,10 +122,12 @@ const SOUNDS = { ok: 'ok', out: 'exit', warn: 'warning', neutral: 'neutral', err
 
 /** Maps a scan_result (or a failure) to what the attendee and staff see. */
 function verdictFor(reply) {
-    const a = reply.attendee;
+    const a = reply.attendee && !reply.attendee.name && reply.offline
+        ? { ...reply.attendee, name: t('verdict.nameHidden'), hidden: true } // `serve --offline-names off`
+        : reply.attendee;
     const chips = [];
     if (a?.vip) chips.push({ icon: 'star', text: t('chip.vip'), cls: 'vip' });
-    if (a?.category && a.category !== 'member') chips.push({ text: t(`category.${a.category}`) });
+    if (a?.category && (a.category !== 'member' || a.hidden)) chips.push({ text: t(`category.${a.category}`) });
     if (reply.method === 'walk_in') chips.push({ text: t('chip.walkIn') });
     if (reply.method === 'manual') chips.push({ text: t('chip.manual') });
     if (reply.direction === 'out') chips.push({ icon: 'arrowLeft', text: t('door.exit') });
@@ -180,6 +187,7 @@ function showVerdict(model) {
     v.dataset.kind = model.kind;
     v.dataset.result = model.result || '';
     fill($('#verdict-icon'), icon(ICONS[model.kind]));
+    $('#verdict-offline').hidden = !model.offline;
     setText($('#verdict-title'), model.title);
     setText($('#verdict-name'), model.name || '');
     setText($('#verdict-org'), model.org || '');
@@ -214,6 +222,7 @@ function showReply(reply, late = '') {
     model.result = reply.result;
     model.reply = reply;
     model.late = late;
+    model.offline = reply.offline === true; // decided here (a synced answer echoes the verdict as a string)
     if (reply.scan_id !== state.waitingFor) state.waitingFor = null; // a help-desk answer took the screen
     showVerdict(model);
     // A pitcher on deck who just came in: the notice says so at once.
@@ -224,7 +233,10 @@ function showReply(reply, late = '') {
     }
     // Undo is offered for what this screen just recorded: an admission or an exit, not a repeat.
     if (reply.scan_id && reply.result === 'ok' && reply.attendee) {
-        state.lastScan = { scan_id: reply.scan_id, name: reply.attendee.name, direction: reply.direction };
+        state.lastScan = {
+            scan_id: reply.scan_id, name: model.name, direction: reply.direction,
+            offline: model.offline, before: reply.before || null,
+        };
         renderUndo();
     }
 }
@@ -240,7 +252,7 @@ function showFailure(err) {
 }
 
 // ---- scanning ---------------------------------------------------------------------------
-/** Shows that `scan` waits for the server; `noAnswer`: the request failed, it is resent. */
+/** Shows that `scan` waits for the server; `noAnswer`: no answer yet, it is sent again. */
 function showPending(scan, noAnswer) {
     if (noAnswer) scan.late = true;
     renderWaiting();
@@ -253,35 +265,28 @@ function showPending(scan, noAnswer) {
     });
 }
 
-/** The count of scans still waiting for the server, beside the counts. */
+/** The count of undecided scans still waiting for the server, beside the counts. */
 function renderWaiting() {
     const note = $('#waiting-note');
-    note.hidden = unanswered.size === 0;
-    fill(note, icon('timer'), ` ${t('door.waiting', { n: unanswered.size })}`);
+    note.hidden = waiting.size === 0;
+    fill(note, icon('timer'), ` ${t('door.waiting', { n: waiting.size })}`);
 }
 
 const retryable = (err) => err.code === 'offline' || err.code === 'timeout' || err.code === 'internal';
 
-const inFlight = new Set(); // scan_ids with a request under way: a resend waits for it
-
 async function sendScan(scan) {
     state.scansSent++;
-    inFlight.add(scan.scan_id);
-    try {
-        return await conn.request({ type: 'scan', scan_id: scan.scan_id, payload: scan.payload.slice(0, 4096), direction: scan.direction, at: scan.at });
-    } finally {
-        inFlight.delete(scan.scan_id);
-    }
+    return conn.request({ type: 'scan', scan_id: scan.scan_id, payload: scan.payload, direction: scan.direction, at: scan.at });
 }
 
 /**
- * The final answer for `scan` (from its request, a resend or a late reply): on the verdict
- * screen if it still waits for this scan, else as a note. Later answers for it are ignored.
+ * The server's answer for an undecided `scan` (from its request, the queue's upload or a late
+ * reply): on the verdict screen if it still waits for this scan, else as a note. Later answers
+ * for it are ignored.
  */
 function settle(scan, reply) {
-    if (unanswered.get(scan.payload)?.scan_id !== scan.scan_id) return;
-    unanswered.delete(scan.payload);
-    saveUnanswered();
+    if (!waiting.delete(scan.scan_id)) return;
+    offline?.store.remove(scan.scan_id).then(() => offline.outbox.changed());
     renderWaiting();
     const late = scan.late ? t('door.lateAnswer', { s: Math.max(1, Math.round((Date.now() - scan.at) / 1000)) }) : '';
     if (state.waitingFor === scan.scan_id) {
@@ -295,75 +300,138 @@ function settle(scan, reply) {
     showToast(`${late || t('door.resent')}: ${who} – ${what}`, ok ? 'info' : 'err', 8000);
 }
 
-/** `scan` was refused for good (bad_message, forbidden): nothing to wait for; say so if shown. */
-function giveUp(scan, err) {
-    unanswered.delete(scan.payload);
-    saveUnanswered();
-    renderWaiting();
-    if (state.waitingFor === scan.scan_id) showFailure(err);
+/**
+ * Asks the server about `scan`: {reply}, {error}, or {late:true} when no answer came within
+ * ANSWER_WITHIN_MS (the request stays open: a late reply of an undecided scan still settles it).
+ */
+async function askServer(scan) {
+    const slow = setTimeout(() => showPending(scan, false), 150); // a fast answer shows no "checking"
+    let deadline;
+    const late = new Promise((resolve) => { deadline = setTimeout(() => resolve({ late: true }), ANSWER_WITHIN_MS); });
+    const answer = sendScan(scan).then((reply) => ({ reply }), (error) => ({ error }));
+    answer.then((outcome) => { if (outcome.reply && waiting.has(scan.scan_id)) settle(scan, outcome.reply); });
+    try {
+        return await Promise.race([answer, late]);
+    } finally {
+        clearTimeout(slow);
+        clearTimeout(deadline);
+    }
 }
 
 async function submitScan(payload) {
     hideVerdict();
-    dropExpired(); // an old unanswered scan of this badge is not reused after RETRY_KEEP_MS
-    const scan = unanswered.get(payload) || { scan_id: newScanId(), payload, direction: state.direction, at: Date.now() };
-    unanswered.set(payload, scan);
+    const scan = { scan_id: newScanId(), payload: payload.slice(0, 4096), direction: state.direction, at: Date.now() };
     state.waitingFor = scan.scan_id;
-    // Only a slow answer shows "checking": a fast one goes straight to the verdict, no flicker.
-    const slow = setTimeout(() => showPending(scan, false), 150);
-    try {
-        // Just paired or reconnecting: a scan waits a moment for the session instead of failing.
-        if (conn.state === 'connecting') await conn.whenOnline(3000);
-        const answer = sendScan(scan); // the frame leaves first; storing the scan is not on the hot path
-        saveUnanswered();
-        const reply = await answer;
-        clearTimeout(slow);
-        settle(scan, reply);
-    } catch (err) {
-        clearTimeout(slow);
-        if (retryable(err)) {
-            // Never a verdict the server may contradict: wait for its answer (resent on reconnect).
-            showPending(scan, true);
-            scheduleResend();
+    // Just opened or paired: a scan waits a moment for the first session instead of failing.
+    if (conn.state === 'connecting' && !conn.everOnline) await whileConnecting(ANSWER_WITHIN_MS);
+    if (doorMode() === 'online') {
+        const outcome = await askServer(scan);
+        if (outcome.reply) {
+            if (state.waitingFor === scan.scan_id) state.waitingFor = null;
+            showReply(outcome.reply);
             return;
         }
-        giveUp(scan, err);
+        if (outcome.error && !retryable(outcome.error)) {
+            if (state.waitingFor === scan.scan_id) showFailure(outcome.error); // bad_message, forbidden
+            return;
+        }
+        if (outcome.late) mode.noAnswer(Date.now());
+        renderMode();
     }
+    await decideOffline(scan);
+}
+
+/** Resolves when the connection leaves 'connecting' (up, or failed), or after `ms`. */
+function whileConnecting(ms) {
+    return new Promise((resolve) => {
+        const done = () => {
+            off();
+            clearTimeout(timer);
+            resolve();
+        };
+        const off = conn.on('state', (s) => { if (s !== 'connecting') done(); });
+        const timer = setTimeout(done, ms);
+    });
+}
+
+/**
+ * Offline: the verdict from the cached list, queued durably (same scan_id: a late online answer
+ * and the upload are one attempt) before it shows. Without a list (never online, no IndexedDB)
+ * the scan waits for the server as undecided: never a verdict the server may contradict.
+ */
+async function decideOffline(scan) {
+    if (!offline?.ready) {
+        waitForServer(scan);
+        return;
+    }
+    let verdict;
+    try {
+        verdict = await offline.decideScan(scan);
+    } catch (err) {
+        console.error('offline decision not stored', err);
+        if (state.waitingFor === scan.scan_id) showVerdict({ kind: 'err', result: 'not_stored', title: t('verdict.failed'), detail: t('verdict.notStored') });
+        return;
+    }
+    if (state.waitingFor !== scan.scan_id) return; // another scan took the screen meanwhile
+    state.waitingFor = null;
+    showReply(verdict);
+}
+
+/** Keeps an undecided scan (queued when the queue is available) until the server answers it. */
+function waitForServer(scan) {
+    waiting.set(scan.scan_id, scan);
+    showPending(scan, true);
+    if (offline) offline.queueUndecided(scan).catch((err) => console.error('scan not queued', err));
+    else if (conn.state === 'online') sendScan(scan).then((reply) => settle(scan, reply), () => {});
 }
 
 /** A reply that came after its request timed out (the connection passes it on by type). */
 conn.on('scan_result', (reply) => {
-    const scan = [...unanswered.values()].find((u) => u.scan_id === reply.scan_id);
+    const scan = waiting.get(reply.scan_id);
     if (scan) settle(scan, reply);
 });
 
-let resendTimer = null;
-function scheduleResend() {
-    if (resendTimer) return;
-    resendTimer = setTimeout(() => {
-        resendTimer = null;
-        if (conn.state === 'online') resendUnanswered();
-    }, RESEND_AFTER_MS);
+/** An uploaded attempt's answer (door-offline.js Outbox). */
+function onSynced(attempt, reply, error) {
+    syncedSinceEmpty++;
+    if (undecided(attempt)) {
+        const scan = waiting.get(attempt.scan_id) || { ...attempt, late: true };
+        scan.late = true;
+        if (reply) settle(scan, reply);
+        else if (waiting.delete(attempt.scan_id)) {
+            renderWaiting();
+            if (state.waitingFor === attempt.scan_id) showFailure(error); // refused for good
+        }
+        return;
+    }
+    if (attempt.type === 'walk_in' && reply?.attendee) badgeReady(reply, attempt);
+    if (reply?.conflict) showToast(`⚠ ${t('door.syncConflict', { name: reply.attendee?.name || '?' })}`, 'err', 8000);
 }
 
-/** Resends what got no answer (same scan_id); each answer is settled as it comes. */
-async function resendUnanswered() {
-    saveUnanswered();
-    renderWaiting();
-    for (const scan of [...unanswered.values()]) {
-        if (inFlight.has(scan.scan_id)) continue;
-        try {
-            settle(scan, await sendScan(scan));
-        } catch (err) {
-            if (retryable(err)) {
-                scan.late = true;
-                scheduleResend();
-                return; // still no answer: the next welcome or the timer tries again
-            }
-            giveUp(scan, err);
-        }
+// ---- mode pill -----------------------------------------------------------------------------------
+/** "Online" / "Offline · 3 queued", and how old the list is (offline) or what is being sent. */
+function renderMode() {
+    const pill = $('#mode-pill');
+    const current = doorMode();
+    const queued = offline?.queue.queued ?? 0;
+    pill.dataset.mode = current;
+    pill.dataset.queued = String(queued);
+    const main = current === 'online' ? t('door.modeOnline') : `${t('door.modeOffline')} · ${t('door.queued', { n: queued })}`;
+    setText($('#mode-text'), main);
+    let detail = '';
+    if (current === 'offline') {
+        detail = offline?.ready ? t('door.cacheAge', { time: formatTimeOfDay(offline.listTime) }) : t('door.noCache');
+    } else if (queued > 0) {
+        detail = t('door.sending', { n: queued });
+    }
+    setText($('#mode-detail'), detail);
+    if (queued === 0 && syncedSinceEmpty > 0 && current === 'online') {
+        showToast(t('door.synced', { n: syncedSinceEmpty }));
+        syncedSinceEmpty = 0;
     }
 }
+conn.on('state', renderMode);
+setInterval(renderMode, 500); // a frame after a stall brings the door back online
 
 const repeat = new RepeatFilter(3000);
 function onCameraCode(text) {
@@ -460,11 +528,23 @@ $('#undo-yes').addEventListener('click', async () => {
     undoDialog.close();
     const last = state.lastScan;
     if (!last || last.scan_id !== undoDialog.dataset.scanId) return;
-    try {
-        await conn.request({ type: 'undo', scan_id: last.scan_id });
+    const done = (text) => {
         if (state.lastScan === last) state.lastScan = null;
         renderUndo();
-        showToast(t('door.undone', { name: last.name }));
+        showToast(text);
+    };
+    // Decided offline and not uploaded yet: it leaves the queue, and the list forgets it.
+    if (last.offline && offline && await offline.unqueue(last.scan_id, last.before)) {
+        done(t('door.undoQueued', { name: last.name }));
+        return;
+    }
+    if (doorMode() === 'offline') {
+        showToast(`${t('door.undoFailed')}: ${t('door.undoNeedsServer')}`, 'err');
+        return;
+    }
+    try {
+        await conn.request({ type: 'undo', scan_id: last.scan_id });
+        done(t('door.undone', { name: last.name }));
     } catch (err) {
         showToast(`${t('door.undoFailed')}: ${errorText(err)}`, 'err');
     }
@@ -519,7 +599,26 @@ const desk = helpDesk({
     showSearching: true,
     onCheckedIn: (reply) => showReply(reply),
     onError: showFailure,
+    lookup: deskLookup,
+    checkIn: deskCheckIn,
 });
+
+/**
+ * The help desk's search: the server's lookup online, the cached list offline ({attendees,
+ * note}); offline without names or without a list it says why it cannot search.
+ */
+async function deskLookup(message, serverLookup) {
+    if (doorMode() === 'online' || !offline) return { attendees: await serverLookup(message) };
+    if (!offline.ready) throw Object.assign(new Error(t('help.noCache')), { text: t('help.noCache') });
+    if (!offline.names) throw Object.assign(new Error(t('help.namesOff')), { text: t('help.namesOff') });
+    return { attendees: await offline.search(message.query), note: () => t('help.offlineSearch', { time: formatTimeOfDay(offline.listTime) }) };
+}
+
+/** A help-desk check-in or out: the server online, else decided from the list and queued. */
+function deskCheckIn(attendee, direction, serverCheckIn) {
+    if (doorMode() === 'online' || !offline?.ready) return serverCheckIn();
+    return offline.decideManual(attendee, direction);
+}
 
 const walkInIds = new RetryIds();
 $('#walkin-form').addEventListener('submit', async (ev) => {
@@ -530,6 +629,10 @@ $('#walkin-form').addEventListener('submit', async (ev) => {
     const msg = walkInMessage(fields, walkInIds.idFor(JSON.stringify(fields)), Date.now());
     setText($('#walkin-error'), '');
     if (!msg.name) return;
+    if (doorMode() === 'offline' && offline) {
+        await registerOffline(msg, form);
+        return;
+    }
     try {
         const reply = await conn.request(msg);
         walkInIds.done();
@@ -540,6 +643,53 @@ $('#walkin-form').addEventListener('submit', async (ev) => {
         setText($('#walkin-error'), `${errorText(err)}${err.field ? ` (${err.field})` : ''}`);
     }
 });
+/**
+ * Offline: the walk-in is queued (durable) and admitted; it gets a provisional number, and the
+ * real badge is offered once the queue has uploaded it (badgeReady).
+ */
+async function registerOffline(msg, form) {
+    let number;
+    try {
+        number = await offline.queueWalkIn(msg);
+    } catch (err) {
+        setText($('#walkin-error'), t('verdict.notStored'));
+        return;
+    }
+    walkInIds.done();
+    form.reset();
+    const person = { name: msg.name, organisation: msg.organisation || '', category: msg.category };
+    showReply({ result: 'ok', direction: 'in', method: 'walk_in', attendee: person, offline: true });
+    const box = $('#walkin-badge');
+    fill(box,
+        h('h3', icon('check'), ` ${t('walkin.done', { name: msg.name })}`),
+        h('p.walkin-provisional', { dataset: { scanId: msg.scan_id } }, h('span.provisional-number', number), ' ', t('walkin.provisional', { number })),
+        h('button.btn.btn-small', { type: 'button', on: { click: () => { box.hidden = true; } } }, t('common.close')));
+    box.hidden = false;
+}
+
+/** A walk-in registered offline was synced: its real badge is offered (and shown if still open). */
+function badgeReady(reply, attempt) {
+    const open = $(`#walkin-badge [data-scan-id="${attempt.scan_id}"]`);
+    if (open && !$('#walkin-badge').hidden) {
+        renderWalkInBadge(reply);
+        return;
+    }
+    const name = reply.attendee.name || attempt.name;
+    const button = h('button.btn.badge-ready', {
+        type: 'button',
+        on: {
+            click: () => {
+                button.remove();
+                openHelpdesk();
+                $('#helpdesk .tab[data-tab=walkin]').click();
+                renderWalkInBadge(reply);
+            },
+        },
+    }, icon('print'), ` ${t('walkin.badgeReady', { name })} – ${t('walkin.showBadge')}`);
+    $('#badges-ready').append(button);
+    showToast(t('walkin.badgeReady', { name }), 'info', 8000);
+}
+
 // ---- walk-in badge ------------------------------------------------------------------------
 // A printable badge built here (translated band, no raw token on screen); the QR comes from the
 // server's badge drawing, fetched with the Authorization header (never a key in a URL).
@@ -608,11 +758,14 @@ onLangChange(() => {
     renderUndo();
     renderVerdictTime();
     renderWaiting();
+    renderMode();
     desk.render();
     if (state.verdict) hideVerdict();
 });
 conn.on('welcome', () => {
-    resendUnanswered();
+    renderMode();
+    // Without the IndexedDB queue (no storage here) undecided scans are resent from memory.
+    if (!offline) for (const scan of waiting.values()) sendScan(scan).then((reply) => settle(scan, reply), () => {});
     // resync: snapshots follow; a pending search is re-run against the fresh state
     if (!helpdesk.hidden && lookupMessage($('#search').value)) desk.search();
 });
@@ -622,5 +775,15 @@ renderCounts();
 renderUndo();
 renderVerdictTime();
 renderWaiting();
+renderMode();
 startCamera();
-window.stagedoorDoor = { state, conn, showReply }; // diagnostics and browser tests
+window.stagedoorDoor = { state, conn, showReply, offline: null }; // diagnostics and browser tests
+
+/** What the browser tests read of the offline side (window.stagedoorDoor.offline). */
+function offlineDiagnostics(door) {
+    return {
+        get ready() { return door.ready; },
+        queuedIds: async () => (await door.queued()).map((a) => a.scan_id),
+        isPresent: async (name) => (await door.search(name)).some((a) => a.name === name && a.present),
+    };
+}

@@ -118,16 +118,25 @@ function resultRow(attendee, { vipMark, withSector, checkIn }) {
  * (results). Each result offers check-in or check-out; the reply goes to onCheckedIn(reply,
  * attendee, direction), a failure to onError(err), and the search runs again.
  * Options: vipMark 'chip' | 'star', withSector (show the sector), showSearching (say
- * "searching…" while a lookup is on its way).
+ * "searching…" while a lookup is on its way). The offline door replaces the server's parts:
+ * lookup(message, serverLookup) resolves to {attendees, note} (note(): a line before the
+ * count; an error's `text` is shown as it is), checkIn(attendee, direction, serverCheckIn) to a reply.
  * Returns {search(): re-run now, render(): redraw in the current language, results}.
  */
-export function helpDesk({ conn, input, status, list, onCheckedIn, onError, vipMark = 'chip', withSector = false, showSearching = false }) {
+export function helpDesk({
+    conn, input, status, list, onCheckedIn, onError, vipMark = 'chip', withSector = false, showSearching = false,
+    lookup = async (message, serverLookup) => ({ attendees: await serverLookup(message) }),
+    checkIn: checkInVia = (attendee, direction, serverCheckIn) => serverCheckIn(),
+}) {
     const lookups = latestLookup(conn);
+    let seq = 0; // only the newest search shows its results
     let results = null;
+    let note = null; // () => text, in the current language
     let timer = null;
 
     async function search() {
         const message = lookupMessage(input.value);
+        const mine = ++seq;
         if (!message) {
             lookups.cancel();
             results = null;
@@ -137,25 +146,30 @@ export function helpDesk({ conn, input, status, list, onCheckedIn, onError, vipM
         }
         if (showSearching) setText(status, t('help.searching'));
         try {
-            const found = await lookups.lookup(message);
-            if (found === null) return; // a newer search is on its way
-            results = found;
+            const found = await lookup(message, (m) => lookups.lookup(m));
+            if (found.attendees === null || mine !== seq) return; // a newer search is on its way
+            results = found.attendees;
+            note = found.note || null;
             render();
         } catch (err) {
-            setText(status, `⚠ ${errorText(err)}`);
+            if (mine !== seq) return;
+            results = null;
+            fill(list);
+            setText(status, `⚠ ${err.text || errorText(err)}`);
         }
     }
 
     function render() {
         if (!results) return;
-        setText(status, resultCountStatus(results.length));
+        setText(status, note ? `${note()} · ${resultCountStatus(results.length)}` : resultCountStatus(results.length));
         fill(list, results.map((a) => resultRow(a, { vipMark, withSector, checkIn })));
     }
 
     async function checkIn(attendee, direction) {
         let reply;
         try {
-            reply = await conn.request(manualCheckinMessage(attendee, direction, newScanId(), Date.now()));
+            const serverCheckIn = () => conn.request(manualCheckinMessage(attendee, direction, newScanId(), Date.now()));
+            reply = await checkInVia(attendee, direction, serverCheckIn);
         } catch (err) {
             onError(err);
             return;
