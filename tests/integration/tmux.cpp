@@ -11,14 +11,21 @@ namespace stagedoor::testing {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 std::string shell_quote(const std::string& text) {
     std::string quoted = "'";
     for (char c : text)
         quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return quoted + "'";
 }
+
+std::string read_text_file(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+namespace {
 
 // Runs tmux with these arguments; returns its exit code and stdout.
 std::pair<int, std::string> run_tmux(const std::vector<std::string>& args) {
@@ -116,10 +123,7 @@ bool TmuxSession::running() const {
 }
 
 std::string TmuxSession::stderr_text() const {
-    std::ifstream in(stderr_path_);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
+    return read_text_file(stderr_path_);
 }
 
 } // namespace stagedoor::testing

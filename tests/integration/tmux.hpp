@@ -9,6 +9,11 @@
 
 namespace stagedoor::testing {
 
+// text in single quotes for sh, so that it stays one word whatever it holds.
+std::string shell_quote(const std::string& text);
+// The whole file ("" when it does not exist yet).
+std::string read_text_file(const std::filesystem::path& path);
+
 class TmuxSession {
   public:
     // Starts `command` (argv, run through `exec` in the pane's shell) in a cols x rows pane;
