@@ -48,8 +48,9 @@ test('offline help desk: search, a manual check-in undone from the queue, a walk
     await page.click('#helpdesk-close');
     await page.click('#undo-last');
     await page.click('#undo-yes');
+    // The queue empties when the IndexedDB transaction commits; the toast follows a task later.
     await eventually(async () => (await queuedIds(page)).length === 0, { message: 'the queued check-in removed' });
-    assert.match(await page.locator('#toasts').textContent(), new RegExp(`Removed from the queue: ${ROSTER[2].name}`));
+    await page.locator('#toasts', { hasText: `Removed from the queue: ${ROSTER[2].name}` }).waitFor({ timeout: 5000 });
 
     await page.click('#helpdesk-open');
     await page.click('#helpdesk .tab[data-tab=walkin]');
