@@ -39,6 +39,18 @@ const notice = (page) => page.evaluate(() => {
     const el = document.querySelector('.device-notice');
     return el && !el.hidden ? { kind: el.dataset.kind, text: el.textContent } : null;
 });
+/** Waits for the notice of `kind`: a pairing link shows "pairing…" first, then its outcome. */
+async function noticeOf(page, kind, message) {
+    let seen = null;
+    try {
+        return await eventually(async () => {
+            seen = await notice(page);
+            return seen?.kind === kind ? seen : null;
+        }, { timeoutMs: 5000, message });
+    } catch (err) {
+        throw new Error(`${err.message}; the screen showed ${JSON.stringify(seen)}`);
+    }
+}
 
 test('devices: "Add a door" shows a QR code, the link and its expiry', async () => {
     dash = await openPage(browser, `${server.url}/dashboard#key=${event.keys.organiser}`, { viewport: DESKTOP, errors });
@@ -88,8 +100,7 @@ test('devices: the list shows the door online; removing it shows "this device wa
     assert.match(await row.locator('.confirm-text').textContent(), /Really remove “Door 1”/);
     await row.locator('.device-revoke-confirm').click();
 
-    const shown = await eventually(() => notice(door), { timeoutMs: 5000, message: 'the removed screen' });
-    assert.equal(shown.kind, 'removed');
+    const shown = await noticeOf(door, 'removed', 'the removed screen');
     assert.match(shown.text, /This device was removed/);
     assert.equal(await door.evaluate(() => localStorage.getItem('stagedoor.token.door')), null, 'the token is deleted');
     await screenshot(door, 'devices-removed');
@@ -98,8 +109,7 @@ test('devices: the list shows the door online; removing it shows "this device wa
 
 test('devices: a used pairing code gets a clear screen', async () => {
     const again = await openRecorded(link);
-    const shown = await eventually(() => notice(again), { timeoutMs: 5000, message: 'the pairing-failed screen' });
-    assert.equal(shown.kind, 'pairFailed');
+    const shown = await noticeOf(again, 'pairFailed', 'the pairing-failed screen');
     assert.match(shown.text, /already used or has expired – ask the organiser for a new one/);
     assert.equal(new URL(again.url()).hash, '');
     await again.context().close();
